@@ -1,0 +1,40 @@
+import express, { type Express } from 'express';
+import cookieParser from 'cookie-parser';
+import { pinoHttp } from 'pino-http';
+import swaggerUi from 'swagger-ui-express';
+import type { AppDeps } from './deps';
+import { authenticate } from './http/auth';
+import { notFoundHandler, problemHandler } from './http/problem';
+import { createRegistry, generateOpenApi } from './openapi';
+import { createHealthRouter } from './routes/health';
+import { RESOURCE_ROUTERS } from './routes/index';
+
+/** Builds the HTTP API from its dependencies; opens no connection of its own. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+
+  app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
+  app.use(createHealthRouter(deps));
+
+  const registry = createRegistry();
+  // Routers that need the raw body (webhooks) mount before the JSON parser.
+  const resourceRouters = RESOURCE_ROUTERS.map((build) => build(deps, registry));
+  for (const router of resourceRouters.filter((r) => r.rawBody)) app.use(router.router);
+
+  app.use(express.json({ limit: '100kb', strict: true }));
+  app.use(cookieParser());
+  app.use(authenticate(deps.knex));
+  for (const router of resourceRouters.filter((r) => !r.rawBody)) app.use(router.router);
+
+  const document = generateOpenApi(registry, deps.config.PUBLIC_BASE_URL);
+  app.get('/api/openapi.json', (_req, res) => {
+    res.json(document);
+  });
+  app.use('/api/docs', swaggerUi.serve, swaggerUi.setup(document as object, { customSiteTitle: 'Cohort API' }));
+
+  app.use(notFoundHandler);
+  app.use(problemHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,36 @@
+import type { Request, RequestHandler } from 'express';
+import type { Knex } from '../../lib/db/knex';
+import { recordAudit } from '../../lib/audit';
+
+export interface AuditOptions {
+  /** The resource acted on, from the request (ids only). */
+  resource?: (req: Request) => string | undefined;
+  /** The user the action is about, when not the caller (e.g. admin actions). */
+  subject?: (req: Request) => string | undefined;
+  /** Safe details: ids, versions, flags. Never the body as such. */
+  details?: (req: Request) => Record<string, unknown>;
+}
+
+/**
+ * Records a sensitive action once the response is sent: success for 2xx, failure for
+ * 401/403/429 (attempts worth seeing); validation errors are not actions.
+ */
+export function audited(knex: Knex, action: string, options: AuditOptions = {}): RequestHandler {
+  return (req, res, next) => {
+    res.on('finish', () => {
+      const ok = res.statusCode < 400;
+      if (!ok && ![401, 403, 429].includes(res.statusCode)) return;
+      const actorId = req.auth?.user.id ?? (res.locals.auditUserId as string | undefined);
+      recordAudit(knex, {
+        action,
+        userId: options.subject?.(req) ?? actorId ?? null,
+        actorId: actorId ?? null,
+        resource: options.resource?.(req) ?? null,
+        outcome: ok ? 'success' : 'failure',
+        ipAddress: req.ip ?? null,
+        details: { status: res.statusCode, ...(options.details?.(req) ?? {}), ...((res.locals.auditDetails as object | undefined) ?? {}) },
+      }).catch((error: unknown) => req.log?.error({ err: error, action }, 'audit write failed'));
+    });
+    next();
+  };
+}

@@ -1,0 +1,73 @@
+import type { Request, RequestHandler } from 'express';
+import type { Knex } from '../../lib/db/knex';
+import { hashToken } from '../../lib/auth/tokens';
+import { sessionsRepo } from '../../lib/db/repositories/sessions';
+import { policiesRepo } from '../../lib/db/repositories/policies';
+import type { Role, UserRow } from '../../lib/db/repositories/users';
+import { errors } from '../../lib/errors';
+
+export const SESSION_COOKIE = 'cohort_session';
+
+export interface AuthContext { user: UserRow; sessionId: string }
+
+declare module 'express-serve-static-core' {
+  interface Request { auth?: AuthContext }
+}
+
+const ROLE_RANK: Record<Role, Role[]> = {
+  student: ['student'],
+  trainer: ['trainer'],
+  admin: ['admin'],
+  superadmin: ['superadmin', 'admin'],
+};
+/** superadmin ⊇ admin; other roles are exact. */
+export const hasRole = (user: UserRow, role: Role): boolean => ROLE_RANK[user.role].includes(role);
+
+function tokenFrom(req: Request): string | undefined {
+  const header = req.get('authorization');
+  if (header) {
+    const match = /^Bearer\s+([A-Za-z0-9_-]{20,200})$/.exec(header.trim());
+    return match?.[1];
+  }
+  const cookie = (req.cookies as Record<string, unknown> | undefined)?.[SESSION_COOKIE];
+  return typeof cookie === 'string' && cookie.length <= 200 ? cookie : undefined;
+}
+
+/** Resolves the caller's session, if any; never fails the request itself. */
+export function authenticate(knex: Knex): RequestHandler {
+  return async (req, _res, next) => {
+    const token = tokenFrom(req);
+    if (token) {
+      const found = await sessionsRepo.findUserByTokenHash(knex, hashToken(token));
+      if (found) req.auth = found;
+    }
+    next();
+  };
+}
+
+export const currentAuth = (req: Request): AuthContext => {
+  if (!req.auth) throw errors.unauthenticated();
+  return req.auth;
+};
+
+/**
+ * Guards a route: a signed-in user with one of `roles` who has accepted the active
+ * privacy policy and terms (unless `consent: false`, for the routes API.md exempts).
+ */
+export function requireUser(knex: Knex, options: { roles?: Role[]; consent?: boolean } = {}): RequestHandler {
+  const { roles, consent = true } = options;
+  return async (req, _res, next) => {
+    const { user } = currentAuth(req);
+    if (consent) {
+      const active = await policiesRepo.activeVersions(knex);
+      if (user.privacyVersion !== active.privacyVersion || user.termsVersion !== active.termsVersion) {
+        throw errors.consentRequired('Accept the current privacy policy and terms to continue.', {
+          privacyVersion: active.privacyVersion,
+          termsVersion: active.termsVersion,
+        });
+      }
+    }
+    if (roles && !roles.some((role) => hasRole(user, role))) throw errors.forbidden();
+    next();
+  };
+}

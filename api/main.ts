@@ -1,0 +1,34 @@
+import { Client, Connection } from '@temporalio/client';
+import { createApp } from './app';
+import { loadConfig, ConfigError } from '../lib/config';
+import { createKnex } from '../lib/db/knex';
+import { createLogger } from '../lib/logger';
+import { taskQueues } from '../workflows/shared/task-queues';
+
+/** The API process: the composition root that reads config and opens connections. */
+async function main() {
+  const config = loadConfig();
+  const logger = createLogger(config.LOG_LEVEL);
+  const knex = createKnex(config.DATABASE_URL);
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const app = createApp({ config, knex, temporal, taskQueues: taskQueues(config.TEMPORAL_TASK_QUEUE_PREFIX), logger });
+
+  const server = app.listen(config.PORT, () => logger.info({ port: config.PORT }, 'api listening'));
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'api shutting down');
+    server.close(async () => {
+      await Promise.allSettled([knex.destroy(), connection.close()]);
+      process.exit(0);
+    });
+    // In-flight requests get 10 s, then the process goes anyway.
+    setTimeout(() => process.exit(1), 10_000).unref();
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof ConfigError ? error.message : (error as Error).stack}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,15 @@
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import type { Router } from 'express';
+import type { AppDeps } from '../deps';
+import { createCurriculumRouter } from './curriculum';
+
+export interface ResourceRouter {
+  router: Router;
+  /** Mounted before the JSON body parser (Stripe webhooks need the raw bytes). */
+  rawBody?: boolean;
+}
+
+export type RouterFactory = (deps: AppDeps, registry: OpenAPIRegistry) => ResourceRouter;
+
+/** Every resource router, one per area. */
+export const RESOURCE_ROUTERS: RouterFactory[] = [createCurriculumRouter];

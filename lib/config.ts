@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { durationSchema } from './duration';
+
+const optionalUrl = z.url().optional();
+const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
+
+/** Every setting Cohort reads from the environment; validated once at boot. */
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PUBLIC_BASE_URL: z.url().default('http://localhost:3000'),
+  FRONTEND_URL: z.url().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: z.string().min(1),
+  WORKSPACE_DATABASE_URL: z.string().optional(),
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE_PREFIX: z.string().default(''),
+  TEMPORAL_UI_URL: z.url().default('http://localhost:8233'),
+  COHORT_ENCRYPTION_KEY: z.string().regex(/^[0-9a-f]{64}$/i, 'must be 64 hex characters (32 bytes)'),
+  STRIPE_SECRET_KEY: z.string().optional(),
+  STRIPE_WEBHOOK_SECRET: z.string().optional(),
+  STRIPE_API_BASE: optionalUrl,
+  POSTMARK_SERVER_TOKEN: z.string().optional(),
+  POSTMARK_API_BASE: optionalUrl,
+  POSTMARK_MESSAGE_STREAM: z.string().default('outbound'),
+  EMAIL_FROM: z.string().default('Cohort <no-reply@cohort.local>'),
+  SLACK_WEBHOOK_URL: optionalUrl,
+  ADMIN_EMAIL: z.email().optional(),
+  GITHUB_API_BASE: z.url().default('https://api.github.com'),
+  GITHUB_TOKEN: z.string().optional(),
+  GITHUB_VERIFY_REPOS: z.stringbool().default(false),
+  S3_BUCKET: z.string().optional(),
+  S3_ENDPOINT: optionalUrl,
+  AWS_REGION: z.string().default('us-east-1'),
+  SECRETS_BACKEND: z.enum(['db', 'aws']).default('db'),
+  SECRETS_MANAGER_ENDPOINT: optionalUrl,
+  CHROMIUM_PATH: z.string().default('/usr/bin/chromium'),
+  DATA_DIR: z.string().default('.data'),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  METRICS_TOKEN: z.string().optional(),
+  OAUTH_GITHUB_CLIENT_ID: z.string().optional(),
+  OAUTH_GITHUB_CLIENT_SECRET: z.string().optional(),
+  OAUTH_GITHUB_AUTHORIZE_URL: z.url().default('https://github.com/login/oauth/authorize'),
+  OAUTH_GITHUB_TOKEN_URL: z.url().default('https://github.com/login/oauth/access_token'),
+  OAUTH_GITHUB_USERINFO_URL: z.url().default('https://api.github.com/user'),
+  OAUTH_GITHUB_EMAILS_URL: z.url().default('https://api.github.com/user/emails'),
+  OAUTH_GOOGLE_CLIENT_ID: z.string().optional(),
+  OAUTH_GOOGLE_CLIENT_SECRET: z.string().optional(),
+  OAUTH_GOOGLE_ISSUER: z.url().default('https://accounts.google.com'),
+  SESSION_TTL: durationSchema.prefault('30d'),
+  LOGIN_MAX_FAILURES: z.coerce.number().int().positive().default(5),
+  LOGIN_FAILURE_WINDOW: durationSchema.prefault('15m'),
+  DELETION_COOL_OFF: durationSchema.prefault('14d'),
+  EXPORT_LINK_TTL: durationSchema.prefault('7d'),
+  WORKSPACE_TTL: durationSchema.prefault('90d'),
+  CHECKOUT_EXPIRY: durationSchema.prefault('24h'),
+  RETENTION_AUDIT_LOGS: durationSchema.prefault('90d'),
+  RETENTION_EVENT_LOGS: durationSchema.prefault('90d'),
+  RETENTION_AFTER_GRADUATION: durationSchema.prefault('30d'),
+  RETENTION_PAYMENTS: durationSchema.prefault('7y'),
+});
+
+export type Config = z.output<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Validates the environment, naming every problem at once. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, emptyAsUndefined(v)]));
+  const result = configSchema.safeParse(cleaned);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`));
+  }
+  return result.data;
+}

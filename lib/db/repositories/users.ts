@@ -1,0 +1,41 @@
+import type { Db } from '../knex';
+
+export type Role = 'student' | 'trainer' | 'admin' | 'superadmin';
+
+export interface UserRow {
+  id: string;
+  email: string;
+  passwordHash: string | null;
+  fullName: string;
+  role: Role;
+  privacyAccepted: boolean;
+  privacyAcceptedAt: Date | null;
+  privacyVersion: string | null;
+  termsVersion: string | null;
+  dataRetentionConsent: boolean;
+  marketingConsent: boolean;
+  accountDeletionRequested: boolean;
+  accountDeletionRequestedAt: Date | null;
+  anonymized: boolean;
+  anonymizedAt: Date | null;
+  legalHold: boolean;
+  legalHoldReason: string | null;
+  legalHoldAt: Date | null;
+  mustSetPassword: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const usersRepo = {
+  findById: (db: Db, id: string): Promise<UserRow | undefined> => db('users').where({ id }).first(),
+  findByEmail: (db: Db, email: string): Promise<UserRow | undefined> =>
+    db('users').whereRaw('lower(email) = lower(?)', [email]).first(),
+  insert: async (db: Db, values: Partial<UserRow> & Pick<UserRow, 'email' | 'fullName'>): Promise<UserRow> => {
+    const [row] = await db('users').insert(values).returning('*');
+    return row;
+  },
+  update: async (db: Db, id: string, values: Partial<UserRow>): Promise<UserRow | undefined> => {
+    const [row] = await db('users').where({ id }).update({ ...values, updatedAt: db.fn.now() }).returning('*');
+    return row;
+  },
+};

@@ -1,0 +1,28 @@
+import { NativeConnection } from '@temporalio/worker';
+import { loadConfig, ConfigError } from '../lib/config';
+import { createKnex } from '../lib/db/knex';
+import { createLogger } from '../lib/logger';
+import { taskQueues } from '../workflows/shared/task-queues';
+import { createWorkers, runWorkers } from './worker';
+
+/** The worker process. Temporal's Worker drains on SIGINT/SIGTERM by itself. */
+async function main() {
+  const config = loadConfig();
+  const logger = createLogger(config.LOG_LEVEL);
+  const knex = createKnex(config.DATABASE_URL);
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const queues = taskQueues(config.TEMPORAL_TASK_QUEUE_PREFIX);
+  const workers = await createWorkers({ config, knex, connection, namespace: config.TEMPORAL_NAMESPACE, taskQueues: queues });
+  logger.info({ taskQueues: queues }, 'worker running');
+  try {
+    await runWorkers(workers);
+  } finally {
+    await Promise.allSettled([knex.destroy(), connection.close()]);
+    logger.info('worker stopped');
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof ConfigError ? error.message : (error as Error).stack}\n`);
+  process.exit(1);
+});

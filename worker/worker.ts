@@ -1,0 +1,37 @@
+import { NativeConnection, Worker, bundleWorkflowCode, type WorkerOptions } from '@temporalio/worker';
+import { fileURLToPath } from 'node:url';
+import { createActivities, type ActivityDeps } from '../activities/index';
+import type { TaskQueues } from '../workflows/shared/task-queues';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+export function buildWorkflowBundle() {
+  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined } as never });
+}
+
+export interface WorkerDeps extends ActivityDeps {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueues: TaskQueues;
+  /** A prebuilt bundle (tests, production images); else workflows are bundled at start. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+/** The workers of one process: the default queue now; pdf and workspace queues join as they come. */
+export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
+  const workflowSource = deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH };
+  const main = await Worker.create({
+    connection: deps.connection,
+    namespace: deps.namespace,
+    taskQueue: deps.taskQueues.default,
+    ...workflowSource,
+    activities: createActivities(deps),
+    shutdownGraceTime: '10s',
+  });
+  return [main];
+}
+
+/** Runs workers until `signal` aborts, then drains them. */
+export async function runWorkers(workers: Worker[]): Promise<void> {
+  await Promise.all(workers.map((w) => w.run()));
+}

@@ -1,0 +1,12 @@
+/** Workflow ids are business keys: starting the same thing twice lands on one workflow. */
+export type Track = 'DP' | 'FSD';
+
+export const workflowIds = {
+  onboarding: (userId: string, track: Track) => `onboarding:${userId}:${track}`,
+  review: (submissionId: string) => `review:${submissionId}`,
+  accountDeletion: (userId: string) => `account-deletion:${userId}`,
+  dataExport: (userId: string, exportId: string) => `data-export:${userId}:${exportId}`,
+  workspace: (userId: string, projectId: string) => `workspace:${userId}:${projectId}`,
+  certificate: (userId: string, track: Track) => `certificate:${userId}:${track}`,
+  retention: (date: string) => `retention:${date}`,
+};
