@@ -3,6 +3,7 @@ import { loadConfig, ConfigError } from '../lib/config';
 import { createKnex } from '../lib/db/knex';
 import { createLogger } from '../lib/logger';
 import { taskQueues } from '../workflows/shared/task-queues';
+import { buildActivityDeps } from './deps';
 import { createWorkers, runWorkers } from './worker';
 
 /** The worker process. Temporal's Worker drains on SIGINT/SIGTERM by itself. */
@@ -12,7 +13,8 @@ async function main() {
   const knex = createKnex(config.DATABASE_URL);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const queues = taskQueues(config.TEMPORAL_TASK_QUEUE_PREFIX);
-  const workers = await createWorkers({ config, knex, connection, namespace: config.TEMPORAL_NAMESPACE, taskQueues: queues });
+  const activityDeps = await buildActivityDeps(config, knex, logger);
+  const workers = await createWorkers({ activityDeps, connection, namespace: config.TEMPORAL_NAMESPACE, taskQueues: queues });
   logger.info({ taskQueues: queues }, 'worker running');
   try {
     await runWorkers(workers);

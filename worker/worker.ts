@@ -9,7 +9,8 @@ export function buildWorkflowBundle() {
   return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined } as never });
 }
 
-export interface WorkerDeps extends ActivityDeps {
+export interface WorkerDeps {
+  activityDeps: ActivityDeps;
   connection: NativeConnection;
   namespace: string;
   taskQueues: TaskQueues;
@@ -25,7 +26,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
     namespace: deps.namespace,
     taskQueue: deps.taskQueues.default,
     ...workflowSource,
-    activities: createActivities(deps),
+    activities: createActivities(deps.activityDeps),
     shutdownGraceTime: '10s',
   });
   return [main];

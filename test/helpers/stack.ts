@@ -8,6 +8,7 @@ import { createApp } from '../../api/app';
 import type { AppDeps } from '../../api/deps';
 import { loadConfig, type Config } from '../../lib/config';
 import { createLogger } from '../../lib/logger';
+import { buildActivityDeps } from '../../worker/deps';
 import { createWorkers } from '../../worker/worker';
 import { taskQueues, type TaskQueues } from '../../workflows/shared/task-queues';
 import { createTestDatabase, type TestDatabase } from './db';
@@ -77,7 +78,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
   let running: Promise<unknown> = Promise.resolve();
   const startWorker = async () => {
     workers = await createWorkers({
-      config, knex: db.knex, connection: nativeConnection, namespace: config.TEMPORAL_NAMESPACE,
+      activityDeps: await buildActivityDeps(config, db.knex, logger), connection: nativeConnection, namespace: config.TEMPORAL_NAMESPACE,
       taskQueues: queues, workflowBundle: { codePath: inject('workflowBundlePath') },
     });
     running = Promise.all(workers.map((w) => w.run()));

