@@ -1,17 +1,30 @@
+import type Stripe from 'stripe';
+import type { AdminAlertSink } from '../lib/adapters/slack';
 import type { Config } from '../lib/config';
 import type { Knex } from '../lib/db/knex';
 import type { Logger } from '../lib/logger';
+import { createAlertActivities } from './alerts';
+import { createEnrollmentActivities } from './enrollment';
+import { createPaymentActivities } from './payments';
 
 /** Everything activities are built from; only the worker's composition root builds it. */
 export interface ActivityDeps {
   config: Config;
   knex: Knex;
   logger: Logger;
+  /** The real Stripe client; absent when no STRIPE_SECRET_KEY is configured. */
+  stripe?: Stripe;
+  /** Slack incoming webhook, or the log. */
+  alerts: AdminAlertSink;
 }
 
 /** All activities of the default task queue, grouped by area. */
-export function createActivities(_deps: ActivityDeps) {
-  return {};
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createPaymentActivities(deps),
+    ...createEnrollmentActivities(deps),
+    ...createAlertActivities(deps),
+  };
 }
 
 export type CohortActivities = ReturnType<typeof createActivities>;

@@ -55,6 +55,8 @@ export const configSchema = z.object({
   EXPORT_LINK_TTL: durationSchema.prefault('7d'),
   WORKSPACE_TTL: durationSchema.prefault('90d'),
   CHECKOUT_EXPIRY: durationSchema.prefault('24h'),
+  /** First wait before retrying a trainer assignment when every trainer is full (doubles, capped at 6h). */
+  TRAINER_ASSIGNMENT_RETRY: durationSchema.prefault('15m'),
   RETENTION_AUDIT_LOGS: durationSchema.prefault('90d'),
   RETENTION_EVENT_LOGS: durationSchema.prefault('90d'),
   RETENTION_AFTER_GRADUATION: durationSchema.prefault('30d'),

@@ -1,4 +1,6 @@
 import type { ActivityDeps } from '../activities/index';
+import { createSlackAlerts } from '../lib/adapters/slack';
+import { createStripeClient } from '../lib/adapters/stripe';
 import type { Config } from '../lib/config';
 import type { Knex } from '../lib/db/knex';
 import type { Logger } from '../lib/logger';
@@ -9,5 +11,9 @@ import type { Logger } from '../lib/logger';
  * tests run the same wiring against local peers.
  */
 export async function buildActivityDeps(config: Config, knex: Knex, logger: Logger): Promise<ActivityDeps> {
-  return { config, knex, logger };
+  return {
+    config, knex, logger,
+    stripe: createStripeClient(config),
+    alerts: createSlackAlerts({ webhookUrl: config.SLACK_WEBHOOK_URL, logger }),
+  };
 }

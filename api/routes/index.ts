@@ -2,6 +2,9 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { Router } from 'express';
 import type { AppDeps } from '../deps';
 import { createCurriculumRouter } from './curriculum';
+import { createEnrollmentsRouter } from './enrollments';
+import { createPaymentsRouter } from './payments';
+import { createStripeWebhookRouter } from './stripe-webhook';
 
 export interface ResourceRouter {
   router: Router;
@@ -12,4 +15,4 @@ export interface ResourceRouter {
 export type RouterFactory = (deps: AppDeps, registry: OpenAPIRegistry) => ResourceRouter;
 
 /** Every resource router, one per area. */
-export const RESOURCE_ROUTERS: RouterFactory[] = [createCurriculumRouter];
+export const RESOURCE_ROUTERS: RouterFactory[] = [createCurriculumRouter, createPaymentsRouter, createStripeWebhookRouter, createEnrollmentsRouter];

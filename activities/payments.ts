@@ -1,0 +1,105 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type Stripe from 'stripe';
+import { isStripeMissing, isStripePermanent } from '../lib/adapters/stripe';
+import { curriculumRepo } from '../lib/db/repositories/curriculum';
+import { enrollmentsRepo } from '../lib/db/repositories/enrollments';
+import { paymentsRepo } from '../lib/db/repositories/payments';
+import { usersRepo } from '../lib/db/repositories/users';
+import type { ActivityDeps } from './index';
+
+export interface CheckoutResult { sessionId: string; checkoutUrl: string }
+export type VerificationOutcome = 'paid' | 'unpaid' | 'expired' | 'unknown' | 'mismatch';
+export interface Verification { outcome: VerificationOutcome; amountCents?: number; currency?: string; paymentIntentId?: string | null }
+
+/** Stripe 4xx: a business failure no retry fixes; anything else is retried. */
+function classify(error: unknown, type: string): never {
+  if (isStripePermanent(error)) throw ApplicationFailure.nonRetryable((error as Error).message, type);
+  throw error;
+}
+
+export function createPaymentActivities({ knex, stripe, config }: ActivityDeps) {
+  const client = (): Stripe => {
+    if (!stripe) throw ApplicationFailure.nonRetryable('Payments are not configured', 'PaymentsNotConfigured');
+    return stripe;
+  };
+
+  return {
+    /**
+     * The pending enrollment and a Checkout Session for the track's price. The
+     * idempotency key (workflow id + run + attempt) makes a retried call return the
+     * same session.
+     */
+    async openCheckout(input: { userId: string; track: string; idempotencyKey: string }): Promise<CheckoutResult> {
+      const user = await usersRepo.findById(knex, input.userId);
+      if (!user || user.anonymized) throw ApplicationFailure.nonRetryable('The user cannot enroll', 'UserUnavailable');
+      const track = await curriculumRepo.findTrack(knex, input.track);
+      if (!track?.active) throw ApplicationFailure.nonRetryable('The track is closed', 'TrackClosed');
+      const enrollment = await enrollmentsRepo.openPending(knex, input.userId, input.track);
+      const session = await client().checkout.sessions.create({
+        mode: 'payment',
+        line_items: [{ quantity: 1, price_data: { currency: track.currency, unit_amount: track.priceCents, product_data: { name: track.name } } }],
+        client_reference_id: input.userId,
+        customer_email: user.email,
+        metadata: { userId: input.userId, track: input.track },
+        // Refund and dispute events carry the payment intent, not the session.
+        payment_intent_data: { metadata: { userId: input.userId, track: input.track } },
+        success_url: `${config.PUBLIC_BASE_URL}/enrollment?checkout=success&session_id={CHECKOUT_SESSION_ID}`,
+        cancel_url: `${config.PUBLIC_BASE_URL}/enrollment?checkout=cancelled`,
+      }, { idempotencyKey: input.idempotencyKey }).catch((error: unknown) => classify(error, 'CheckoutRejected'));
+      if (!session.url) throw ApplicationFailure.nonRetryable('Stripe returned no checkout URL', 'CheckoutRejected');
+      await knex('enrollments').where({ id: enrollment.id }).update({ checkoutSessionId: session.id, updatedAt: knex.fn.now() });
+      return { sessionId: session.id, checkoutUrl: session.url };
+    },
+
+    /** Asks Stripe itself whether the session is paid, for this user and track, at the track's price. */
+    async verifyCheckoutSession(input: { userId: string; track: string; sessionId: string }): Promise<Verification> {
+      let session: Stripe.Checkout.Session;
+      try {
+        session = await client().checkout.sessions.retrieve(input.sessionId);
+      } catch (error) {
+        if (isStripeMissing(error)) return { outcome: 'unknown' };
+        return classify(error, 'StripeRejected');
+      }
+      const track = await curriculumRepo.findTrack(knex, input.track);
+      const owner = session.metadata?.userId ?? session.client_reference_id;
+      const paymentIntentId = typeof session.payment_intent === 'string' ? session.payment_intent : session.payment_intent?.id ?? null;
+      const facts = { amountCents: session.amount_total ?? undefined, currency: session.currency ?? undefined, paymentIntentId };
+      if (owner !== input.userId || (session.metadata?.track ?? input.track) !== input.track) return { outcome: 'mismatch', ...facts };
+      if (session.status === 'expired') return { outcome: 'expired', ...facts };
+      if (session.payment_status !== 'paid') return { outcome: 'unpaid', ...facts };
+      if (!track || session.amount_total !== track.priceCents || session.currency !== track.currency) return { outcome: 'mismatch', ...facts };
+      return { outcome: 'paid', ...facts };
+    },
+
+    /** The payment, once per checkout session (kept seven years, even after erasure). */
+    async recordPayment(input: { userId: string; track: string; sessionId: string; amountCents: number; currency: string; paymentIntentId: string | null }): Promise<{ paymentId: string }> {
+      const user = await usersRepo.findById(knex, input.userId);
+      const enrollment = await enrollmentsRepo.find(knex, input.userId, input.track);
+      const payment = await paymentsRepo.record(knex, {
+        userId: user ? input.userId : null, enrollmentId: enrollment?.id ?? null, trackCode: input.track,
+        stripeCheckoutSessionId: input.sessionId, stripePaymentIntentId: input.paymentIntentId,
+        amountCents: input.amountCents, currency: input.currency,
+      });
+      return { paymentId: payment.id };
+    },
+
+    /** Gives the money back (compensation); a payment refunded already counts as done. */
+    async refundPayment(input: { paymentId: string; idempotencyKey: string; reason: string }): Promise<{ refundId: string | null }> {
+      const payment = await knex('payments').where({ id: input.paymentId }).first();
+      if (!payment) throw ApplicationFailure.nonRetryable('No such payment', 'PaymentMissing');
+      if (payment.status === 'REFUNDED') return { refundId: payment.stripeRefundId };
+      let refundId: string | null = null;
+      try {
+        const refund = await client().refunds.create(
+          { payment_intent: payment.stripePaymentIntentId, reason: 'requested_by_customer', metadata: { cohortReason: input.reason } },
+          { idempotencyKey: input.idempotencyKey },
+        );
+        refundId = refund.id;
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'charge_already_refunded') classify(error, 'RefundRejected');
+      }
+      await paymentsRepo.markRefunded(knex, payment.id, refundId);
+      return { refundId };
+    },
+  };
+}

@@ -1,0 +1,103 @@
+import express, { Router } from 'express';
+import { z } from 'zod';
+import type Stripe from 'stripe';
+import { verifyStripeEvent } from '../../lib/adapters/stripe';
+import { paymentsRepo } from '../../lib/db/repositories/payments';
+import { errors } from '../../lib/errors';
+import type { AppDeps } from '../deps';
+import { onboardingStartOptions } from '../onboarding-workflow';
+import { onboarding, paymentFailed, paymentNotified, paymentReversed } from '../../workflows/onboarding';
+import type { Track } from '../../workflows/shared/ids';
+import type { RouterFactory } from './index';
+
+const HANDLED_EVENTS = new Set([
+  'checkout.session.completed', 'checkout.session.async_payment_succeeded', 'checkout.session.async_payment_failed',
+  'charge.refunded', 'charge.dispute.created',
+]);
+const cohortRef = z.object({ userId: z.uuid(), track: z.enum(['DP', 'FSD']) });
+type Outcome = 'routed' | 'ignored' | 'retry-later';
+
+/**
+ * Stripe's webhook: the raw body is verified against Stripe-Signature (5-minute
+ * tolerance), the event id stored once (ids only, no payload), and the onboarding saga
+ * signalled (or started). Answers fast; the saga does the slow part.
+ */
+export const createStripeWebhookRouter: RouterFactory = (deps, registry) => {
+  const router = Router();
+  registry.registerPath({
+    method: 'post', path: '/api/payments/webhook', summary: 'Stripe webhook (signed events)', tags: ['Payments'],
+    request: { headers: z.object({ 'stripe-signature': z.string() }), body: { content: { 'application/json': { schema: z.object({ id: z.string(), type: z.string() }) } } } },
+    responses: { 200: { description: 'Received', content: { 'application/json': { schema: z.object({ received: z.literal(true) }) } } } },
+  });
+
+  router.post('/api/payments/webhook', express.raw({ type: () => true, limit: '256kb' }), async (req, res) => {
+    const secret = deps.config.STRIPE_WEBHOOK_SECRET;
+    if (!secret) throw errors.paymentsNotConfigured();
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    let event: Stripe.Event;
+    try {
+      event = verifyStripeEvent(body, req.get('stripe-signature'), secret);
+    } catch (error) {
+      req.log?.info({ reason: (error as Error).name }, 'stripe webhook rejected');
+      throw errors.validation(error instanceof SyntaxError ? 'The event is not valid JSON.' : 'The Stripe-Signature is missing, invalid or too old.');
+    }
+    if (!HANDLED_EVENTS.has(event.type)) {
+      res.json({ received: true, ignored: true });
+      return;
+    }
+    const object = event.data.object as { id: string };
+    const [fresh] = await deps.knex('stripeEvents').insert({ id: event.id, type: event.type, objectId: object.id }).onConflict('id').ignore().returning('id');
+    if (!fresh) {
+      const seen = await deps.knex('stripeEvents').where({ id: event.id }).first();
+      // Processed already: a duplicate delivery changes nothing. Stored but unprocessed: a crash, so route it again.
+      if (seen?.processedAt) {
+        res.json({ received: true, duplicate: true });
+        return;
+      }
+    }
+    const outcome = await routeEvent(deps, event, req.log);
+    if (outcome === 'retry-later') throw errors.unavailable('The event refers to a payment not recorded yet; Stripe will redeliver it.');
+    await deps.knex('stripeEvents').where({ id: event.id }).update({ processedAt: deps.knex.fn.now() });
+    res.json({ received: true });
+  });
+
+  return { router, rawBody: true };
+};
+
+async function routeEvent(deps: AppDeps, event: Stripe.Event, log?: { warn: (o: object, m: string) => void }): Promise<Outcome> {
+  const client = deps.temporal.workflow;
+  if (event.type.startsWith('checkout.session.')) {
+    const session = event.data.object as Stripe.Checkout.Session;
+    const ref = cohortRef.safeParse({ userId: session.metadata?.userId ?? session.client_reference_id, track: session.metadata?.track });
+    if (!ref.success) {
+      log?.warn({ eventId: event.id }, 'checkout event without a Cohort user and track; ignored');
+      return 'ignored';
+    }
+    const signal = event.type === 'checkout.session.async_payment_failed' ? paymentFailed : paymentNotified;
+    await client.signalWithStart(onboarding, {
+      ...withoutConflictPolicy(onboardingStartOptions(deps, ref.data.userId, ref.data.track)),
+      signal, signalArgs: [{ sessionId: session.id, eventId: event.id }],
+    });
+    return 'routed';
+  }
+
+  // charge.refunded carries a Charge; charge.dispute.created a Dispute: both name the payment intent.
+  const object = event.data.object as { payment_intent?: string | { id: string } | null; refunded?: boolean; metadata?: Record<string, string> };
+  if (event.type === 'charge.refunded' && object.refunded === false) return 'ignored'; // partial refund: the enrollment stands
+  const paymentIntentId = typeof object.payment_intent === 'string' ? object.payment_intent : object.payment_intent?.id;
+  const payment = paymentIntentId ? await paymentsRepo.byPaymentIntent(deps.knex, paymentIntentId) : undefined;
+  const ref = cohortRef.safeParse(payment?.userId ? { userId: payment.userId, track: payment.trackCode } : object.metadata ?? {});
+  if (!ref.success) return payment ? 'ignored' : 'retry-later';
+  await client.signalWithStart(onboarding, {
+    ...withoutConflictPolicy(onboardingStartOptions(deps, ref.data.userId, ref.data.track as Track)),
+    signal: paymentReversed,
+    signalArgs: [{ kind: event.type === 'charge.refunded' ? 'refund' : 'dispute', eventId: event.id, paymentIntentId }],
+  });
+  return 'routed';
+}
+
+// Signal-with-start always joins a running workflow; the server takes no conflict policy for it.
+function withoutConflictPolicy<T extends { workflowIdConflictPolicy?: unknown }>(options: T): Omit<T, 'workflowIdConflictPolicy'> {
+  const { workflowIdConflictPolicy: _ignored, ...rest } = options;
+  return rest;
+}

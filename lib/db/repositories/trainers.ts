@@ -1,0 +1,39 @@
+import type { Db, Knex } from '../knex';
+
+export interface TrainerLoad { id: string; userId: string; maxStudents: number; activeStudents: number }
+
+export const trainersRepo = {
+  /**
+   * Assigns the trainer with the fewest active students who teaches `track` and has
+   * room, or none. Safe under concurrency: the candidate trainer rows are locked
+   * (FOR UPDATE, in id order so concurrent assignments never deadlock) before their
+   * students are counted, so two enrollments cannot both take a trainer's last seat.
+   * Idempotent: an enrollment that has a trainer keeps it.
+   */
+  async assignLeastLoaded(knex: Knex, enrollmentId: string, track: string): Promise<string | null> {
+    return knex.transaction(async (trx) => {
+      const enrollment = await trx('enrollments').where({ id: enrollmentId }).forUpdate().first();
+      if (!enrollment) return null;
+      if (enrollment.trainerId) return enrollment.trainerId as string;
+      const candidates: { id: string }[] = await trx('trainers').select('id').where({ active: true })
+        .whereRaw('? = ANY(tracks)', [track]).orderBy('id').forUpdate();
+      if (candidates.length === 0) return null;
+      const loads = await trainersRepo.loads(trx, candidates.map((c) => c.id));
+      const choice = loads.filter((l) => l.activeStudents < l.maxStudents)
+        .sort((a, b) => a.activeStudents - b.activeStudents || a.id.localeCompare(b.id))[0];
+      if (!choice) return null;
+      await trx('enrollments').where({ id: enrollmentId }).update({ trainerId: choice.id, updatedAt: trx.fn.now() });
+      return choice.id;
+    });
+  },
+
+  async loads(db: Db, trainerIds: string[]): Promise<TrainerLoad[]> {
+    const result = await db.raw(
+      `SELECT t.id, t.user_id, t.max_students,
+              (SELECT count(*) FROM enrollments e WHERE e.trainer_id = t.id AND e.status = 'ENROLLED') AS active_students
+         FROM trainers t WHERE t.id = ANY(?::uuid[])`,
+      [trainerIds],
+    );
+    return result.rows as TrainerLoad[];
+  },
+};

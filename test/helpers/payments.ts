@@ -1,0 +1,78 @@
+import { randomBytes } from 'node:crypto';
+import { expect } from 'vitest';
+import { startStripeStandin, type StripeStandin } from '../../scripts/stripe-standin/index';
+import { startFakeSlack, type FakeSlack } from '../fakes/slack';
+import { startStack, type StackOptions, type TestStack } from './stack';
+import { createTestUser, type TestUser } from './users';
+
+export interface PaymentsStack {
+  stack: TestStack;
+  standin: StripeStandin;
+  slack: FakeSlack;
+  webhookSecret: string;
+  close(): Promise<void>;
+}
+
+/** A test stack wired to the Stripe stand-in (through the real `stripe` client) and a fake Slack. */
+export async function startPaymentsStack(options: StackOptions = {}): Promise<PaymentsStack> {
+  const webhookSecret = `whsec_${randomBytes(16).toString('hex')}`;
+  const slack = await startFakeSlack();
+  const standin = await startStripeStandin({ webhookUrl: 'http://127.0.0.1:9/unset', webhookSecret });
+  const stack = await startStack({
+    ...options,
+    env: {
+      STRIPE_SECRET_KEY: 'sk_test_cohort', STRIPE_WEBHOOK_SECRET: webhookSecret, STRIPE_API_BASE: standin.url,
+      SLACK_WEBHOOK_URL: slack.url, ...options.env,
+    },
+  });
+  standin.controls.setWebhookUrl(`${stack.baseUrl}/api/payments/webhook`);
+  return {
+    stack, standin, slack, webhookSecret,
+    async close() {
+      await standin.close();
+      await stack.close();
+      await slack.close();
+    },
+  };
+}
+
+/** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+}
+
+export async function checkout(p: PaymentsStack, student: TestUser, track = 'DP') {
+  const res = await p.stack.http.as(student.token).post('/api/payments/checkout', { track });
+  expect(res.status, res.text).toBe(201);
+  return res.body as { checkoutUrl: string; sessionId: string; workflowId: string };
+}
+
+/** Pays as the buyer would: a POST to the checkout URL. */
+export async function pay(checkoutUrl: string, options: { async?: boolean } = {}) {
+  const res = await fetch(`${checkoutUrl}${options.async ? '?async=1' : ''}`, { method: 'POST' });
+  expect(res.status).toBe(200);
+  return (await res.json()) as { paid: boolean; sessionId: string; eventId: string };
+}
+
+export async function enrollmentOf(p: PaymentsStack, userId: string, track = 'DP') {
+  return p.stack.knex('enrollments').where({ userId, trackCode: track }).first();
+}
+
+export async function waitForEnrollment(p: PaymentsStack, userId: string, status = 'ENROLLED', track = 'DP', timeoutMs = 30_000) {
+  return waitFor(`enrollment ${status}`, async () => {
+    const row = await enrollmentOf(p, userId, track);
+    return row?.status === status ? row : undefined;
+  }, timeoutMs);
+}
+
+export async function addTrainer(p: PaymentsStack, tracks: string[], maxStudents = 20) {
+  const { user } = await createTestUser(p.stack.knex, { role: 'trainer' });
+  const [trainer] = await p.stack.knex('trainers').insert({ userId: user.id, tracks, maxStudents }).returning('*');
+  return trainer as { id: string };
+}

@@ -1,0 +1,226 @@
+import {
+  ActivityFailure, ApplicationFailure, allHandlersFinished, condition, defineQuery, defineSignal, defineUpdate,
+  log, proxyActivities, setHandler, workflowInfo,
+} from '@temporalio/workflow';
+import type { CohortActivities } from '../activities/index';
+import type { CheckoutResult, Verification } from '../activities/payments';
+import type { Track } from './shared/ids';
+
+/** Ids and durations only: the history holds no personal data. */
+export interface OnboardingInput {
+  userId: string;
+  track: Track;
+  /** An unpaid checkout closes after this long (CHECKOUT_EXPIRY). */
+  checkoutExpiryMs: number;
+  /** First wait before retrying trainer assignment when all trainers are full. */
+  trainerRetryMs: number;
+}
+
+export type OnboardingPhase = 'STARTING' | 'AWAITING_PAYMENT' | 'ENROLLING' | 'ENROLLED' | 'SUSPENDED' | 'EXPIRED' | 'REFUNDED' | 'REJECTED';
+
+export interface OnboardingStatus {
+  phase: OnboardingPhase;
+  sessionId?: string;
+  paymentId?: string;
+  enrollmentId?: string;
+  trainerId: string | null;
+  bypassPayment: boolean;
+}
+
+export interface PaymentNotice { sessionId: string; eventId?: string }
+export interface ReversalNotice { kind: 'refund' | 'dispute'; eventId: string; paymentIntentId?: string }
+
+/** Stripe says something happened to a checkout session (completed, async succeeded). */
+export const paymentNotified = defineSignal<[PaymentNotice]>('paymentNotified');
+/** A delayed payment method failed: the next checkout request opens a fresh session. */
+export const paymentFailed = defineSignal<[PaymentNotice]>('paymentFailed');
+/** A refund or dispute reported by Stripe. */
+export const paymentReversed = defineSignal<[ReversalNotice]>('paymentReversed');
+/** An admin enrolls the student without payment (scholarship, testing). */
+export const adminEnrollRequested = defineSignal<[{ adminId: string }]>('adminEnrollRequested');
+/** A trainer seat may have freed up: retry assignment now rather than at the next timer. */
+export const trainerCapacityChanged = defineSignal('trainerCapacityChanged');
+/** Opens (or returns the open) Checkout Session of this onboarding. */
+export const openCheckoutUpdate = defineUpdate<CheckoutResult>('openCheckout');
+export const onboardingStatus = defineQuery<OnboardingStatus>('status');
+
+// Stripe accepts disputes for up to 120 days; after that a late event starts a new run.
+const REVERSAL_WATCH_MS = 120 * 86_400_000;
+const TRAINER_RETRY_CAP_MS = 6 * 3_600_000;
+
+const acts = proxyActivities<CohortActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '1m' },
+});
+// The student waits on this one behind the API: give up after two minutes.
+const checkoutActs = proxyActivities<CohortActivities>({
+  startToCloseTimeout: '20s', scheduleToCloseTimeout: '2m',
+  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '5s' },
+});
+
+const isBusinessFailure = (error: unknown): error is ActivityFailure =>
+  error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.nonRetryable === true;
+
+type PaymentOutcome =
+  | { kind: 'paid'; sessionId: string; verification: Verification }
+  | { kind: 'admin'; adminId: string }
+  | { kind: 'expired' }
+  | { kind: 'rejected' };
+
+/**
+ * Onboarding saga (`onboarding:<userId>:<track>`): payment → verified with Stripe →
+ * recorded → ENROLLED → trainer → project 1 unlocked → welcome → admins told; then it
+ * watches for refunds and disputes. A business failure after payment refunds it.
+ * A new run resumes from the enrollment row, so a late event after the run closed is
+ * handled the same way.
+ */
+export async function onboarding(input: OnboardingInput): Promise<OnboardingStatus> {
+  const { userId, track } = input;
+  const { workflowId, runId } = workflowInfo();
+  const state: OnboardingStatus = { phase: 'STARTING', trainerId: null, bypassPayment: false };
+  const notices: PaymentNotice[] = [];
+  const reversals: ReversalNotice[] = [];
+  let adminRequest: { adminId: string } | undefined;
+  let capacityNudged = false;
+  let checkout: Promise<CheckoutResult> | undefined;
+  let checkoutAttempt = 0;
+  let checkoutOpened = false;
+
+  setHandler(onboardingStatus, () => state);
+  setHandler(paymentNotified, (notice) => {
+    if (!notices.some((n) => n.sessionId === notice.sessionId)) notices.push(notice);
+  });
+  setHandler(paymentFailed, (notice) => {
+    if (notice.sessionId === state.sessionId) checkout = undefined;
+  });
+  setHandler(paymentReversed, (notice) => {
+    if (!reversals.some((r) => r.eventId === notice.eventId)) reversals.push(notice);
+  });
+  setHandler(adminEnrollRequested, (request) => { adminRequest ??= request; });
+  setHandler(trainerCapacityChanged, () => { capacityNudged = true; });
+  setHandler(openCheckoutUpdate, async () => {
+    // Concurrent or repeated requests share one session; a failed attempt is retried by the next request.
+    checkout ??= checkoutActs.openCheckout({ userId, track, idempotencyKey: `${workflowId}:${runId}:checkout:${++checkoutAttempt}` })
+      .catch((error: unknown) => { checkout = undefined; throw error; });
+    const result = await checkout;
+    checkoutOpened = true;
+    state.sessionId = result.sessionId;
+    return result;
+  }, {
+    validator: () => {
+      if (state.phase !== 'STARTING' && state.phase !== 'AWAITING_PAYMENT') throw new Error(`checkout closed: onboarding is ${state.phase}`);
+    },
+  });
+
+  const finish = async (phase: OnboardingPhase) => {
+    state.phase = phase;
+    await condition(allHandlersFinished);
+    return state;
+  };
+
+  const existing = await acts.loadEnrollment({ userId, track });
+  const alreadyEnrolled = existing && ['ENROLLED', 'SUSPENDED', 'COMPLETED'].includes(existing.status);
+  if (existing && alreadyEnrolled) {
+    Object.assign(state, { enrollmentId: existing.enrollmentId, trainerId: existing.trainerId, phase: existing.status === 'ENROLLED' ? 'ENROLLED' : 'SUSPENDED' });
+  } else {
+    state.phase = 'AWAITING_PAYMENT';
+    const outcome = await awaitPayment();
+    if (outcome.kind === 'expired') {
+      await acts.expireCheckout({ userId, track });
+      return finish('EXPIRED');
+    }
+    if (outcome.kind === 'rejected') return finish('REJECTED');
+    state.phase = 'ENROLLING';
+    const enrolled = await enroll(outcome);
+    if (!enrolled) return finish('REFUNDED');
+  }
+  await watchEnrollment();
+  return finish(state.phase);
+
+  async function awaitPayment(): Promise<PaymentOutcome> {
+    const deadline = Date.now() + input.checkoutExpiryMs;
+    for (;;) {
+      const remaining = deadline - Date.now();
+      const woke = remaining > 0 && await condition(() => notices.length > 0 || adminRequest !== undefined, remaining);
+      if (adminRequest) return { kind: 'admin', adminId: adminRequest.adminId };
+      if (!woke) return { kind: 'expired' };
+      const notice = notices.shift()!;
+      const verification = await acts.verifyCheckoutSession({ userId, track, sessionId: notice.sessionId });
+      if (verification.outcome === 'paid') return { kind: 'paid', sessionId: notice.sessionId, verification };
+      if (verification.outcome === 'unknown' || verification.outcome === 'mismatch') {
+        await acts.alertAdmins({
+          kind: verification.outcome === 'unknown' ? 'unknown-checkout-session' : 'checkout-mismatch',
+          userId, track, refs: { session: notice.sessionId, event: notice.eventId },
+        });
+        // Started by a webhook alone, with no checkout of ours to wait for: nothing more to do.
+        if (!checkoutOpened && !existing && notices.length === 0) return { kind: 'rejected' };
+      }
+      // 'unpaid' (a delayed method still settling) or 'expired': keep waiting.
+    }
+  }
+
+  /** The compensated part of the saga. Returns false when it was unwound (refunded). */
+  async function enroll(outcome: Exclude<PaymentOutcome, { kind: 'expired' | 'rejected' }>): Promise<boolean> {
+    const compensations: Array<() => Promise<unknown>> = [];
+    try {
+      if (outcome.kind === 'paid') {
+        const { verification, sessionId } = outcome;
+        const { paymentId } = await acts.recordPayment({
+          userId, track, sessionId, amountCents: verification.amountCents!, currency: verification.currency!, paymentIntentId: verification.paymentIntentId ?? null,
+        });
+        state.paymentId = paymentId;
+        state.sessionId = sessionId;
+        compensations.push(() => acts.refundPayment({ paymentId, idempotencyKey: `${workflowId}:refund:${sessionId}`, reason: 'enrollment failed' }));
+      } else {
+        state.bypassPayment = true;
+      }
+      const enrollment = await acts.enrollStudent({ userId, track, paymentId: state.paymentId, bypassPayment: state.bypassPayment });
+      state.enrollmentId = enrollment.enrollmentId;
+      compensations.push(() => acts.closeRefundedEnrollment({ userId, track, reason: 'enrollment failed' }));
+      state.phase = 'ENROLLED';
+
+      state.trainerId = (await acts.assignTrainer({ enrollmentId: enrollment.enrollmentId, track })).trainerId;
+      if (!state.trainerId) await acts.alertAdmins({ kind: 'no-trainer-capacity', userId, track, refs: { enrollment: enrollment.enrollmentId } });
+      await acts.unlockFirstProject({ userId, track });
+      // Welcome email (sign-in or set-password link) goes here once the email service lands.
+      await acts.alertAdmins({
+        kind: 'student-enrolled', userId, track,
+        refs: { enrollment: enrollment.enrollmentId, trainer: state.trainerId, payment: state.paymentId, bypass: state.bypassPayment ? 'yes' : null },
+      });
+      return true;
+    } catch (error) {
+      if (!isBusinessFailure(error)) throw error;
+      const reason = (error.cause as ApplicationFailure).type ?? 'failure';
+      log.warn('onboarding unwinding', { reason });
+      for (const undo of compensations.reverse()) await undo();
+      if (state.enrollmentId === undefined) await acts.closeRefundedEnrollment({ userId, track, reason });
+      await acts.alertAdmins({ kind: 'onboarding-refunded', userId, track, refs: { reason, payment: state.paymentId } });
+      return false;
+    }
+  }
+
+  /** Applies refunds and disputes; keeps retrying trainer assignment while nobody has room. */
+  async function watchEnrollment(): Promise<void> {
+    const watchUntil = Date.now() + REVERSAL_WATCH_MS;
+    let retryMs = input.trainerRetryMs;
+    for (;;) {
+      while (reversals.length > 0) {
+        const reversal = reversals.shift()!;
+        const { suspended } = await acts.suspendForPaymentReversal({ userId, track, kind: reversal.kind, paymentIntentId: reversal.paymentIntentId });
+        if (suspended) {
+          state.phase = 'SUSPENDED';
+          await acts.alertAdmins({ kind: 'payment-reversed', userId, track, refs: { event: reversal.eventId, kind: reversal.kind } });
+        }
+      }
+      const waitingForTrainer = state.phase === 'ENROLLED' && !state.trainerId && state.enrollmentId !== undefined;
+      const remaining = watchUntil - Date.now();
+      if (remaining <= 0) return;
+      const woke = await condition(() => reversals.length > 0 || (waitingForTrainer && capacityNudged), waitingForTrainer ? Math.min(retryMs, remaining) : remaining);
+      if (reversals.length > 0 || !waitingForTrainer || (woke && !capacityNudged)) continue;
+      capacityNudged = false;
+      state.trainerId = (await acts.assignTrainer({ enrollmentId: state.enrollmentId!, track })).trainerId;
+      if (state.trainerId) await acts.alertAdmins({ kind: 'trainer-assigned', userId, track, refs: { enrollment: state.enrollmentId, trainer: state.trainerId } });
+      else retryMs = Math.min(retryMs * 2, TRAINER_RETRY_CAP_MS);
+    }
+  }
+}
