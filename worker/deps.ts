@@ -1,4 +1,5 @@
 import type { ActivityDeps } from '../activities/index';
+import { createEmailSender } from '../lib/adapters/email/index';
 import type { Config } from '../lib/config';
 import type { Knex } from '../lib/db/knex';
 import type { Logger } from '../lib/logger';
@@ -9,5 +10,5 @@ import type { Logger } from '../lib/logger';
  * tests run the same wiring against local peers.
  */
 export async function buildActivityDeps(config: Config, knex: Knex, logger: Logger): Promise<ActivityDeps> {
-  return { config, knex, logger };
+  return { config, knex, logger, email: createEmailSender(config, knex) };
 }

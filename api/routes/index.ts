@@ -1,6 +1,7 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { Router } from 'express';
 import type { AppDeps } from '../deps';
+import { createAdminEmailsRouter } from './admin-emails';
 import { createCurriculumRouter } from './curriculum';
 
 export interface ResourceRouter {
@@ -12,4 +13,4 @@ export interface ResourceRouter {
 export type RouterFactory = (deps: AppDeps, registry: OpenAPIRegistry) => ResourceRouter;
 
 /** Every resource router, one per area. */
-export const RESOURCE_ROUTERS: RouterFactory[] = [createCurriculumRouter];
+export const RESOURCE_ROUTERS: RouterFactory[] = [createCurriculumRouter, createAdminEmailsRouter];
