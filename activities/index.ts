@@ -6,6 +6,8 @@ import type { Logger } from '../lib/logger';
 import { createAlertActivities } from './alerts';
 import { createEnrollmentActivities } from './enrollment';
 import { createPaymentActivities } from './payments';
+import type { EmailSender } from '../lib/adapters/email/index';
+import { createEmailActivities } from './email';
 
 /** Everything activities are built from; only the worker's composition root builds it. */
 export interface ActivityDeps {
@@ -16,6 +18,7 @@ export interface ActivityDeps {
   stripe?: Stripe;
   /** Slack incoming webhook, or the log. */
   alerts: AdminAlertSink;
+  email: EmailSender;
 }
 
 /** All activities of the default task queue, grouped by area. */
@@ -24,6 +27,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createPaymentActivities(deps),
     ...createEnrollmentActivities(deps),
     ...createAlertActivities(deps),
+    ...createEmailActivities(deps),
   };
 }
 

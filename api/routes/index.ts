@@ -1,6 +1,7 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { Router } from 'express';
 import type { AppDeps } from '../deps';
+import { createAdminEmailsRouter } from './admin-emails';
 import { createCurriculumRouter } from './curriculum';
 import { createEnrollmentsRouter } from './enrollments';
 import { createPaymentsRouter } from './payments';
@@ -15,4 +16,4 @@ export interface ResourceRouter {
 export type RouterFactory = (deps: AppDeps, registry: OpenAPIRegistry) => ResourceRouter;
 
 /** Every resource router, one per area. */
-export const RESOURCE_ROUTERS: RouterFactory[] = [createCurriculumRouter, createPaymentsRouter, createStripeWebhookRouter, createEnrollmentsRouter];
+export const RESOURCE_ROUTERS: RouterFactory[] = [createCurriculumRouter, createAdminEmailsRouter, createPaymentsRouter, createStripeWebhookRouter, createEnrollmentsRouter];

@@ -1,0 +1,21 @@
+import type { Config } from '../../config';
+import type { Knex } from '../../db/knex';
+import { createOutboxSender } from './outbox';
+import { createPostmarkSender } from './postmark';
+import type { EmailSender } from './types';
+
+export * from './types';
+export { createOutboxSender } from './outbox';
+export { createPostmarkSender, classifyPostmarkError } from './postmark';
+
+/** Postmark when a server token is configured, else the database outbox. */
+export function createEmailSender(config: Config, knex: Knex): EmailSender {
+  if (config.POSTMARK_SERVER_TOKEN) {
+    return createPostmarkSender({
+      serverToken: config.POSTMARK_SERVER_TOKEN,
+      apiBase: config.POSTMARK_API_BASE,
+      messageStream: config.POSTMARK_MESSAGE_STREAM,
+    });
+  }
+  return createOutboxSender(knex);
+}

@@ -1,0 +1,60 @@
+import { Errors, ServerClient } from 'postmark';
+import { PermanentEmailError, type EmailSender, type OutgoingEmail } from './types';
+
+export interface PostmarkOptions {
+  serverToken: string;
+  /** Overrides https://api.postmarkapp.com (a loopback peer in tests). */
+  apiBase?: string;
+  messageStream: string;
+  /** Seconds before a request is abandoned (and retried by the activity). */
+  timeoutSeconds?: number;
+}
+
+/** Postmark's ErrorCodes that no retry can fix: 300 invalid email request, 406 inactive recipient. */
+const PERMANENT_422_CODES = new Set([300, 406]);
+
+function clientOptions(options: PostmarkOptions) {
+  const timeout = options.timeoutSeconds ?? 15;
+  if (!options.apiBase) return { timeout };
+  const url = new URL(options.apiBase);
+  // The client builds `${scheme}://${requestHost}${path}`, so a base path rides on the host.
+  const host = `${url.host}${url.pathname.replace(/\/+$/, '')}`;
+  return { useHttps: url.protocol === 'https:', requestHost: host, timeout };
+}
+
+/** Sends through Postmark's `/email` API; one Tag per template, one message stream. */
+export function createPostmarkSender(options: PostmarkOptions): EmailSender {
+  const client = new ServerClient(options.serverToken, clientOptions(options));
+  return {
+    name: 'postmark',
+    async send(message: OutgoingEmail) {
+      try {
+        const response = await client.sendEmail({
+          From: message.from,
+          To: message.to,
+          Subject: message.subject,
+          HtmlBody: message.html,
+          TextBody: message.text,
+          Tag: message.template,
+          MessageStream: message.messageStream ?? options.messageStream,
+          TrackOpens: false,
+          Headers: [{ Name: 'X-Cohort-Idempotency-Key', Value: message.idempotencyKey }],
+        });
+        return { providerMessageId: response.MessageID };
+      } catch (error) {
+        throw classifyPostmarkError(error);
+      }
+    },
+  };
+}
+
+/** 422 with a permanent ErrorCode → PermanentEmailError; everything else (429, 5xx, network) stays retryable. */
+export function classifyPostmarkError(error: unknown): unknown {
+  if (error instanceof Errors.PostmarkError && error.statusCode === 422 && PERMANENT_422_CODES.has(error.code)) {
+    return new PermanentEmailError(`Postmark rejected the message (ErrorCode ${error.code}): ${error.message}`, error.code, error.statusCode);
+  }
+  if (error instanceof Errors.PostmarkError) {
+    return new Error(`Postmark request failed (HTTP ${error.statusCode}, ErrorCode ${error.code}): ${error.message}`);
+  }
+  return error;
+}

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { renderEmail, SAMPLE_DATA, TEMPLATE_NAMES, TemplateDataError } from './index';
+
+const context = { recipientName: 'Ada', appUrl: 'http://localhost:3000/' };
+
+describe('email templates', () => {
+  it('covers every template API.md names, plus admin alerts', () => {
+    expect(TEMPLATE_NAMES.sort()).toEqual(['account-deleted', 'admin-alert', 'certificate-issued', 'data-export-ready', 'deletion-cancelled', 'deletion-scheduled',
+      'feedback-available', 'project-unlocked', 'submission-received', 'welcome', 'workspace-expiring', 'workspace-ready']);
+  });
+
+  it.each(TEMPLATE_NAMES)('renders %s with subject, HTML in the layout and text', (name) => {
+    const email = renderEmail(name, SAMPLE_DATA[name], context);
+    expect(email.subject.length).toBeGreaterThan(5);
+    expect(email.subject).not.toMatch(/\{\{|\n/);
+    expect(email.html).toMatch(/^<!doctype html>/);
+    expect(email.html).toContain('Hello Ada,');
+    expect(email.html).toContain('href="http://localhost:3000"');
+    expect(email.text).toContain('Hello Ada,');
+    expect(email.text).not.toMatch(/<[a-z]/);
+  });
+
+  it('escapes data in HTML but not in the subject or text', () => {
+    const email = renderEmail('project-unlocked', { projectTitle: '<script>alert(1)</script> & Co' }, context);
+    expect(email.html).not.toContain('<script>');
+    expect(email.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co');
+    expect(email.subject).toBe('Project unlocked: <script>alert(1)</script> & Co');
+    expect(email.text).toContain('<script>alert(1)</script> & Co');
+  });
+
+  it('rejects data that does not fit the template', () => {
+    expect(() => renderEmail('data-export-ready', { downloadUrl: 'javascript:alert(1)', expiresAt: '2026-12-01' }, context)).toThrow(TemplateDataError);
+    expect(() => renderEmail('welcome', {}, context)).toThrow(TemplateDataError);
+  });
+});
