@@ -1,4 +1,5 @@
-import { log } from '@temporalio/activity';
+import { ApplicationFailure, log } from '@temporalio/activity';
+import { createEmailActivities } from './email';
 import type { ActivityDeps } from './index';
 
 export type AlertKind =
@@ -7,6 +8,8 @@ export type AlertKind =
 
 export interface AdminAlert {
   kind: AlertKind;
+  /** Workflow id + step: the admin email is sent at most once per key. */
+  idempotencyKey: string;
   userId?: string;
   track?: string;
   /** Ids only (session, enrollment, trainer): alerts carry no personal data. */
@@ -23,19 +26,32 @@ const HEADLINES: Record<AlertKind, string> = {
   'payment-reversed': ':rotating_light: A payment was refunded or disputed; the enrollment is suspended.',
 };
 
+const refsOf = (alert: Omit<AdminAlert, 'idempotencyKey'>) => Object.entries({ user: alert.userId, track: alert.track, ...alert.refs })
+  .filter(([, v]) => v).map(([k, v]) => `${k}=${v}`).join(' ');
+
 /** The text admins see: a headline and the ids to look up, never names or addresses. */
-export function formatAlert(alert: AdminAlert): string {
-  const refs = Object.entries({ user: alert.userId, track: alert.track, ...alert.refs })
-    .filter(([, v]) => v).map(([k, v]) => `${k}=${v}`).join(' ');
+export function formatAlert(alert: Omit<AdminAlert, 'idempotencyKey'>): string {
+  const refs = refsOf(alert);
   return `${HEADLINES[alert.kind]}${refs ? ` (${refs})` : ''}`;
 }
 
-export function createAlertActivities({ alerts }: ActivityDeps) {
+export function createAlertActivities(deps: ActivityDeps) {
+  const { sendEmail } = createEmailActivities(deps);
   return {
-    /** Slack incoming webhook (or the log when none is configured). */
+    /**
+     * Slack incoming webhook (or the log when none is configured), and the admin email.
+     * A missing admin recipient is logged, not fatal: an alert must never fail a saga.
+     */
     async alertAdmins(alert: AdminAlert): Promise<void> {
       log.info('admin alert', { kind: alert.kind });
-      await alerts.post(formatAlert(alert));
+      const email = sendEmail({
+        idempotencyKey: alert.idempotencyKey, template: 'admin-alert', recipient: { admins: true },
+        data: { title: HEADLINES[alert.kind].replace(/^:[a-z_]+: /, ''), message: refsOf(alert) || alert.kind },
+      }).catch((error: unknown) => {
+        if (error instanceof ApplicationFailure && error.nonRetryable) log.warn('admin alert email not sent', { reason: error.type });
+        else throw error;
+      });
+      await Promise.all([deps.alerts.post(formatAlert(alert)), email]);
     },
   };
 }

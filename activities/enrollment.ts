@@ -7,6 +7,8 @@ import { usersRepo } from '../lib/db/repositories/users';
 import type { ActivityDeps } from './index';
 
 export interface EnrollmentSnapshot { enrollmentId: string; status: EnrollmentStatus; trainerId: string | null; paymentVerified: boolean }
+/** What the welcome email needs besides the recipient (looked up by the email activity). */
+export interface Enrolled extends EnrollmentSnapshot { trackName: string; mustSetPassword: boolean }
 
 export function createEnrollmentActivities({ knex }: ActivityDeps) {
   return {
@@ -20,7 +22,7 @@ export function createEnrollmentActivities({ knex }: ActivityDeps) {
      * ENROLLED with enrolled_at and payment_verified (or bypass_payment). Fails for
      * good when the user was erased or the track closed: the saga then refunds.
      */
-    async enrollStudent(input: { userId: string; track: string; paymentId?: string; bypassPayment?: boolean }): Promise<EnrollmentSnapshot> {
+    async enrollStudent(input: { userId: string; track: string; paymentId?: string; bypassPayment?: boolean }): Promise<Enrolled> {
       const user = await usersRepo.findById(knex, input.userId);
       if (!user || user.anonymized) throw ApplicationFailure.nonRetryable('The user no longer exists', 'UserUnavailable');
       const track = await curriculumRepo.findTrack(knex, input.track);
@@ -35,7 +37,10 @@ export function createEnrollmentActivities({ knex }: ActivityDeps) {
           updatedAt: trx.fn.now(),
         }).returning('*');
         if (input.paymentId) await trx('payments').where({ id: input.paymentId }).update({ enrollmentId: pending.id, userId: input.userId });
-        return { enrollmentId: row.id, status: row.status, trainerId: row.trainerId, paymentVerified: row.paymentVerified };
+        return {
+          enrollmentId: row.id, status: row.status, trainerId: row.trainerId, paymentVerified: row.paymentVerified,
+          trackName: track.name, mustSetPassword: user.mustSetPassword,
+        };
       });
     },
 

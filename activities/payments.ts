@@ -72,7 +72,7 @@ export function createPaymentActivities({ knex, stripe, config }: ActivityDeps) 
     },
 
     /** The payment, once per checkout session (kept seven years, even after erasure). */
-    async recordPayment(input: { userId: string; track: string; sessionId: string; amountCents: number; currency: string; paymentIntentId: string | null }): Promise<{ paymentId: string }> {
+    async recordPayment(input: { userId: string; track: string; sessionId: string; amountCents: number; currency: string; paymentIntentId: string | null }): Promise<{ paymentId: string; trackName: string }> {
       const user = await usersRepo.findById(knex, input.userId);
       const enrollment = await enrollmentsRepo.find(knex, input.userId, input.track);
       const payment = await paymentsRepo.record(knex, {
@@ -80,7 +80,8 @@ export function createPaymentActivities({ knex, stripe, config }: ActivityDeps) 
         stripeCheckoutSessionId: input.sessionId, stripePaymentIntentId: input.paymentIntentId,
         amountCents: input.amountCents, currency: input.currency,
       });
-      return { paymentId: payment.id };
+      const track = await curriculumRepo.findTrack(knex, input.track);
+      return { paymentId: payment.id, trackName: track?.name ?? input.track };
     },
 
     /** Gives the money back (compensation); a payment refunded already counts as done. */

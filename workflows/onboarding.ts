@@ -3,6 +3,7 @@ import {
   log, proxyActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import type { CohortActivities } from '../activities/index';
+import type { AdminAlert } from '../activities/alerts';
 import type { CheckoutResult, Verification } from '../activities/payments';
 import type { Track } from './shared/ids';
 
@@ -85,6 +86,9 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
   let checkout: Promise<CheckoutResult> | undefined;
   let checkoutAttempt = 0;
   let checkoutOpened = false;
+  let alertSeq = 0;
+  // Each alert of this run gets its own key, so a retried activity emails admins once.
+  const alert = (a: Omit<AdminAlert, 'idempotencyKey'>) => acts.alertAdmins({ ...a, idempotencyKey: `${workflowId}:${runId}:alert:${++alertSeq}` });
 
   setHandler(onboardingStatus, () => state);
   setHandler(paymentNotified, (notice) => {
@@ -148,7 +152,7 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
       const verification = await acts.verifyCheckoutSession({ userId, track, sessionId: notice.sessionId });
       if (verification.outcome === 'paid') return { kind: 'paid', sessionId: notice.sessionId, verification };
       if (verification.outcome === 'unknown' || verification.outcome === 'mismatch') {
-        await acts.alertAdmins({
+        await alert({
           kind: verification.outcome === 'unknown' ? 'unknown-checkout-session' : 'checkout-mismatch',
           userId, track, refs: { session: notice.sessionId, event: notice.eventId },
         });
@@ -165,12 +169,17 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
     try {
       if (outcome.kind === 'paid') {
         const { verification, sessionId } = outcome;
-        const { paymentId } = await acts.recordPayment({
+        const { paymentId, trackName } = await acts.recordPayment({
           userId, track, sessionId, amountCents: verification.amountCents!, currency: verification.currency!, paymentIntentId: verification.paymentIntentId ?? null,
         });
         state.paymentId = paymentId;
         state.sessionId = sessionId;
-        compensations.push(() => acts.refundPayment({ paymentId, idempotencyKey: `${workflowId}:refund:${sessionId}`, reason: 'enrollment failed' }));
+        compensations.push(async () => {
+          await acts.refundPayment({ paymentId, idempotencyKey: `${workflowId}:refund:${sessionId}`, reason: 'enrollment failed' });
+          // The student hears about it unless they are gone (erased): that is not worth failing over.
+          await acts.sendEmail({ idempotencyKey: `${workflowId}:refund-email:${sessionId}`, template: 'enrollment-refunded', recipient: { userId }, data: { trackName } })
+            .catch((error: unknown) => { if (!isBusinessFailure(error)) throw error; });
+        });
       } else {
         state.bypassPayment = true;
       }
@@ -180,10 +189,13 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
       state.phase = 'ENROLLED';
 
       state.trainerId = (await acts.assignTrainer({ enrollmentId: enrollment.enrollmentId, track })).trainerId;
-      if (!state.trainerId) await acts.alertAdmins({ kind: 'no-trainer-capacity', userId, track, refs: { enrollment: enrollment.enrollmentId } });
+      if (!state.trainerId) await alert({ kind: 'no-trainer-capacity', userId, track, refs: { enrollment: enrollment.enrollmentId } });
       await acts.unlockFirstProject({ userId, track });
-      // Welcome email (sign-in or set-password link) goes here once the email service lands.
-      await acts.alertAdmins({
+      await acts.sendEmail({
+        idempotencyKey: `${workflowId}:welcome`, template: 'welcome', recipient: { userId },
+        data: { trackName: enrollment.trackName, mustSetPassword: enrollment.mustSetPassword },
+      });
+      await alert({
         kind: 'student-enrolled', userId, track,
         refs: { enrollment: enrollment.enrollmentId, trainer: state.trainerId, payment: state.paymentId, bypass: state.bypassPayment ? 'yes' : null },
       });
@@ -194,7 +206,7 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
       log.warn('onboarding unwinding', { reason });
       for (const undo of compensations.reverse()) await undo();
       if (state.enrollmentId === undefined) await acts.closeRefundedEnrollment({ userId, track, reason });
-      await acts.alertAdmins({ kind: 'onboarding-refunded', userId, track, refs: { reason, payment: state.paymentId } });
+      await alert({ kind: 'onboarding-refunded', userId, track, refs: { reason, payment: state.paymentId } });
       return false;
     }
   }
@@ -209,7 +221,7 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
         const { suspended } = await acts.suspendForPaymentReversal({ userId, track, kind: reversal.kind, paymentIntentId: reversal.paymentIntentId });
         if (suspended) {
           state.phase = 'SUSPENDED';
-          await acts.alertAdmins({ kind: 'payment-reversed', userId, track, refs: { event: reversal.eventId, kind: reversal.kind } });
+          await alert({ kind: 'payment-reversed', userId, track, refs: { event: reversal.eventId, kind: reversal.kind } });
         }
       }
       const waitingForTrainer = state.phase === 'ENROLLED' && !state.trainerId && state.enrollmentId !== undefined;
@@ -219,7 +231,7 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
       if (reversals.length > 0 || !waitingForTrainer || (woke && !capacityNudged)) continue;
       capacityNudged = false;
       state.trainerId = (await acts.assignTrainer({ enrollmentId: state.enrollmentId!, track })).trainerId;
-      if (state.trainerId) await acts.alertAdmins({ kind: 'trainer-assigned', userId, track, refs: { enrollment: state.enrollmentId, trainer: state.trainerId } });
+      if (state.trainerId) await alert({ kind: 'trainer-assigned', userId, track, refs: { enrollment: state.enrollmentId, trainer: state.trainerId } });
       else retryMs = Math.min(retryMs * 2, TRAINER_RETRY_CAP_MS);
     }
   }

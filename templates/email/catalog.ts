@@ -9,7 +9,9 @@ const text = z.string().min(1).max(500);
 const url = z.url({ protocol: /^https?$/ }).max(2000);
 
 export const TEMPLATE_DATA = {
-  welcome: z.object({ trackName: text }),
+  // Admin-created users have no password yet: their link sets one instead of signing in.
+  welcome: z.object({ trackName: text, mustSetPassword: z.boolean().optional() }),
+  'enrollment-refunded': z.object({ trackName: text }),
   'project-unlocked': z.object({ projectTitle: text, trackName: text.optional() }),
   'submission-received': z.object({ projectTitle: text, deliverableTitle: text }),
   'feedback-available': z.object({ projectTitle: text, deliverableTitle: text, approved: z.boolean() }),
@@ -30,6 +32,7 @@ export const TEMPLATE_NAMES = Object.keys(TEMPLATE_DATA) as TemplateName[];
 /** Subjects are Handlebars too (rendered without HTML escaping: they are plain text). */
 export const SUBJECTS: Record<TemplateName, string> = {
   welcome: 'Welcome to Cohort: {{trackName}}',
+  'enrollment-refunded': 'Your payment for {{trackName}} was refunded',
   'project-unlocked': 'Project unlocked: {{projectTitle}}',
   'submission-received': 'We received your submission for {{projectTitle}}',
   'feedback-available': 'Feedback on {{deliverableTitle}}',
@@ -46,6 +49,7 @@ export const SUBJECTS: Record<TemplateName, string> = {
 /** Sample data for `npm run email:preview` and rendering tests. */
 export const SAMPLE_DATA: { [T in TemplateName]: TemplateData<T> } = {
   welcome: { trackName: 'Data Professional' },
+  'enrollment-refunded': { trackName: 'Data Professional' },
   'project-unlocked': { projectTitle: 'SQL Foundations', trackName: 'Data Professional' },
   'submission-received': { projectTitle: 'SQL Foundations', deliverableTitle: 'Query repository' },
   'feedback-available': { projectTitle: 'SQL Foundations', deliverableTitle: 'Query repository', approved: true },

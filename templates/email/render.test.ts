@@ -5,7 +5,7 @@ const context = { recipientName: 'Ada', appUrl: 'http://localhost:3000/' };
 
 describe('email templates', () => {
   it('covers every template API.md names, plus admin alerts', () => {
-    expect(TEMPLATE_NAMES.sort()).toEqual(['account-deleted', 'admin-alert', 'certificate-issued', 'data-export-ready', 'deletion-cancelled', 'deletion-scheduled',
+    expect(TEMPLATE_NAMES.sort()).toEqual(['account-deleted', 'admin-alert', 'certificate-issued', 'data-export-ready', 'deletion-cancelled', 'deletion-scheduled', 'enrollment-refunded',
       'feedback-available', 'project-unlocked', 'submission-received', 'welcome', 'workspace-expiring', 'workspace-ready']);
   });
 

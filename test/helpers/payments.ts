@@ -22,7 +22,7 @@ export async function startPaymentsStack(options: StackOptions = {}): Promise<Pa
     ...options,
     env: {
       STRIPE_SECRET_KEY: 'sk_test_cohort', STRIPE_WEBHOOK_SECRET: webhookSecret, STRIPE_API_BASE: standin.url,
-      SLACK_WEBHOOK_URL: slack.url, ...options.env,
+      SLACK_WEBHOOK_URL: slack.url, ADMIN_EMAIL: 'ops@cohort.test', ...options.env,
     },
   });
   standin.controls.setWebhookUrl(`${stack.baseUrl}/api/payments/webhook`);
@@ -75,4 +75,9 @@ export async function addTrainer(p: PaymentsStack, tracks: string[], maxStudents
   const { user } = await createTestUser(p.stack.knex, { role: 'trainer' });
   const [trainer] = await p.stack.knex('trainers').insert({ userId: user.id, tracks, maxStudents }).returning('*');
   return trainer as { id: string };
+}
+
+/** Emails of one template to one user, from the outbox. */
+export async function emailsTo(p: PaymentsStack, userId: string, template: string) {
+  return p.stack.knex('email_messages').where({ userId, template });
 }

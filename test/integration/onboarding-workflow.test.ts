@@ -26,10 +26,11 @@ function fakes(options: { trainers?: (string | null)[] } = {}) {
   const activities: Partial<CohortActivities> = {
     loadEnrollment: async () => { calls.push('loadEnrollment'); return null; },
     verifyCheckoutSession: async () => { calls.push('verify'); return { outcome: 'paid', amountCents: 100, currency: 'eur', paymentIntentId: 'pi_1' }; },
-    recordPayment: async () => { calls.push('recordPayment'); return { paymentId: 'payment-1' }; },
-    enrollStudent: async () => { calls.push('enroll'); return { enrollmentId: 'enrollment-1', status: 'ENROLLED', trainerId: null, paymentVerified: true }; },
+    recordPayment: async () => { calls.push('recordPayment'); return { paymentId: 'payment-1', trackName: 'Data Professional' }; },
+    enrollStudent: async () => { calls.push('enroll'); return { enrollmentId: 'enrollment-1', status: 'ENROLLED', trainerId: null, paymentVerified: true, trackName: 'Data Professional', mustSetPassword: false }; },
     assignTrainer: async () => { calls.push('assignTrainer'); return { trainerId: trainers.length > 1 ? trainers.shift()! : trainers[0]! }; },
     unlockFirstProject: async () => { calls.push('unlock'); },
+    sendEmail: async (email) => { calls.push(`email:${email.template}`); return { emailMessageId: email.idempotencyKey, status: 'STORED' }; },
     alertAdmins: async (alert) => { alerts.push(alert); },
     expireCheckout: async () => { calls.push('expire'); },
     suspendForPaymentReversal: async () => { calls.push('suspend'); return { suspended: true }; },
@@ -72,7 +73,7 @@ describe('onboarding workflow (time skipping)', () => {
       return handle.result();
     });
     expect(result).toMatchObject({ phase: 'SUSPENDED', enrollmentId: 'enrollment-1', trainerId: 'trainer-1', paymentId: 'payment-1' });
-    expect(calls).toEqual(['loadEnrollment', 'verify', 'recordPayment', 'enroll', 'assignTrainer', 'unlock', 'suspend']);
+    expect(calls).toEqual(['loadEnrollment', 'verify', 'recordPayment', 'enroll', 'assignTrainer', 'unlock', 'email:welcome', 'suspend']);
     expect(alerts.map((a) => a.kind)).toEqual(['student-enrolled', 'payment-reversed']);
   });
 

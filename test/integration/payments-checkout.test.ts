@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onboardingStatus } from '../../workflows/onboarding';
-import { addTrainer, checkout, enrollmentOf, pay, startPaymentsStack, waitFor, waitForEnrollment, type PaymentsStack } from '../helpers/payments';
+import { addTrainer, checkout, emailsTo, enrollmentOf, pay, startPaymentsStack, waitFor, waitForEnrollment, type PaymentsStack } from '../helpers/payments';
 import { createTestUser } from '../helpers/users';
 
 let p: PaymentsStack;
@@ -43,6 +43,9 @@ describe('checkout → payment → enrollment', () => {
       return rows.length ? rows : undefined;
     });
     expect(progress).toEqual([{ position: 1, status: 'UNLOCKED' }]);
+    const [welcome] = await waitFor('welcome email', async () => { const rows = await emailsTo(p, student.user.id, 'welcome'); return rows.length ? rows : undefined; });
+    expect(welcome.toAddress).toBe(student.user.email);
+    expect(welcome.textBody).toContain('/login');
     await waitFor('enrolled alert', async () => (p.slack.messages.some((m) => m.includes('A student enrolled') && m.includes(student.user.id)) ? true : undefined));
 
     const res = await p.stack.http.as(student.token).get('/api/enrollment');

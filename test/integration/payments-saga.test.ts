@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trainerCapacityChanged } from '../../workflows/onboarding';
-import { addTrainer, checkout, enrollmentOf, pay, startPaymentsStack, waitFor, waitForEnrollment, type PaymentsStack } from '../helpers/payments';
+import { addTrainer, checkout, emailsTo, enrollmentOf, pay, startPaymentsStack, waitFor, waitForEnrollment, type PaymentsStack } from '../helpers/payments';
 import { createTestUser } from '../helpers/users';
 
 let p: PaymentsStack;
@@ -71,6 +71,25 @@ describe('onboarding saga', () => {
     expect(refunds[0]!.amount).toBe(payment.amountCents);
     expect((await enrollmentOf(p, student.user.id)).status).toBe('SUSPENDED');
     expect(p.slack.messages.some((m) => m.includes('refunded') && m.includes(student.user.id) && m.includes('UserUnavailable'))).toBe(true);
+    expect(await emailsTo(p, student.user.id, 'welcome')).toHaveLength(0);
+  });
+
+  it('refunds and tells the student when the track closed between checkout and payment', async () => {
+    const student = await createTestUser(p.stack.knex);
+    const { checkoutUrl, workflowId, sessionId } = await checkout(p, student, 'FSD');
+    await p.stack.knex('tracks').where({ code: 'FSD' }).update({ active: false });
+    try {
+      await pay(checkoutUrl);
+      expect(await p.stack.client.workflow.getHandle(workflowId).result()).toMatchObject({ phase: 'REFUNDED' });
+    } finally {
+      await p.stack.knex('tracks').where({ code: 'FSD' }).update({ active: true });
+    }
+    expect(await p.stack.knex('payments').where({ stripeCheckoutSessionId: sessionId }).first()).toMatchObject({ status: 'REFUNDED' });
+    const [email] = await emailsTo(p, student.user.id, 'enrollment-refunded');
+    expect(email).toMatchObject({ toAddress: student.user.email });
+    expect(email.subject).toContain('Full Stack');
+    const adminEmails = await p.stack.knex('email_messages').where({ template: 'admin-alert' });
+    expect(adminEmails.some((e) => e.textBody.includes(student.user.id) && e.textBody.includes('TrackClosed'))).toBe(true);
   });
 });
 
@@ -78,6 +97,7 @@ describe('admin enrollment, suspend and reinstate', () => {
   it('enrolls a scholarship student without payment, keeping the notes off the workflow', async () => {
     const admin = await createTestUser(p.stack.knex, { role: 'admin' });
     const student = await createTestUser(p.stack.knex);
+    await p.stack.knex('users').where({ id: student.user.id }).update({ mustSetPassword: true }); // created by an admin
     const notes = 'Scholarship 2026, contact: Jane Roe';
     const res = await p.stack.http.as(admin.token).post('/api/admin/enroll-student', { userId: student.user.id, track: 'DP', bypassPayment: true, notes });
     expect(res.status).toBe(202);
@@ -89,6 +109,8 @@ describe('admin enrollment, suspend and reinstate', () => {
     const audit = await p.stack.knex('auditLogs').where({ action: 'enrollment.admin_enroll', userId: student.user.id }).first();
     expect(audit).toMatchObject({ actorId: admin.user.id });
     expect(JSON.stringify(audit.details)).not.toContain('Jane');
+    const [welcome] = await waitFor('welcome', async () => { const rows = await emailsTo(p, student.user.id, 'welcome'); return rows.length ? rows : undefined; });
+    expect(welcome.textBody).toContain('/set-password');
 
     // Repeating the request lands on the same workflow.
     const again = await p.stack.http.as(admin.token).post('/api/admin/enroll-student', { userId: student.user.id, track: 'DP', bypassPayment: true });

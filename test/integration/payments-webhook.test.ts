@@ -70,6 +70,8 @@ describe('Stripe webhook: bad input', () => {
     const handle = p.stack.client.workflow.getHandle(`onboarding:${student.user.id}:DP`);
     expect(await handle.result()).toMatchObject({ phase: 'REJECTED' });
     expect(await enrollmentOf(p, student.user.id)).toBeUndefined();
+    const adminEmails = await p.stack.knex('email_messages').where({ template: 'admin-alert', toAddress: 'ops@cohort.test' });
+    expect(adminEmails.some((e) => e.textBody.includes('cs_test_forged'))).toBe(true);
     expect(await p.stack.knex('payments').where({ userId: student.user.id })).toHaveLength(0);
   });
 });
@@ -100,6 +102,9 @@ describe('Stripe webhook: delivery quirks', () => {
     await waitFor('50 enrolled alerts', async () => (enrolledAlerts().length >= 50 ? true : undefined));
     await p.standin.controls.idle();
     expect(enrolledAlerts()).toHaveLength(50);
+    const welcomes = await p.stack.knex('email_messages').whereIn('userId', ids).where({ template: 'welcome' }).groupBy('userId').select('userId').count({ n: '*' });
+    expect(welcomes).toHaveLength(50);
+    expect(welcomes.every((row) => Number(row.n) === 1)).toBe(true);
     const sessionEvents = await p.stack.knex('stripeEvents').whereIn('objectId', sessions.map((s) => s.sessionId));
     expect(sessionEvents).toHaveLength(50);
   });
