@@ -211,6 +211,21 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
     }
   }
 
+  /**
+   * A payment reported after enrollment (e.g. the student paid although an admin had
+   * enrolled them): money Stripe took is always recorded; the enrollment is kept as is.
+   */
+  async function recordLatePayment(notice: PaymentNotice): Promise<void> {
+    if (notice.sessionId === state.sessionId && state.paymentId) return;
+    const verification = await acts.verifyCheckoutSession({ userId, track, sessionId: notice.sessionId });
+    if (verification.outcome !== 'paid') return;
+    const { paymentId } = await acts.recordPayment({
+      userId, track, sessionId: notice.sessionId, amountCents: verification.amountCents!, currency: verification.currency!, paymentIntentId: verification.paymentIntentId ?? null,
+    });
+    state.paymentId ??= paymentId;
+    await acts.enrollStudent({ userId, track, paymentId }).catch((error: unknown) => { if (!isBusinessFailure(error)) throw error; });
+  }
+
   /** Applies refunds and disputes; keeps retrying trainer assignment while nobody has room. */
   async function watchEnrollment(): Promise<void> {
     const watchUntil = Date.now() + REVERSAL_WATCH_MS;
@@ -224,11 +239,12 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
           await alert({ kind: 'payment-reversed', userId, track, refs: { event: reversal.eventId, kind: reversal.kind } });
         }
       }
+      while (notices.length > 0) await recordLatePayment(notices.shift()!);
       const waitingForTrainer = state.phase === 'ENROLLED' && !state.trainerId && state.enrollmentId !== undefined;
       const remaining = watchUntil - Date.now();
       if (remaining <= 0) return;
-      const woke = await condition(() => reversals.length > 0 || (waitingForTrainer && capacityNudged), waitingForTrainer ? Math.min(retryMs, remaining) : remaining);
-      if (reversals.length > 0 || !waitingForTrainer || (woke && !capacityNudged)) continue;
+      const woke = await condition(() => reversals.length > 0 || notices.length > 0 || (waitingForTrainer && capacityNudged), waitingForTrainer ? Math.min(retryMs, remaining) : remaining);
+      if (reversals.length > 0 || notices.length > 0 || !waitingForTrainer || (woke && !capacityNudged)) continue;
       capacityNudged = false;
       state.trainerId = (await acts.assignTrainer({ enrollmentId: state.enrollmentId!, track })).trainerId;
       if (state.trainerId) await alert({ kind: 'trainer-assigned', userId, track, refs: { enrollment: state.enrollmentId, trainer: state.trainerId } });

@@ -87,7 +87,7 @@ export async function startStripeStandin(options: StripeStandinOptions): Promise
     return charge;
   };
 
-  async function api(method: string, path: string, req: IncomingMessage): Promise<{ status: number; body: unknown }> {
+  async function api(method: string, path: string, search: URLSearchParams, req: IncomingMessage): Promise<{ status: number; body: unknown }> {
     const body = method === 'POST' ? decodeForm(await readBody(req)) : {};
     const key = req.headers['idempotency-key'] as string | undefined;
     const replay = method === 'POST' ? store.idempotentAnswer(key) : undefined;
@@ -103,7 +103,7 @@ export async function startStripeStandin(options: StripeStandinOptions): Promise
       emit('charge.refunded', charge);
       answer = { status: 200, body: refund };
     } else if (method === 'GET' && path === '/v1/events') {
-      const limit = Math.min(Number(new URL(path, 'http://x').searchParams.get('limit') ?? 10), 100);
+      const limit = Math.min(Number(search.get('limit') ?? 10), 100);
       answer = { status: 200, body: { object: 'list', url: '/v1/events', has_more: store.events.length > limit, data: [...store.events].reverse().slice(0, limit) } };
     } else if (method === 'GET' && (match = /^\/v1\/events\/([\w-]+)$/.exec(path))) {
       answer = { status: 200, body: store.findEvent(match[1]!) };
@@ -134,7 +134,7 @@ export async function startStripeStandin(options: StripeStandinOptions): Promise
         failures--;
         throw new StripeError(500, 'api_error', 'Stand-in answering 500 as asked.');
       }
-      const answer = await api(method, `${url.pathname}${url.search}`, req);
+      const answer = await api(method, url.pathname, url.searchParams, req);
       send(res, answer.status, answer.body);
     };
     handle().catch((error: unknown) => {

@@ -129,6 +129,20 @@ describe('admin enrollment, suspend and reinstate', () => {
     expect(actions.every((a) => a.actorId === admin.user.id)).toBe(true);
   });
 
+  it('records a payment made after an admin already enrolled the student', async () => {
+    const admin = await createTestUser(p.stack.knex, { role: 'admin' });
+    const student = await createTestUser(p.stack.knex);
+    const { checkoutUrl, sessionId } = await checkout(p, student);
+    const res = await p.stack.http.as(admin.token).post('/api/admin/enroll-student', { userId: student.user.id, track: 'DP', bypassPayment: true });
+    expect(res.status).toBe(202);
+    await waitForEnrollment(p, student.user.id);
+    await pay(checkoutUrl);
+    await waitFor('payment recorded', async () => (await p.stack.knex('payments').where({ stripeCheckoutSessionId: sessionId }).first()) ?? undefined);
+    const row = await waitFor('payment verified', async () => { const e = await enrollmentOf(p, student.user.id); return e.paymentVerified ? e : undefined; });
+    expect(row).toMatchObject({ status: 'ENROLLED', bypassPayment: true });
+    expect(await emailsTo(p, student.user.id, 'welcome')).toHaveLength(1);
+  });
+
   it('refuses students, unknown ids and bad bodies on admin endpoints, writing nothing', async () => {
     const admin = await createTestUser(p.stack.knex, { role: 'admin' });
     const student = await createTestUser(p.stack.knex);
