@@ -58,6 +58,17 @@ describe('Stripe webhook: bad input', () => {
     expect(await countEvents()).toBe(before);
   });
 
+  it('ignores validly signed checkout events whose metadata names no Cohort user', async () => {
+    const enrollments = Number((await p.stack.knex('enrollments').count({ n: '*' }))[0]!.n);
+    for (const metadata of [{}, { userId: "1' OR '1'='1", track: 'DP' }, { userId: randomUUID(), track: '../../FSD' }, { userId: 'x'.repeat(5000), track: 'DP' }]) {
+      const payload = eventPayload('checkout.session.completed', { id: `cs_test_${randomUUID()}`, object: 'checkout.session', metadata });
+      const res = await webhook(payload, { 'stripe-signature': p.standin.controls.sign(payload) });
+      expect(res.status).toBe(200);
+      expect(res.body.received).toBe(true);
+    }
+    expect(Number((await p.stack.knex('enrollments').count({ n: '*' }))[0]!.n)).toBe(enrollments);
+  });
+
   it('enrolls nobody for a validly signed event about a session Stripe does not know, and alerts admins', async () => {
     const student = await createTestUser(p.stack.knex);
     const event = p.standin.controls.sendEvent('checkout.session.completed', {
