@@ -41,6 +41,8 @@ export const paymentReversed = defineSignal<[ReversalNotice]>('paymentReversed')
 export const adminEnrollRequested = defineSignal<[{ adminId: string }]>('adminEnrollRequested');
 /** A trainer seat may have freed up: retry assignment now rather than at the next timer. */
 export const trainerCapacityChanged = defineSignal('trainerCapacityChanged');
+/** An admin suspended or reinstated the enrollment (a reinstated student may have lost a full trainer's seat). */
+export const enrollmentChanged = defineSignal<[{ status: 'ENROLLED' | 'SUSPENDED'; trainerId: string | null }]>('enrollmentChanged');
 /** Opens (or returns the open) Checkout Session of this onboarding. */
 export const openCheckoutUpdate = defineUpdate<CheckoutResult>('openCheckout');
 export const onboardingStatus = defineQuery<OnboardingStatus>('status');
@@ -102,6 +104,12 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
   });
   setHandler(adminEnrollRequested, (request) => { adminRequest ??= request; });
   setHandler(trainerCapacityChanged, () => { capacityNudged = true; });
+  setHandler(enrollmentChanged, (change) => {
+    if (state.phase !== 'ENROLLED' && state.phase !== 'SUSPENDED') return;
+    state.phase = change.status;
+    state.trainerId = change.trainerId;
+    capacityNudged = true;
+  });
   setHandler(openCheckoutUpdate, async () => {
     // Concurrent or repeated requests share one session; a failed attempt is retried by the next request.
     checkout ??= checkoutActs.openCheckout({ userId, track, idempotencyKey: `${workflowId}:${runId}:checkout:${++checkoutAttempt}` })
@@ -243,8 +251,12 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
       const waitingForTrainer = state.phase === 'ENROLLED' && !state.trainerId && state.enrollmentId !== undefined;
       const remaining = watchUntil - Date.now();
       if (remaining <= 0) return;
-      const woke = await condition(() => reversals.length > 0 || notices.length > 0 || (waitingForTrainer && capacityNudged), waitingForTrainer ? Math.min(retryMs, remaining) : remaining);
-      if (reversals.length > 0 || notices.length > 0 || !waitingForTrainer || (woke && !capacityNudged)) continue;
+      const woke = await condition(() => reversals.length > 0 || notices.length > 0 || capacityNudged, waitingForTrainer ? Math.min(retryMs, remaining) : remaining);
+      if (reversals.length > 0 || notices.length > 0 || !waitingForTrainer || (woke && !capacityNudged)) {
+        // A nudge while not waiting is spent, unless it just made this saga wait (reinstated without a seat).
+        if (!waitingForTrainer) capacityNudged &&= state.phase === 'ENROLLED' && !state.trainerId;
+        continue;
+      }
       capacityNudged = false;
       state.trainerId = (await acts.assignTrainer({ enrollmentId: state.enrollmentId!, track })).trainerId;
       if (state.trainerId) await alert({ kind: 'trainer-assigned', userId, track, refs: { enrollment: state.enrollmentId, trainer: state.trainerId } });

@@ -6,11 +6,13 @@ import { errors } from '../../lib/errors';
 import { currentAuth, requireUser } from '../http/auth';
 import { ApiRouter } from '../http/route';
 import { awaitOnboardingStatus, onboardingStartOptions } from '../onboarding-workflow';
-import { adminEnrollRequested, onboarding } from '../../workflows/onboarding';
+import { adminEnrollRequested, enrollmentChanged, onboarding } from '../../workflows/onboarding';
+import { workflowIds, type Track } from '../../workflows/shared/ids';
+import { trainersRepo } from '../../lib/db/repositories/trainers';
 import { trackCode } from './payments';
 import type { RouterFactory } from './index';
 
-const status = z.enum(['PENDING_PAYMENT', 'ENROLLED', 'SUSPENDED', 'COMPLETED', 'EXPIRED']);
+const status = z.enum(['PENDING_PAYMENT', 'ENROLLED', 'SUSPENDED', 'COMPLETED', 'EXPIRED']); // EXPIRED only in admin answers
 const enrollmentView = z.object({
   id: z.uuid(), track: z.string(), status, enrolledAt: z.iso.datetime().nullable(), graduationDate: z.string().nullable(),
   paymentVerified: z.boolean(), trainer: z.object({ id: z.uuid(), fullName: z.string() }).nullable(),
@@ -63,12 +65,21 @@ export const createEnrollmentsRouter: RouterFactory = (deps, registry) => {
         if (!current) throw errors.notFound('Enrollment');
         if (current.status !== from && current.status !== to) throw errors.conflict(`Only a ${from} enrollment can be ${action === 'suspend' ? 'suspended' : 'reinstated'}.`);
         const updated = await enrollmentsRepo.setStatus(trx, params.id, to, { reason: action === 'suspend' ? body.reason : null });
+        // A reinstated student whose trainer filled up meanwhile loses the seat: never over max_students.
+        if (action === 'reinstate' && current.status !== to && current.trainerId && !(await trainersRepo.hasRoomFor(trx, current.trainerId, params.id))) {
+          await trx('enrollments').where({ id: params.id }).update({ trainerId: null });
+          updated!.trainerId = null;
+        }
         await recordAudit(trx, {
           action: `enrollment.${action}`, userId: current.userId, actorId: adminUser.id, resource: `enrollment:${params.id}`, ipAddress: req.ip ?? null,
           details: { from: current.status, to, reason: body.reason },
         });
         return updated!;
       });
+      // The saga keeps watching this enrollment: it retries trainer assignment when the seat was lost.
+      await deps.temporal.workflow.getHandle(workflowIds.onboarding(row.userId, row.trackCode as Track))
+        .signal(enrollmentChanged, { status: to as 'ENROLLED' | 'SUSPENDED', trainerId: row.trainerId })
+        .catch((error: unknown) => req.log?.info({ err: error }, 'onboarding saga not running; enrollment changed without it'));
       res.json(await view(row));
     });
   }

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkout, enrollmentOf, pay, startPaymentsStack, waitForEnrollment, type PaymentsStack } from '../helpers/payments';
+import { addTrainer, checkout, enrollmentOf, pay, waitFor, startPaymentsStack, waitForEnrollment, type PaymentsStack } from '../helpers/payments';
 import { startStack, type TestStack } from '../helpers/stack';
 import { createTestUser } from '../helpers/users';
+import { onboardingStatus, trainerCapacityChanged } from '../../workflows/onboarding';
 
 let p: PaymentsStack;
 let unconfigured: TestStack;
@@ -45,5 +46,31 @@ describe('checkout expiry and configuration', () => {
     expect(hook.body.code).toBe('payments_not_configured');
     expect(await unconfigured.knex('enrollments')).toHaveLength(0);
     expect(await unconfigured.knex('stripeEvents')).toHaveLength(0);
+  });
+});
+
+describe('admin reinstate and trainer capacity', () => {
+  it('never overfills a trainer on reinstate: the seat is lost, and the saga reassigns when room appears', async () => {
+    const admin = await createTestUser(p.stack.knex, { role: 'admin' });
+    const small = await addTrainer(p, ['DP'], 1);
+    const [first, second] = [await createTestUser(p.stack.knex), await createTestUser(p.stack.knex)];
+    await pay((await checkout(p, first)).checkoutUrl);
+    const enrolled = await waitFor('first has the trainer', async () => { const e = await enrollmentOf(p, first.user.id); return e?.trainerId === small.id ? e : undefined; });
+
+    const http = p.stack.http.as(admin.token);
+    expect((await http.post(`/api/admin/enrollments/${enrolled.id}/suspend`, { reason: 'dispute under review' })).status).toBe(200);
+    await pay((await checkout(p, second)).checkoutUrl);
+    await waitFor('second takes the free seat', async () => ((await enrollmentOf(p, second.user.id))?.trainerId === small.id ? true : undefined));
+
+    const reinstated = await http.post(`/api/admin/enrollments/${enrolled.id}/reinstate`, { reason: 'dispute won' });
+    expect(reinstated.status).toBe(200);
+    expect(reinstated.body).toMatchObject({ status: 'ENROLLED', trainer: null });
+    expect(await p.stack.knex('enrollments').where({ trainerId: small.id, status: 'ENROLLED' })).toHaveLength(1);
+
+    const handle = p.stack.client.workflow.getHandle(`onboarding:${first.user.id}:DP`);
+    await waitFor('saga knows', async () => ((await handle.query(onboardingStatus)).trainerId === null ? true : undefined));
+    const other = await addTrainer(p, ['DP'], 5);
+    await handle.signal(trainerCapacityChanged);
+    await waitFor('reassigned', async () => ((await enrollmentOf(p, first.user.id)).trainerId === other.id ? true : undefined));
   });
 });

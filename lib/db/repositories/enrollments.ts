@@ -31,9 +31,9 @@ export const enrollmentsRepo = {
     return db('enrollments').where({ id }).first();
   },
 
-  /** The student's current enrollment: the live one first, else the newest. */
+  /** The student's current enrollment: the live one first, else the newest; a lapsed checkout (EXPIRED) is none. */
   async current(db: Db, userId: string): Promise<EnrollmentRow | undefined> {
-    return db('enrollments').where({ userId })
+    return db('enrollments').where({ userId }).whereNot({ status: 'EXPIRED' })
       .orderByRaw(`CASE status WHEN 'ENROLLED' THEN 0 WHEN 'SUSPENDED' THEN 1 WHEN 'COMPLETED' THEN 2 WHEN 'PENDING_PAYMENT' THEN 3 ELSE 4 END`)
       .orderBy('createdAt', 'desc').first();
   },

@@ -27,6 +27,14 @@ export const trainersRepo = {
     });
   },
 
+  /** Whether the trainer can take this enrollment (counted without it); locks the trainer row. */
+  async hasRoomFor(trx: Knex.Transaction, trainerId: string, enrollmentId: string): Promise<boolean> {
+    const trainer = await trx('trainers').where({ id: trainerId }).forUpdate().first();
+    if (!trainer?.active) return false;
+    const [row] = await trx('enrollments').where({ trainerId, status: 'ENROLLED' }).whereNot({ id: enrollmentId }).count({ n: '*' });
+    return Number(row?.n) < trainer.maxStudents;
+  },
+
   async loads(db: Db, trainerIds: string[]): Promise<TrainerLoad[]> {
     const result = await db.raw(
       `SELECT t.id, t.user_id, t.max_students,
