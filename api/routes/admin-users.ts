@@ -25,6 +25,7 @@ const legalHoldSchema = z.object({ userId: z.uuid(), legalHold: z.boolean(), leg
 export const createAdminUsersRouter: RouterFactory = ({ knex }, registry) => {
   const api = new ApiRouter(registry);
   const admin = requireUser(knex, { roles: ['admin'] });
+  // `audited` goes first so refused attempts (401/403) are recorded too.
   // Only a well-formed id reaches the log, even when the request is refused.
   const userIdParam = (req: Request) => (typeof req.params.id === 'string' && UUID.test(req.params.id) ? req.params.id : undefined);
   const subjectFromParams = { subject: userIdParam, resource: (req: Request) => { const id = userIdParam(req); return id && `user:${id}`; } };
@@ -33,7 +34,7 @@ export const createAdminUsersRouter: RouterFactory = ({ knex }, registry) => {
     method: 'post', path: '/api/admin/users', summary: 'Create a user (superadmin alone may create admins)', tags: ['Admin'], secured: true,
     body: createUserBody,
     responses: { 201: { description: 'The user', schema: userSchema } },
-  }, [admin, audited(knex, 'admin.user_created')], async ({ body }, req, res) => {
+  }, [audited(knex, 'admin.user_created'), admin], async ({ body }, req, res) => {
     const user = await createUser(knex, body, currentAuth(req).user.role);
     res.locals.auditDetails = { createdUserId: user.id, role: user.role, mustSetPassword: user.mustSetPassword };
     res.status(201).json(presentUser(user));
@@ -43,7 +44,7 @@ export const createAdminUsersRouter: RouterFactory = ({ knex }, registry) => {
     method: 'post', path: '/api/admin/trainers', summary: 'Make a user a trainer for tracks', tags: ['Admin'], secured: true,
     body: createTrainerBody,
     responses: { 201: { description: 'The trainer', schema: trainerSchema } },
-  }, [admin, audited(knex, 'admin.trainer_created')], async ({ body }, _req, res) => {
+  }, [audited(knex, 'admin.trainer_created'), admin], async ({ body }, _req, res) => {
     const trainer = await knex.transaction((trx) => createTrainer(trx, body));
     res.locals.auditDetails = { trainerId: trainer.id, trainerUserId: trainer.userId, tracks: trainer.tracks, maxStudents: trainer.maxStudents };
     res.status(201).json({ id: trainer.id, userId: trainer.userId, tracks: trainer.tracks, maxStudents: trainer.maxStudents, active: trainer.active });
@@ -56,7 +57,7 @@ export const createAdminUsersRouter: RouterFactory = ({ knex }, registry) => {
     method: 'post', path: '/api/admin/users/:id/legal-hold', summary: 'Place a legal hold (pauses erasure and retention)', tags: ['Admin'], secured: true,
     params: userIdParams, body: legalHoldBody,
     responses: { 200: { description: 'Held', schema: legalHoldSchema } },
-  }, [admin, audited(knex, 'admin.legal_hold_placed', subjectFromParams)], async ({ params, body }, _req, res) => {
+  }, [audited(knex, 'admin.legal_hold_placed', subjectFromParams), admin], async ({ params, body }, _req, res) => {
     res.json(showHold(await setLegalHold(knex, params.id, body.reason)));
   });
 
@@ -64,7 +65,7 @@ export const createAdminUsersRouter: RouterFactory = ({ knex }, registry) => {
     method: 'delete', path: '/api/admin/users/:id/legal-hold', summary: 'Lift a legal hold', tags: ['Admin'], secured: true,
     params: userIdParams,
     responses: { 200: { description: 'Lifted', schema: legalHoldSchema } },
-  }, [admin, audited(knex, 'admin.legal_hold_lifted', subjectFromParams)], async ({ params }, _req, res) => {
+  }, [audited(knex, 'admin.legal_hold_lifted', subjectFromParams), admin], async ({ params }, _req, res) => {
     res.json(showHold(await setLegalHold(knex, params.id, null)));
   });
 

@@ -62,7 +62,7 @@ export const createOAuthRouter: RouterFactory = ({ knex, config }, registry) => 
     method: 'get', path: '/api/auth/oauth/:provider/callback', summary: 'Provider callback: signs in, then redirects to the front end with the token in the fragment', tags: ['Accounts'],
     params: providerParams, query: callbackQuery,
     responses: { 302: { description: 'To the front end, `#token=…`' } },
-  }, [audited(knex, 'auth.oauth_login', { resource: (req) => `oauth:${String(req.params.provider).slice(0, 20)}` })],
+  }, [audited(knex, 'auth.oauth_login', { resource: (req) => (providers.has(String(req.params.provider)) ? `oauth:${String(req.params.provider)}` : undefined) })],
   async ({ params, query }, req, res) => {
     const provider = providerFor(params.provider);
     const saved = readOAuthStateCookie(req, config);

@@ -53,7 +53,7 @@ export const createPoliciesRouter: RouterFactory = ({ knex }, registry) => {
     method: 'post', path: '/api/admin/policies', summary: 'Publish a privacy policy or terms version', tags: ['Admin'], secured: true,
     body: publishBody,
     responses: { 201: { description: 'Published', schema: policySchema.extend({ id: z.uuid(), kind: z.enum(['privacy', 'terms']), active: z.boolean() }) } },
-  }, [requireUser(knex, { roles: ['admin'] }), audited(knex, 'policy.published')],
+  }, [audited(knex, 'policy.published'), requireUser(knex, { roles: ['admin'] })],
   async ({ body }, req, res) => {
     const row = await knex.transaction((trx) => publishPolicy(trx, body, currentAuth(req).user.id));
     res.locals.auditDetails = { kind: body.kind, version: row.version, activate: row.active };

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { expect } from 'vitest';
+import { expect, vi } from 'vitest';
 import type { Knex } from '../../lib/db/knex';
 import type { HttpClient, HttpResponse } from './http';
 
@@ -38,4 +38,16 @@ export function expectProblem(res: HttpResponse, status: number, code: string): 
   expect(res.status, res.text).toBe(status);
   expect(res.headers.get('content-type')).toContain('application/problem+json');
   expect(res.body.code).toBe(code);
+}
+
+/**
+ * Audit rows matching `where`, once `ready` holds: the audited middleware writes after the
+ * response is sent, so a test reading right away waits for the write to land.
+ */
+export async function waitForAudit<T = any>(read: () => Promise<T[]>, ready: (rows: T[]) => boolean): Promise<T[]> {
+  return vi.waitFor(async () => {
+    const rows = await read();
+    if (!ready(rows)) throw new Error(`audit rows not there yet (${rows.length})`);
+    return rows;
+  }, { timeout: 5_000, interval: 50 });
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type TestStack } from '../helpers/stack';
 import { createTestUser } from '../helpers/users';
-import { activeVersions, countRows, expectProblem, signUpOverHttp, uniqueEmail } from '../helpers/accounts';
+import { activeVersions, countRows, expectProblem, signUpOverHttp, uniqueEmail, waitForAudit } from '../helpers/accounts';
 
 let stack: TestStack;
 beforeAll(async () => { stack = await startStack({ worker: false, env: { LOGIN_MAX_FAILURES: '3', LOGIN_FAILURE_WINDOW: '15m' } }); });
@@ -117,8 +117,8 @@ describe('login and logout', () => {
     // Another email from the same address is not affected.
     const other = await signUpOverHttp(stack.http);
     expect((await stack.http.post('/api/auth/login', { email: other.email, password: other.password })).status).toBe(200);
-    const failures = await stack.knex('audit_logs').where({ action: 'auth.login', outcome: 'failure' }).whereRaw(`(details->>'status')::int = 429`);
-    expect(failures.length).toBeGreaterThanOrEqual(1);
+    const failures = await waitForAudit(() => stack.knex('audit_logs').where({ action: 'auth.login', outcome: 'failure' }).whereRaw(`(details->>'status')::int = 429`), (rows) => rows.length > 0);
+    expect(failures[0].details).toEqual({ status: 429 });
   });
 });
 
@@ -181,7 +181,9 @@ describe('me, consent and policies', () => {
     const me = await authed.get('/api/me');
     expect(me.body.privacyAccepted).toBe(true);
     expect(new Date(me.body.privacyAcceptedAt).getTime()).toBe(new Date(accept.body.acceptedAt).getTime());
-    expect(await stack.knex('audit_logs').where({ userId: student.user.id, action: 'consent.policies_accepted' })).toHaveLength(1);
+    const accepted = await waitForAudit(() => stack.knex('audit_logs').where({ userId: student.user.id, action: 'consent.policies_accepted' }), (rows) => rows.length > 0);
+    expect(accepted).toHaveLength(1);
+    expect(accepted[0].details).toMatchObject({ privacyVersion: before.privacyVersion, termsVersion: '2026-12' });
     expect((await stack.http.as(admin.token).post('/api/policies/accept', { privacyVersion: before.privacyVersion, termsVersion: '2026-12' })).status).toBe(201);
     expect((await stack.http.as(admin.token).get('/api/admin/audit-logs')).status).toBe(200);
   });
