@@ -4,7 +4,7 @@ import type { Config } from '../../lib/config';
 import { errors } from '../../lib/errors';
 
 /**
- * Counts failed logins per email + client address; a success does not count
+ * Counts failed logins (401s) per email + client address; anything else does not count
  * (skipSuccessfulRequests). express-rate-limit's memory store suffices while one API
  * process serves logins; several replicas would pass a shared `store` here instead.
  */
@@ -13,6 +13,8 @@ export function loginRateLimit(config: Config): RequestHandler {
     windowMs: config.LOGIN_FAILURE_WINDOW,
     limit: config.LOGIN_MAX_FAILURES,
     skipSuccessfulRequests: true,
+    // Only a refused credential check counts; malformed requests are not guesses.
+    requestWasSuccessful: (_req, res) => res.statusCode !== 401,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     keyGenerator: (req) => {

@@ -12,7 +12,7 @@ const patchBody = z.strictObject({
   fullName: fullNameField.optional(),
   marketingConsent: z.boolean().optional(),
   dataRetentionConsent: z.boolean().optional(),
-});
+}).refine((patch) => Object.keys(patch).length > 0, 'name at least one field to change');
 
 export const createMeRouter: RouterFactory = ({ knex }, registry) => {
   const api = new ApiRouter(registry);
