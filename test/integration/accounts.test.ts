@@ -122,6 +122,15 @@ describe('login and logout', () => {
   });
 });
 
+describe('OAuth without credentials', () => {
+  it('answers 404 for providers that are not configured', async () => {
+    for (const provider of ['github', 'google']) {
+      expectProblem(await stack.http.get(`/api/auth/oauth/${provider}/start`), 404, 'not_found');
+      expectProblem(await stack.http.get(`/api/auth/oauth/${provider}/callback?code=x&state=y`), 404, 'not_found');
+    }
+  });
+});
+
 describe('me, consent and policies', () => {
   it('records a consent given and withdrawn as new rows and audit entries', async () => {
     const { token, user } = await signUpOverHttp(stack.http, { dataRetentionConsent: true });
