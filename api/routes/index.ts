@@ -2,7 +2,13 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { Router } from 'express';
 import type { AppDeps } from '../deps';
 import { createAdminEmailsRouter } from './admin-emails';
+import { createAdminUsersRouter } from './admin-users';
+import { createAuditLogsRouter } from './audit-logs';
+import { createAuthRouter } from './auth';
 import { createCurriculumRouter } from './curriculum';
+import { createMeRouter } from './me';
+import { createOAuthRouter } from './oauth';
+import { createPoliciesRouter } from './policies';
 
 export interface ResourceRouter {
   router: Router;
@@ -13,4 +19,13 @@ export interface ResourceRouter {
 export type RouterFactory = (deps: AppDeps, registry: OpenAPIRegistry) => ResourceRouter;
 
 /** Every resource router, one per area. */
-export const RESOURCE_ROUTERS: RouterFactory[] = [createCurriculumRouter, createAdminEmailsRouter];
+export const RESOURCE_ROUTERS: RouterFactory[] = [
+  createCurriculumRouter,
+  createAuthRouter,
+  createOAuthRouter,
+  createMeRouter,
+  createPoliciesRouter,
+  createAdminUsersRouter,
+  createAuditLogsRouter,
+  createAdminEmailsRouter,
+];
