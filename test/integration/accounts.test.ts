@@ -122,6 +122,20 @@ describe('login and logout', () => {
   });
 });
 
+describe('contract', () => {
+  it('documents every account endpoint in OpenAPI from the validating schemas', async () => {
+    const doc = await stack.http.get('/api/openapi.json');
+    const paths = Object.keys(doc.body.paths);
+    for (const path of ['/api/auth/signup', '/api/auth/login', '/api/auth/logout', '/api/auth/oauth/{provider}/start', '/api/auth/oauth/{provider}/callback',
+      '/api/me', '/api/policies/current', '/api/policies/accept', '/api/admin/policies', '/api/admin/users', '/api/admin/trainers',
+      '/api/admin/users/{id}/legal-hold', '/api/admin/audit-logs']) expect(paths).toContain(path);
+    expect(doc.body.paths['/api/auth/signup'].post.requestBody.content['application/json'].schema.required).toEqual(
+      expect.arrayContaining(['email', 'password', 'fullName', 'acceptPrivacyVersion', 'acceptTermsVersion']),
+    );
+    expect(Object.keys(doc.body.paths['/api/admin/users/{id}/legal-hold'])).toEqual(expect.arrayContaining(['post', 'delete']));
+  });
+});
+
 describe('OAuth without credentials', () => {
   it('answers 404 for providers that are not configured', async () => {
     for (const provider of ['github', 'google']) {
@@ -182,6 +196,10 @@ describe('me, consent and policies', () => {
     // Exempt routes still answer: /api/me, /api/policies/*, logout.
     expect((await authed.get('/api/me')).status).toBe(200);
     expect((await authed.get('/api/policies/current')).body.terms.version).toBe('2026-12');
+    expect((await authed.patch('/api/me', { marketingConsent: true })).status).toBe(200);
+    const second = await stack.http.post('/api/auth/login', { email: student.email, password: student.password });
+    expect(second.status).toBe(200);
+    expect((await stack.http.as(second.body.token).post('/api/auth/logout')).status).toBe(204);
 
     expectProblem(await authed.post('/api/policies/accept', { privacyVersion: before.privacyVersion, termsVersion: before.termsVersion }), 422, 'consent_required');
     const accept = await authed.post('/api/policies/accept', { privacyVersion: before.privacyVersion, termsVersion: '2026-12' });
