@@ -113,7 +113,10 @@ describe('login and logout', () => {
     const { email, password } = await signUpOverHttp(stack.http);
     for (let i = 0; i < 3; i += 1) expectProblem(await stack.http.post('/api/auth/login', { email, password: 'wrong password' }), 401, 'unauthenticated');
     // Even the right password is refused while the limit holds.
-    expectProblem(await stack.http.post('/api/auth/login', { email, password }), 429, 'rate_limited');
+    const limited = await stack.http.post('/api/auth/login', { email, password });
+    expectProblem(limited, 429, 'rate_limited');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await stack.knex('sessions').whereIn('userId', stack.knex('users').select('id').whereRaw('lower(email) = ?', [email]))).toHaveLength(1);
     // Another email from the same address is not affected.
     const other = await signUpOverHttp(stack.http);
     expect((await stack.http.post('/api/auth/login', { email: other.email, password: other.password })).status).toBe(200);
