@@ -168,3 +168,27 @@ describe('npm run create-admin', () => {
     expect((bad as { stderr: string }).stderr).toMatch(/usage/);
   });
 });
+
+// Last: activating new versions puts every other user behind 428.
+describe('policy publishing', () => {
+  it('publishes drafts without changing the active version, refuses a duplicate version, keeps one active under concurrency', async () => {
+    const as = stack.http.as(superadmin.token);
+    const activeBefore = (await stack.http.get('/api/policies/current/')).body.privacy.version;
+    const draft = await as.post('/api/admin/policies', { kind: 'privacy', version: 'draft-1', content: 'Draft', effectiveDate: '2027-01-01', activate: false });
+    expect(draft.status, draft.text).toBe(201);
+    expect(draft.body.active).toBe(false);
+    expect((await stack.http.get('/api/policies/current')).body.privacy.version).toBe(activeBefore);
+    expectProblem(await as.post('/api/admin/policies', { kind: 'privacy', version: 'draft-1', content: 'Again', effectiveDate: '2027-01-01' }), 409, 'conflict');
+
+    const results = await Promise.all(Array.from({ length: 5 }, (_, i) =>
+      as.post('/api/admin/policies', { kind: 'privacy', version: `race-${i}`, content: `Race ${i}`, effectiveDate: '2027-02-01', activate: true })));
+    // Once one activation commits, the publishing admin has not accepted it yet: 428 is right.
+    for (const r of results) expect([201, 409, 428]).toContain(r.status);
+    expect(results.filter((r) => r.status === 201).length).toBeGreaterThanOrEqual(1);
+    const active = await stack.knex('privacy_policies').where({ active: true });
+    expect(active).toHaveLength(1);
+    expect((await stack.http.get('/api/policies/current')).body.privacy.version).toBe(active[0].version);
+    const published = await waitForAudit(() => stack.knex('audit_logs').where({ action: 'policy.published', outcome: 'success' }), (rows) => rows.length >= 1 + results.filter((r) => r.status === 201).length);
+    expect(published.some((row) => row.details.version === 'draft-1' && row.details.activate === false)).toBe(true);
+  });
+});

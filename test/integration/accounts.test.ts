@@ -113,12 +113,29 @@ describe('login and logout', () => {
     const { email, password } = await signUpOverHttp(stack.http);
     for (let i = 0; i < 3; i += 1) expectProblem(await stack.http.post('/api/auth/login', { email, password: 'wrong password' }), 401, 'unauthenticated');
     // Even the right password is refused while the limit holds.
-    expectProblem(await stack.http.post('/api/auth/login', { email, password }), 429, 'rate_limited');
+    const limited = await stack.http.post('/api/auth/login', { email, password });
+    expectProblem(limited, 429, 'rate_limited');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await stack.knex('sessions').whereIn('userId', stack.knex('users').select('id').whereRaw('lower(email) = ?', [email]))).toHaveLength(1);
     // Another email from the same address is not affected.
     const other = await signUpOverHttp(stack.http);
     expect((await stack.http.post('/api/auth/login', { email: other.email, password: other.password })).status).toBe(200);
     const failures = await waitForAudit(() => stack.knex('audit_logs').where({ action: 'auth.login', outcome: 'failure' }).whereRaw(`(details->>'status')::int = 429`), (rows) => rows.length > 0);
     expect(failures[0].details).toEqual({ status: 429 });
+  });
+});
+
+describe('contract', () => {
+  it('documents every account endpoint in OpenAPI from the validating schemas', async () => {
+    const doc = await stack.http.get('/api/openapi.json');
+    const paths = Object.keys(doc.body.paths);
+    for (const path of ['/api/auth/signup', '/api/auth/login', '/api/auth/logout', '/api/auth/oauth/{provider}/start', '/api/auth/oauth/{provider}/callback',
+      '/api/me', '/api/policies/current', '/api/policies/accept', '/api/admin/policies', '/api/admin/users', '/api/admin/trainers',
+      '/api/admin/users/{id}/legal-hold', '/api/admin/audit-logs']) expect(paths).toContain(path);
+    expect(doc.body.paths['/api/auth/signup'].post.requestBody.content['application/json'].schema.required).toEqual(
+      expect.arrayContaining(['email', 'password', 'fullName', 'acceptPrivacyVersion', 'acceptTermsVersion']),
+    );
+    expect(Object.keys(doc.body.paths['/api/admin/users/{id}/legal-hold'])).toEqual(expect.arrayContaining(['post', 'delete']));
   });
 });
 
@@ -182,6 +199,10 @@ describe('me, consent and policies', () => {
     // Exempt routes still answer: /api/me, /api/policies/*, logout.
     expect((await authed.get('/api/me')).status).toBe(200);
     expect((await authed.get('/api/policies/current')).body.terms.version).toBe('2026-12');
+    expect((await authed.patch('/api/me', { marketingConsent: true })).status).toBe(200);
+    const second = await stack.http.post('/api/auth/login', { email: student.email, password: student.password });
+    expect(second.status).toBe(200);
+    expect((await stack.http.as(second.body.token).post('/api/auth/logout')).status).toBe(204);
 
     expectProblem(await authed.post('/api/policies/accept', { privacyVersion: before.privacyVersion, termsVersion: before.termsVersion }), 422, 'consent_required');
     const accept = await authed.post('/api/policies/accept', { privacyVersion: before.privacyVersion, termsVersion: '2026-12' });
