@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { createSession } from '../../lib/accounts/create-session';
 import { loadPresentedUser, presentUser } from '../../lib/accounts/present-user';
 import { signUp } from '../../lib/accounts/sign-up';
+import { hashPassword } from '../../lib/auth/passwords';
 import { verifyCredentials } from '../../lib/accounts/verify-credentials';
 import { sessionsRepo } from '../../lib/db/repositories/sessions';
 import { errors } from '../../lib/errors';
@@ -37,8 +38,10 @@ export const createAuthRouter: RouterFactory = ({ knex, config }, registry) => {
   }, [audited(knex, 'auth.signup')],
   async ({ body }, req, res) => {
     const context = requestContext(req);
+    const { password, ...rest } = body;
+    const passwordHash = await hashPassword(password);
     const { user, session } = await knex.transaction(async (trx) => {
-      const created = await signUp(trx, body, context);
+      const created = await signUp(trx, { ...rest, passwordHash }, context);
       return { user: created, session: await createSession(trx, created.id, config.SESSION_TTL, context) };
     });
     res.locals.auditUserId = user.id;

@@ -1,5 +1,4 @@
 import type { Db } from '../db/knex';
-import { hashPassword } from '../auth/passwords';
 import { withDbErrors } from '../db/errors';
 import { usersRepo, type UserRow } from '../db/repositories/users';
 import type { RequestContext } from './create-session';
@@ -8,7 +7,8 @@ import { recordConsent } from './record-consent';
 
 export interface SignUpInput {
   email: string;
-  password: string;
+  /** Hashed before the transaction opens, so no connection waits on argon2. */
+  passwordHash: string;
   fullName: string;
   acceptPrivacyVersion: string;
   acceptTermsVersion: string;
@@ -25,12 +25,11 @@ export const EMAIL_TAKEN = 'An account with this email already exists.';
  */
 export async function signUp(db: Db, input: SignUpInput, context: RequestContext): Promise<UserRow> {
   const versions = await ensureActiveVersions(db, input.acceptPrivacyVersion, input.acceptTermsVersion);
-  const passwordHash = await hashPassword(input.password);
   const now = new Date();
   const user = await withDbErrors(
     () => usersRepo.insert(db, {
       email: input.email.toLowerCase(),
-      passwordHash,
+      passwordHash: input.passwordHash,
       fullName: input.fullName,
       role: 'student',
       privacyAccepted: true,
