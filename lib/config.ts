@@ -48,6 +48,8 @@ export const configSchema = z.object({
   OAUTH_GOOGLE_CLIENT_ID: z.string().optional(),
   OAUTH_GOOGLE_CLIENT_SECRET: z.string().optional(),
   OAUTH_GOOGLE_ISSUER: z.url().default('https://accounts.google.com'),
+  /** Base of the OAuth redirect URIs registered with providers; unset: the request's own origin. */
+  OAUTH_REDIRECT_BASE_URL: optionalUrl,
   SESSION_TTL: durationSchema.prefault('30d'),
   LOGIN_MAX_FAILURES: z.coerce.number().int().positive().default(5),
   LOGIN_FAILURE_WINDOW: durationSchema.prefault('15m'),

@@ -2,9 +2,15 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { Router } from 'express';
 import type { AppDeps } from '../deps';
 import { createAdminEmailsRouter } from './admin-emails';
+import { createAdminUsersRouter } from './admin-users';
+import { createAuditLogsRouter } from './audit-logs';
+import { createAuthRouter } from './auth';
 import { createCurriculumRouter } from './curriculum';
 import { createEnrollmentsRouter } from './enrollments';
+import { createMeRouter } from './me';
+import { createOAuthRouter } from './oauth';
 import { createPaymentsRouter } from './payments';
+import { createPoliciesRouter } from './policies';
 import { createStripeWebhookRouter } from './stripe-webhook';
 
 export interface ResourceRouter {
@@ -16,4 +22,16 @@ export interface ResourceRouter {
 export type RouterFactory = (deps: AppDeps, registry: OpenAPIRegistry) => ResourceRouter;
 
 /** Every resource router, one per area. */
-export const RESOURCE_ROUTERS: RouterFactory[] = [createCurriculumRouter, createAdminEmailsRouter, createPaymentsRouter, createStripeWebhookRouter, createEnrollmentsRouter];
+export const RESOURCE_ROUTERS: RouterFactory[] = [
+  createCurriculumRouter,
+  createAuthRouter,
+  createOAuthRouter,
+  createMeRouter,
+  createPoliciesRouter,
+  createAdminUsersRouter,
+  createAuditLogsRouter,
+  createAdminEmailsRouter,
+  createPaymentsRouter,
+  createStripeWebhookRouter,
+  createEnrollmentsRouter,
+];
