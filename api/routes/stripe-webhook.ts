@@ -27,7 +27,11 @@ export const createStripeWebhookRouter: RouterFactory = (deps, registry) => {
   registry.registerPath({
     method: 'post', path: '/api/payments/webhook', summary: 'Stripe webhook (signed events)', tags: ['Payments'],
     request: { headers: z.object({ 'stripe-signature': z.string() }), body: { content: { 'application/json': { schema: z.object({ id: z.string(), type: z.string() }) } } } },
-    responses: { 200: { description: 'Received', content: { 'application/json': { schema: z.object({ received: z.literal(true) }) } } } },
+    responses: {
+      200: { description: 'Received (or ignored: an event type Cohort does not handle)', content: { 'application/json': { schema: z.object({ received: z.literal(true) }) } } },
+      400: { description: 'Missing, invalid or stale signature, or not JSON; nothing stored' },
+      503: { description: 'Payments not configured, or the event names a payment not recorded yet (Stripe redelivers)' },
+    },
   });
 
   router.post('/api/payments/webhook', express.raw({ type: () => true, limit: '256kb' }), async (req, res) => {
