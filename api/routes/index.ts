@@ -3,6 +3,9 @@ import type { Router } from 'express';
 import type { AppDeps } from '../deps';
 import { createAdminEmailsRouter } from './admin-emails';
 import { createCurriculumRouter } from './curriculum';
+import { createExternalResourcesRouter } from './external-resources';
+import { createProgressRouter } from './progress';
+import { createSubmissionsRouter } from './submissions';
 
 export interface ResourceRouter {
   router: Router;
@@ -13,4 +16,6 @@ export interface ResourceRouter {
 export type RouterFactory = (deps: AppDeps, registry: OpenAPIRegistry) => ResourceRouter;
 
 /** Every resource router, one per area. */
-export const RESOURCE_ROUTERS: RouterFactory[] = [createCurriculumRouter, createAdminEmailsRouter];
+export const RESOURCE_ROUTERS: RouterFactory[] = [
+  createCurriculumRouter, createProgressRouter, createSubmissionsRouter, createExternalResourcesRouter, createAdminEmailsRouter,
+];
