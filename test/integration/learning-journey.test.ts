@@ -89,3 +89,34 @@ describe('a student works through a whole track', () => {
     expect((await stack.http.as(trainer.token).get(`/api/submissions?userId=${student.user.id}`)).body).toHaveLength(deliverablesReviewed);
   }, 180_000);
 });
+
+describe('demo stages (scripts/demo/learning.ts)', () => {
+  it('run against the stack with the state the earlier stages leave', async () => {
+    const { stages } = await import('../../scripts/demo/learning');
+    const student = await createTestUser(stack.knex);
+    const admin = await createTestUser(stack.knex, { role: 'admin' });
+    const trainer = await createTestUser(stack.knex, { role: 'trainer' });
+    await enrollStudent(stack.knex, { userId: student.user.id, trainerUserId: trainer.user.id, track: 'DP' });
+    const ctx = {
+      baseUrl: stack.baseUrl,
+      state: { studentToken: student.token, adminToken: admin.token } as Record<string, any>,
+      async request(method: string, path: string, options: { token?: string; body?: unknown } = {}) {
+        const res = await stack.http.as(options.token).request(method, path, options.body);
+        return { status: res.status, body: res.body };
+      },
+      async waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+        const deadline = Date.now() + timeoutMs;
+        for (;;) {
+          const value = await check();
+          if (value !== undefined) return value;
+          if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      },
+    };
+    expect(stages.map((s) => s.name)).toEqual(['project 1 started', 'submission reviewed', 'project 2 unlocked']);
+    for (const stage of stages) await stage.run(ctx);
+    expect(ctx.state).toMatchObject({ track: 'DP', firstProjectId: expect.any(String), secondProjectId: expect.any(String) });
+    expect(await emailCounts(stack.knex, student.user.id)).toEqual({ 'submission-received': 2, 'feedback-available': 2, 'project-unlocked': 1 });
+  });
+});
