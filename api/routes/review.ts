@@ -7,6 +7,7 @@ import { cohortSearchAttributes } from '../../workflows/shared/search-attributes
 import type { review as reviewWorkflow, ReviewWorkflowResult } from '../../workflows/review';
 import type { AppDeps } from '../deps';
 import { currentAuth, hasRole, requireUser } from '../http/auth';
+import { audited } from '../http/audit';
 import type { ApiRouter } from '../http/route';
 import { waitBriefly } from '../http/workflow-wait';
 import { submissionView, toSubmission } from './submission-view';
@@ -30,7 +31,7 @@ export function createReviewRoute(api: ApiRouter, { knex, temporal, taskQueues }
       200: { description: 'Reviewed, with every follow-up done', schema: z.object({ submission: submissionView, outcome }) },
       202: { description: 'Reviewed; follow-ups still running', schema: z.object({ workflowId: z.string(), status: z.string() }) },
     },
-  }, [requireUser(knex, { roles: ['trainer', 'admin'] })], async ({ params, body }, req, res) => {
+  }, [requireUser(knex, { roles: ['trainer', 'admin'] }), audited(knex, 'submission.review', { resource: (req) => `submission:${String(req.params.id)}` })], async ({ params, body }, req, res) => {
     const { user } = currentAuth(req);
     const found = await knex('submissions as s').join('projects as p', 'p.id', 's.projectId')
       .leftJoin('enrollments as e', (j) => j.on('e.userId', 's.userId').andOn('e.trackCode', 'p.trackCode'))

@@ -8,6 +8,7 @@ import { workflowIds } from '../../workflows/shared/ids';
 import { cohortSearchAttributes } from '../../workflows/shared/search-attributes';
 import type { submission as submissionWorkflow } from '../../workflows/submission';
 import { currentAuth, hasRole, requireUser } from '../http/auth';
+import { audited } from '../http/audit';
 import { ApiRouter } from '../http/route';
 import { waitBriefly } from '../http/workflow-wait';
 import { projectInTrack, requireEnrollment } from './progress';
@@ -47,7 +48,7 @@ export const createSubmissionsRouter: RouterFactory = (deps, registry) => {
     params: z.object({ projectId: z.uuid() }),
     body: submissionBody,
     responses: { 201: { description: 'The submission', schema: submissionView } },
-  }, [requireUser(knex, { roles: ['student'] })], async ({ params, body }, req, res) => {
+  }, [requireUser(knex, { roles: ['student'] }), audited(knex, 'submission.create', { resource: (req) => `project:${String(req.params.projectId)}` })], async ({ params, body }, req, res) => {
     const { user } = currentAuth(req);
     const enrollment = await requireEnrollment(knex, user.id);
     if (enrollment.status !== 'ENROLLED') throw errors.conflict('Your enrollment is not active.');
@@ -58,9 +59,6 @@ export const createSubmissionsRouter: RouterFactory = (deps, registry) => {
     const progress = await progressRepo.find(knex, user.id, project.id);
     if (!progress || progress.status === 'LOCKED') throw errors.conflict('This project is locked.');
     if (progress.status === 'COMPLETED') throw errors.conflict('This project is already completed.');
-    if (await knex('submissions').where({ userId: user.id, deliverableId: body.deliverableId, status: 'SUBMITTED' }).first('id')) {
-      throw errors.conflict('This deliverable already awaits review.');
-    }
     if (github && body.repoUrl) {
       const [, owner, repo] = GITHUB_REPO.exec(body.repoUrl)!;
       let exists: boolean;
@@ -77,7 +75,11 @@ export const createSubmissionsRouter: RouterFactory = (deps, registry) => {
     const id = randomUUID();
     const workflowId = workflowIds.submission(id);
     const row = await knex.transaction(async (trx) => {
+      // The progress row lock serializes this student's submissions to the project.
       await trx('student_progress').where({ id: progress.id }).forUpdate().first('id');
+      if (await trx('submissions').where({ userId: user.id, deliverableId: body.deliverableId, status: 'SUBMITTED' }).first('id')) {
+        throw errors.conflict('This deliverable already awaits review.');
+      }
       const [inserted] = await trx('submissions').insert({
         id, userId: user.id, projectId: project.id, deliverableId: body.deliverableId,
         repoUrl: body.repoUrl ?? null, deploymentUrl: body.deploymentUrl ?? null, notes: body.notes ?? null,
