@@ -128,6 +128,19 @@ describe('review: access', () => {
     expect((await counts()).emails).toBe(before.emails + 1);
   });
 
+  it('lets one of two concurrent submissions, and one of two concurrent reviews, through; the other is a conflict', async () => {
+    const body = { deliverableId: dp[0]!.steps[1]!.deliverables[0]!.id, deploymentUrl: 'https://ada.example.test/v2' };
+    const submitted = await Promise.all([1, 2].map(() => stack.http.as(ada.token).post(`/api/projects/${dp[0]!.id}/submissions`, body)));
+    expect(submitted.map((r) => r.status).sort()).toEqual([201, 409]);
+    const id = submitted.find((r) => r.status === 201)!.body.id;
+    const reviewed = await Promise.all([
+      review(trainer.token, id, { decision: 'CHANGES_REQUESTED', feedback: 'a' }), review(admin.token, id, { decision: 'APPROVED', feedback: 'b' }),
+    ]);
+    expect(reviewed.map((r) => r.status).sort()).toEqual([200, 409]);
+    const emails = await stack.knex('email_messages').where({ idempotencyKey: `review:${id}:feedback` });
+    expect(emails).toHaveLength(1);
+  });
+
   it('lists submissions by role: own, assigned students, all', async () => {
     const bobs = await stack.http.as(bob.token).post(`/api/projects/${dp[0]!.id}/submissions`, { deliverableId: dp[0]!.steps[0]!.deliverables[0]!.id, repoUrl: 'https://github.com/bob/repo' });
     expect(bobs.status).toBe(201);
