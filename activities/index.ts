@@ -3,6 +3,8 @@ import type { Knex } from '../lib/db/knex';
 import type { Logger } from '../lib/logger';
 import type { EmailSender } from '../lib/adapters/email/index';
 import { createEmailActivities } from './email';
+import { createLearningActivities } from './learning';
+import { createProgressActivities } from './progress';
 
 /** Everything activities are built from; only the worker's composition root builds it. */
 export interface ActivityDeps {
@@ -16,6 +18,8 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createEmailActivities(deps),
+    ...createProgressActivities(deps),
+    ...createLearningActivities(deps),
   };
 }
 

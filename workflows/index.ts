@@ -1,1 +1,3 @@
 export * from './ping';
+export * from './submission';
+export * from './review';

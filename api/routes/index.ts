@@ -6,9 +6,12 @@ import { createAdminUsersRouter } from './admin-users';
 import { createAuditLogsRouter } from './audit-logs';
 import { createAuthRouter } from './auth';
 import { createCurriculumRouter } from './curriculum';
+import { createExternalResourcesRouter } from './external-resources';
 import { createMeRouter } from './me';
 import { createOAuthRouter } from './oauth';
 import { createPoliciesRouter } from './policies';
+import { createProgressRouter } from './progress';
+import { createSubmissionsRouter } from './submissions';
 
 export interface ResourceRouter {
   router: Router;
@@ -28,4 +31,7 @@ export const RESOURCE_ROUTERS: RouterFactory[] = [
   createAdminUsersRouter,
   createAuditLogsRouter,
   createAdminEmailsRouter,
+  createProgressRouter,
+  createSubmissionsRouter,
+  createExternalResourcesRouter,
 ];
