@@ -1,3 +1,4 @@
+import { log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Config } from '../lib/config';
 import type { Knex } from '../lib/db/knex';
@@ -85,6 +86,7 @@ export function createEmailActivities(deps: EmailActivityDeps) {
           throw error;
         }
         // A business outcome (inactive recipient, invalid address): recorded, not retried.
+        log.warn('email permanently rejected', { emailMessageId: row.id, template: row.template, providerCode: error.providerCode });
         await messages().where({ id: row.id, status: 'QUEUED' })
           .update({ status: 'FAILED', provider: deps.email.name ?? null, error: error.message.slice(0, 1000) });
       }

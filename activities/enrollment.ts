@@ -49,20 +49,6 @@ export function createEnrollmentActivities({ knex }: ActivityDeps) {
       return { trainerId: await trainersRepo.assignLeastLoaded(knex, input.enrollmentId, input.track) };
     },
 
-    /**
-     * Project 1 unlocked. Interim: the learning area's unlock activity replaces this
-     * once it lands on main (one unlock rule, in one place).
-     */
-    async unlockFirstProject(input: { userId: string; track: string }): Promise<void> {
-      const [first] = await curriculumRepo.listProjects(knex, input.track);
-      if (!first) return;
-      await knex('studentProgress').insert({ userId: input.userId, projectId: first.id, status: 'UNLOCKED', unlockedAt: knex.fn.now() })
-        .onConflict(['userId', 'projectId']).merge({
-          status: knex.raw(`CASE WHEN student_progress.status = 'LOCKED' THEN 'UNLOCKED' ELSE student_progress.status END`),
-          unlockedAt: knex.raw('COALESCE(student_progress.unlocked_at, now())'),
-        });
-    },
-
     /** A refund or dispute reported by Stripe: payment marked, enrollment SUSPENDED. */
     async suspendForPaymentReversal(input: { userId: string; track: string; kind: 'refund' | 'dispute'; paymentIntentId?: string }): Promise<{ suspended: boolean }> {
       return knex.transaction(async (trx) => {

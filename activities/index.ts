@@ -8,6 +8,8 @@ import { createEnrollmentActivities } from './enrollment';
 import { createPaymentActivities } from './payments';
 import type { EmailSender } from '../lib/adapters/email/index';
 import { createEmailActivities } from './email';
+import { createLearningActivities } from './learning';
+import { createProgressActivities } from './progress';
 
 /** Everything activities are built from; only the worker's composition root builds it. */
 export interface ActivityDeps {
@@ -28,6 +30,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createEnrollmentActivities(deps),
     ...createAlertActivities(deps),
     ...createEmailActivities(deps),
+    ...createProgressActivities(deps),
+    ...createLearningActivities(deps),
   };
 }
 

@@ -1,2 +1,4 @@
 export * from './ping';
 export * from './onboarding';
+export * from './submission';
+export * from './review';

@@ -7,11 +7,14 @@ import { createAuditLogsRouter } from './audit-logs';
 import { createAuthRouter } from './auth';
 import { createCurriculumRouter } from './curriculum';
 import { createEnrollmentsRouter } from './enrollments';
+import { createExternalResourcesRouter } from './external-resources';
 import { createMeRouter } from './me';
 import { createOAuthRouter } from './oauth';
 import { createPaymentsRouter } from './payments';
 import { createPoliciesRouter } from './policies';
+import { createProgressRouter } from './progress';
 import { createStripeWebhookRouter } from './stripe-webhook';
+import { createSubmissionsRouter } from './submissions';
 
 export interface ResourceRouter {
   router: Router;
@@ -34,4 +37,7 @@ export const RESOURCE_ROUTERS: RouterFactory[] = [
   createPaymentsRouter,
   createStripeWebhookRouter,
   createEnrollmentsRouter,
+  createProgressRouter,
+  createSubmissionsRouter,
+  createExternalResourcesRouter,
 ];

@@ -28,6 +28,11 @@ describe('email templates', () => {
     expect(email.text).toContain('<script>alert(1)</script> & Co');
   });
 
+  it('treats null as an absent optional value', () => {
+    const email = renderEmail('project-unlocked', { projectTitle: 'P2', trackName: null }, context);
+    expect(email.text).toContain('Your next project, P2, is unlocked.');
+  });
+
   it('rejects data that does not fit the template', () => {
     expect(() => renderEmail('data-export-ready', { downloadUrl: 'javascript:alert(1)', expiresAt: '2026-12-01' }, context)).toThrow(TemplateDataError);
     expect(() => renderEmail('welcome', {}, context)).toThrow(TemplateDataError);

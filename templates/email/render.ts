@@ -43,7 +43,9 @@ export class TemplateDataError extends Error {
 
 /** Validates `data` against the template's schema, then renders subject, HTML and text. */
 export function renderEmail<T extends TemplateName>(template: T, data: TemplateData<T> | Record<string, unknown>, context: RenderContext): RenderedEmail {
-  const parsed = TEMPLATE_DATA[template].safeParse(data);
+  // Activity inputs carry null for "no value"; the schemas call that absent.
+  const present = Object.fromEntries(Object.entries(data).filter(([, value]) => value !== null && value !== undefined));
+  const parsed = TEMPLATE_DATA[template].safeParse(present);
   if (!parsed.success) throw new TemplateDataError(template, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
   const view = { ...parsed.data, recipientName: context.recipientName, appUrl: context.appUrl.replace(/\/+$/, '') };
   const subject = compiled(`${template}.subject`, () => SUBJECTS[template], true)(view).replace(/\s+/g, ' ').trim();

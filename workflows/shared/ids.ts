@@ -3,6 +3,7 @@ export type Track = 'DP' | 'FSD';
 
 export const workflowIds = {
   onboarding: (userId: string, track: Track) => `onboarding:${userId}:${track}`,
+  submission: (submissionId: string) => `submission:${submissionId}`,
   review: (submissionId: string) => `review:${submissionId}`,
   accountDeletion: (userId: string) => `account-deletion:${userId}`,
   dataExport: (userId: string, exportId: string) => `data-export:${userId}:${exportId}`,

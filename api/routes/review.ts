@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { WorkflowIdReusePolicy } from '@temporalio/common';
+import { errors } from '../../lib/errors';
+import { workflowIds, type Track } from '../../workflows/shared/ids';
+import { cohortSearchAttributes } from '../../workflows/shared/search-attributes';
+import type { review as reviewWorkflow, ReviewWorkflowResult } from '../../workflows/review';
+import type { AppDeps } from '../deps';
+import { currentAuth, hasRole, requireUser } from '../http/auth';
+import { audited } from '../http/audit';
+import type { ApiRouter } from '../http/route';
+import { waitBriefly } from '../http/workflow-wait';
+import { submissionView, toSubmission } from './submission-view';
+
+const reviewBody = z.object({
+  decision: z.enum(['APPROVED', 'CHANGES_REQUESTED']),
+  feedback: z.string().trim().min(1).max(10_000),
+});
+
+const outcome = z.object({
+  approved: z.boolean(), projectCompleted: z.boolean(), unlockedProjectId: z.uuid().nullable(), certificationWorkflowId: z.string().nullable(),
+});
+
+/** POST /api/submissions/:id/review: the assigned trainer (or an admin) reviews; one workflow per review. */
+export function createReviewRoute(api: ApiRouter, { knex, temporal, taskQueues }: AppDeps): void {
+  api.route({
+    method: 'post', path: '/api/submissions/:id/review', summary: 'Approve a submission or request changes', tags: ['Submissions'], secured: true,
+    params: z.object({ id: z.uuid() }),
+    body: reviewBody,
+    responses: {
+      200: { description: 'Reviewed, with every follow-up done', schema: z.object({ submission: submissionView, outcome }) },
+      202: { description: 'Reviewed; follow-ups still running', schema: z.object({ workflowId: z.string(), status: z.string() }) },
+    },
+  }, [requireUser(knex, { roles: ['trainer', 'admin'] }), audited(knex, 'submission.review', { resource: (req) => `submission:${String(req.params.id)}` })], async ({ params, body }, req, res) => {
+    const { user } = currentAuth(req);
+    const found = await knex('submissions as s').join('projects as p', 'p.id', 's.projectId')
+      .leftJoin('enrollments as e', (j) => j.on('e.userId', 's.userId').andOn('e.trackCode', 'p.trackCode'))
+      .leftJoin('trainers as t', 't.id', 'e.trainerId')
+      .where('s.id', params.id).first('s.userId', 's.status', 'p.trackCode', 't.userId as trainerUserId');
+    if (!found) throw errors.notFound('Submission');
+    if (!hasRole(user, 'admin') && found.trainerUserId !== user.id) throw errors.forbidden('You are not the trainer assigned to this student.');
+    if (found.status !== 'SUBMITTED') throw errors.conflict('This submission has already been reviewed.');
+
+    const workflowId = workflowIds.review(params.id);
+    // The review commits only once its workflow has started; the workflow waits on this row lock.
+    await knex.transaction(async (trx) => {
+      const changed = await trx('submissions').where({ id: params.id, status: 'SUBMITTED' })
+        .update({ status: body.decision, feedback: body.feedback, reviewerId: user.id, reviewedAt: trx.fn.now(), updatedAt: trx.fn.now() });
+      if (changed === 0) throw errors.conflict('This submission has already been reviewed.');
+      try {
+        await temporal.workflow.start<typeof reviewWorkflow>('review', {
+          args: [{ submissionId: params.id }], taskQueue: taskQueues.default, workflowId,
+          // A failed run (its review rolled back) may be replaced; a completed one never.
+          workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+          typedSearchAttributes: cohortSearchAttributes('review', found.userId, found.trackCode as Track),
+        });
+      } catch (error) {
+        if (error instanceof WorkflowExecutionAlreadyStartedError) throw errors.conflict('This submission has already been reviewed.');
+        throw error;
+      }
+    });
+
+    const waited = await waitBriefly<ReviewWorkflowResult>(temporal.workflow.getHandle(workflowId));
+    if (!waited.done) {
+      res.status(202).json({ workflowId, status: 'RUNNING' });
+      return;
+    }
+    const { approved, projectCompleted, unlockedProjectId, certificationWorkflowId } = waited.result;
+    const row = await knex('submissions').where({ id: params.id }).first();
+    res.json({ submission: toSubmission(row), outcome: { approved, projectCompleted, unlockedProjectId, certificationWorkflowId } });
+  });
+}

@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { Context } from '@temporalio/activity';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities } from '../../activities/index';
+import type { SendEmailInput } from '../../activities/email';
+import { createLogger } from '../../lib/logger';
+import { buildActivityDeps } from '../../worker/deps';
+import { startFakePostmark, type FakePostmark } from '../fakes/postmark';
+import { emailCounts, enrollStudent, trackOutline } from '../helpers/enrollment';
+import { startStack, type TestStack } from '../helpers/stack';
+import { createTestUser } from '../helpers/users';
+
+let stack: TestStack;
+let postmark: FakePostmark;
+beforeAll(async () => {
+  postmark = await startFakePostmark();
+  stack = await startStack({ env: { POSTMARK_SERVER_TOKEN: postmark.token, POSTMARK_API_BASE: postmark.baseUrl } });
+});
+afterAll(async () => {
+  await stack?.close();
+  await postmark?.close();
+});
+
+/**
+ * A worker that dies at the worst moment of a review: the feedback email has reached
+ * Postmark, but the activity's completion never reaches Temporal (the worker is shut
+ * down while the activity hangs, as a killed process would leave it).
+ */
+async function startWorkerThatDiesAfterFeedbackEmail() {
+  const connection = await NativeConnection.connect({ address: stack.config.TEMPORAL_ADDRESS });
+  const real = createActivities(await buildActivityDeps(stack.config, stack.knex, createLogger('silent')));
+  let emailSent!: () => void;
+  const sent = new Promise<void>((resolve) => { emailSent = resolve; });
+  const worker = await Worker.create({
+    connection, namespace: stack.config.TEMPORAL_NAMESPACE, taskQueue: stack.taskQueues.default,
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+    shutdownGraceTime: '100ms',
+    activities: {
+      ...real,
+      async sendEmail(input: SendEmailInput) {
+        const result = await real.sendEmail(input);
+        if (input.template !== 'feedback-available') return result;
+        emailSent();
+        await Context.current().cancelled; // hangs until the worker goes down
+        return result;
+      },
+    },
+  });
+  const running = worker.run();
+  return {
+    sent,
+    async crash() {
+      worker.shutdown();
+      await running.catch(() => undefined);
+      await connection.close();
+    },
+  };
+}
+
+describe('a review survives a worker crash between its steps', () => {
+  it('ends with one feedback email, the project completed and the next unlocked (with one email)', async () => {
+    const student = await createTestUser(stack.knex);
+    const trainer = await createTestUser(stack.knex, { role: 'trainer' });
+    await enrollStudent(stack.knex, { userId: student.user.id, trainerUserId: trainer.user.id, track: 'DP' });
+    const [first, second] = (await trackOutline(stack.knex, 'DP')).filter((p) => p.required);
+    const as = stack.http.as(student.token);
+    expect((await as.post(`/api/projects/${first!.id}/start`)).status).toBe(200);
+    const [d1, d2] = first!.steps.flatMap((s) => s.deliverables);
+    const s1 = await as.post(`/api/projects/${first!.id}/submissions`, { deliverableId: d1!.id, repoUrl: 'https://github.com/ada-l/one' });
+    const s2 = await as.post(`/api/projects/${first!.id}/submissions`, { deliverableId: d2!.id, deploymentUrl: 'https://ada.example.test/' });
+    expect((await stack.http.as(trainer.token).post(`/api/submissions/${s1.body.id}/review`, { decision: 'APPROVED', feedback: 'Good.' })).status).toBe(200);
+
+    await stack.stopWorker();
+    const dying = await startWorkerThatDiesAfterFeedbackEmail();
+    const before = postmark.messages.length;
+    const reviewRequest = stack.http.as(trainer.token).post(`/api/submissions/${s2.body.id}/review`, { decision: 'APPROVED', feedback: 'Ship it.' });
+    await dying.sent;
+    await dying.crash();
+    expect(postmark.messages.length).toBe(before + 1);
+
+    await stack.startWorker();
+    const answered = await reviewRequest;
+    expect([200, 202]).toContain(answered.status);
+    const result = await stack.client.workflow.getHandle(`review:${s2.body.id}`).result();
+    expect(result).toMatchObject({ approved: true, projectCompleted: true, unlockedProjectId: second!.id });
+
+    const progress = (await as.get('/api/progress')).body.projects;
+    expect(progress.find((p: any) => p.projectId === first!.id).status).toBe('COMPLETED');
+    expect(progress.find((p: any) => p.projectId === second!.id).status).toBe('UNLOCKED');
+    const feedback = postmark.messages.filter((m) => m.Tag === 'feedback-available' && m.To === student.user.email);
+    expect(feedback).toHaveLength(2); // one per review, none repeated by the crash
+    expect(postmark.messages.filter((m) => m.Tag === 'project-unlocked' && m.To === student.user.email)).toHaveLength(1);
+    expect(await emailCounts(stack.knex, student.user.id)).toEqual({ 'submission-received': 2, 'feedback-available': 2, 'project-unlocked': 1 });
+    const crashed = await stack.knex('email_messages').where({ idempotencyKey: `review:${s2.body.id}:feedback` }).first();
+    expect(crashed).toMatchObject({ status: 'SENT', provider: 'postmark' });
+  }, 120_000);
+});

@@ -1,0 +1,58 @@
+import { defineQuery, setHandler, workflowInfo } from '@temporalio/workflow';
+import { dbActivities, emailActivities } from './shared/learning-activities';
+
+export interface ReviewWorkflowInput { submissionId: string }
+export interface ReviewWorkflowResult {
+  submissionId: string;
+  approved: boolean;
+  projectCompleted: boolean;
+  unlockedProjectId: string | null;
+  certificationWorkflowId: string | null;
+}
+
+export const reviewStatusQuery = defineQuery<string>('status');
+
+/**
+ * `review:<submissionId>`: every follow-up of one trainer review, so a crash loses none:
+ * the feedback email; on approval of the project's last required deliverable, the
+ * project completes, the next unlocks (with its email), and a finished track is handed
+ * to certification.
+ */
+export async function review(input: ReviewWorkflowInput): Promise<ReviewWorkflowResult> {
+  let status = 'loading';
+  setHandler(reviewStatusQuery, () => status);
+  const facts = await dbActivities.loadReview(input);
+
+  status = 'emailing feedback';
+  await emailActivities.sendEmail({
+    idempotencyKey: `${workflowInfo().workflowId}:feedback`,
+    template: 'feedback-available',
+    recipient: { userId: facts.userId },
+    data: { projectTitle: facts.projectTitle, deliverableTitle: facts.deliverableTitle, approved: facts.approved },
+  });
+
+  status = 'settling project';
+  const { completed } = await dbActivities.settleProjectAfterReview({ userId: facts.userId, projectId: facts.projectId });
+  const result: ReviewWorkflowResult = { submissionId: input.submissionId, approved: facts.approved, projectCompleted: completed, unlockedProjectId: null, certificationWorkflowId: null };
+
+  if (completed) {
+    status = 'unlocking next project';
+    const { next, trackCompleted } = await dbActivities.unlockNextProject({ userId: facts.userId, projectId: facts.projectId });
+    if (next) {
+      result.unlockedProjectId = next.projectId;
+      // Keyed on the unlock itself, so however it is reached the student hears once.
+      await emailActivities.sendEmail({
+        idempotencyKey: `unlock:${facts.userId}:${next.projectId}`,
+        template: 'project-unlocked',
+        recipient: { userId: facts.userId },
+        data: { projectTitle: next.projectTitle },
+      });
+    }
+    if (trackCompleted) {
+      status = 'handing over to certification';
+      result.certificationWorkflowId = (await dbActivities.handOverToCertification({ userId: facts.userId, track: facts.track })).workflowId;
+    }
+  }
+  status = 'done';
+  return result;
+}

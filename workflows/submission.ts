@@ -1,0 +1,23 @@
+import { defineQuery, setHandler, workflowInfo } from '@temporalio/workflow';
+import { dbActivities, emailActivities } from './shared/learning-activities';
+
+export interface SubmissionWorkflowInput { submissionId: string; userId: string; projectId: string }
+export interface SubmissionWorkflowResult { submissionId: string; emailStatus: string }
+
+export const submissionStatusQuery = defineQuery<string>('status');
+
+/** `submission:<submissionId>`: the project moves to SUBMITTED, then the "submission received" email. */
+export async function submission(input: SubmissionWorkflowInput): Promise<SubmissionWorkflowResult> {
+  let status = 'recording';
+  setHandler(submissionStatusQuery, () => status);
+  const facts = await dbActivities.recordSubmission(input);
+  status = 'emailing';
+  const email = await emailActivities.sendEmail({
+    idempotencyKey: `${workflowInfo().workflowId}:received`,
+    template: 'submission-received',
+    recipient: { userId: facts.userId },
+    data: { projectTitle: facts.projectTitle, deliverableTitle: facts.deliverableTitle },
+  });
+  status = 'done';
+  return { submissionId: input.submissionId, emailStatus: email.status };
+}
