@@ -3,7 +3,8 @@ import type { Config } from '../lib/config';
 import { workflowIds, type Track } from '../workflows/shared/ids';
 import { cohortSearchAttributes } from '../workflows/shared/search-attributes';
 import type { TaskQueues } from '../workflows/shared/task-queues';
-import { onboarding, onboardingStatus, openCheckoutUpdate, type OnboardingStatus } from '../workflows/onboarding';
+import type { Knex } from '../lib/db/knex';
+import { onboarding, onboardingStatus, openCheckoutUpdate, trainerCapacityChanged, type OnboardingStatus } from '../workflows/onboarding';
 
 interface OnboardingDeps { config: Config; temporal: Client; taskQueues: TaskQueues }
 
@@ -52,4 +53,19 @@ export async function awaitOnboardingStatus(handle: WorkflowHandle, until: Onboa
     if ((status && until.includes(status.phase)) || Date.now() >= deadline) return status;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/**
+ * Tells the sagas of students still waiting for a trainer on `tracks` that room may
+ * have appeared. A nudge only: each saga also retries on its own timer, so a signal
+ * that fails (a closed run) loses nothing.
+ */
+export async function nudgeWaitingOnboardings(deps: OnboardingDeps & { knex: Knex }, tracks: Track[]): Promise<number> {
+  const waiting: { userId: string; trackCode: Track }[] = await deps.knex('enrollments')
+    .where({ status: 'ENROLLED' }).whereNull('trainerId').whereIn('trackCode', tracks)
+    .select('userId', 'trackCode');
+  const results = await Promise.allSettled(
+    waiting.map(({ userId, trackCode }) => deps.temporal.workflow.getHandle(workflowIds.onboarding(userId, trackCode)).signal(trainerCapacityChanged)),
+  );
+  return results.filter((r) => r.status === 'fulfilled').length;
 }

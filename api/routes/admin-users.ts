@@ -7,6 +7,8 @@ import { setLegalHold } from '../../lib/accounts/set-legal-hold';
 import { audited } from '../http/audit';
 import { currentAuth, requireUser } from '../http/auth';
 import { ApiRouter } from '../http/route';
+import { nudgeWaitingOnboardings } from '../onboarding-workflow';
+import type { Track } from '../../workflows/shared/ids';
 import { emailField, fullNameField, passwordField, reasonField, roleField, trackField, userSchema } from './account-schemas';
 import type { RouterFactory } from './index';
 
@@ -22,7 +24,8 @@ const legalHoldBody = z.strictObject({ reason: reasonField });
 const trainerSchema = z.object({ id: z.uuid(), userId: z.uuid(), tracks: z.array(trackField), maxStudents: z.number().int(), active: z.boolean() });
 const legalHoldSchema = z.object({ userId: z.uuid(), legalHold: z.boolean(), legalHoldReason: z.string().nullable(), legalHoldAt: z.iso.datetime().nullable() });
 
-export const createAdminUsersRouter: RouterFactory = ({ knex }, registry) => {
+export const createAdminUsersRouter: RouterFactory = (deps, registry) => {
+  const { knex } = deps;
   const api = new ApiRouter(registry);
   const admin = requireUser(knex, { roles: ['admin'] });
   // `audited` goes first so refused attempts (401/403) are recorded too.
@@ -46,6 +49,7 @@ export const createAdminUsersRouter: RouterFactory = ({ knex }, registry) => {
     responses: { 201: { description: 'The trainer', schema: trainerSchema } },
   }, [audited(knex, 'admin.trainer_created'), admin], async ({ body }, _req, res) => {
     const trainer = await knex.transaction((trx) => createTrainer(trx, body));
+    await nudgeWaitingOnboardings(deps, trainer.tracks as Track[]);
     res.locals.auditDetails = { trainerId: trainer.id, trainerUserId: trainer.userId, tracks: trainer.tracks, maxStudents: trainer.maxStudents };
     res.status(201).json({ id: trainer.id, userId: trainer.userId, tracks: trainer.tracks, maxStudents: trainer.maxStudents, active: trainer.active });
   });
