@@ -4,6 +4,7 @@ import { createApiMetrics, startMetricsServer } from './http/metrics';
 import { loadConfig, ConfigError } from '../lib/config';
 import { createKnex } from '../lib/db/knex';
 import { createLogger } from '../lib/logger';
+import { temporalConnectionOptions } from '../lib/temporal-connection';
 import { taskQueues } from '../workflows/shared/task-queues';
 
 /** The API process: the composition root that reads config and opens connections. */
@@ -11,7 +12,7 @@ async function main() {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
   const knex = createKnex(config.DATABASE_URL);
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await Connection.connect(temporalConnectionOptions(config));
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const metrics = createApiMetrics();
   const app = createApp({ config, knex, temporal, taskQueues: taskQueues(config.TEMPORAL_TASK_QUEUE_PREFIX), logger, metrics });

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { ConfigError, loadConfig } from '../lib/config';
 import { createKnex, migrateLatest } from '../lib/db/knex';
 import { seedAll } from '../lib/db/seed/index';
+import { temporalConnectionOptions } from '../lib/temporal-connection';
 import { startTsChild, stopManagedChild, type ManagedChild } from './lib/children';
 import { resolveDatabase } from './lib/database';
 import { loadOrCreateLocalSecrets } from './lib/local-secrets';
@@ -165,7 +166,7 @@ async function main(): Promise<void> {
   await waitForReady(`http://127.0.0.1:${port}/readyz`);
   const worker = children[0]!;
   await waitForWorkflowPoller(
-    temporal.address, config.TEMPORAL_NAMESPACE, taskQueues(config.TEMPORAL_TASK_QUEUE_PREFIX).default,
+    temporalConnectionOptions(config), config.TEMPORAL_NAMESPACE, taskQueues(config.TEMPORAL_TASK_QUEUE_PREFIX).default,
     () => worker.process.exitCode !== null || worker.process.signalCode !== null, readyTimeoutMs,
   );
 

@@ -1,4 +1,5 @@
 import { loadConfig } from '../lib/config';
+import { temporalConnectionOptions } from '../lib/temporal-connection';
 import { taskQueues } from '../workflows/shared/task-queues';
 import { waitForWorkflowPoller } from './lib/worker-readiness';
 
@@ -14,7 +15,7 @@ try {
     if (!res.ok) throw new Error(`/readyz answered ${res.status}`);
   } else if (kind === 'worker') {
     const queue = taskQueues(config.TEMPORAL_TASK_QUEUE_PREFIX).default;
-    await waitForWorkflowPoller(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE, queue, () => false, 4_000);
+    await waitForWorkflowPoller(temporalConnectionOptions(config), config.TEMPORAL_NAMESPACE, queue, () => false, 4_000);
   } else {
     throw new Error('usage: healthcheck.ts api|worker');
   }

@@ -1,4 +1,4 @@
-import { Connection } from '@temporalio/client';
+import { Connection, type ConnectionOptions } from '@temporalio/client';
 
 /**
  * Resolves once some worker polls `taskQueue` for workflow tasks, so "ready" means a
@@ -7,9 +7,9 @@ import { Connection } from '@temporalio/client';
 const TASK_QUEUE_TYPE_WORKFLOW = 1; // temporal.api.enums.v1.TaskQueueType
 
 export async function waitForWorkflowPoller(
-  address: string, namespace: string, taskQueue: string, isDead: () => boolean, timeoutMs: number,
+  connectionOptions: ConnectionOptions, namespace: string, taskQueue: string, isDead: () => boolean, timeoutMs: number,
 ): Promise<void> {
-  const connection = await Connection.connect({ address });
+  const connection = await Connection.connect(connectionOptions);
   try {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {

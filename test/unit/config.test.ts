@@ -44,6 +44,13 @@ describe('loadConfig', () => {
     expect(problems.find((p) => p.startsWith('COHORT_ENCRYPTION_KEY'))).toContain('64 hex characters');
   });
 
+  it('asks for the mTLS certificate and key together', () => {
+    expect(problemsOf({ ...VALID, TEMPORAL_TLS_CERT: '/etc/cohort/client.pem' })).toEqual([
+      'TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY: set both (mTLS client certificate and its key) or neither',
+    ]);
+    expect(loadConfig({ ...VALID, TEMPORAL_TLS_CERT: '/a.pem', TEMPORAL_TLS_KEY: '/a.key' }).TEMPORAL_TLS_KEY).toBe('/a.key');
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ ...VALID, PORT: '', STRIPE_SECRET_KEY: '' })).toMatchObject({ PORT: 3000, STRIPE_SECRET_KEY: undefined });
     expect(problemsOf({ ...VALID, DATABASE_URL: '' }).map((p) => p.split(':')[0])).toEqual(['DATABASE_URL']);
