@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
+import { Client, Connection } from '@temporalio/client';
 import { createKnex } from '../../lib/db/knex';
+import { cohortSearchAttributes } from '../../workflows/shared/search-attributes';
+import { taskQueues } from '../../workflows/shared/task-queues';
 import { reachable } from '../../scripts/lib/database';
 import { runScript, type RunningScript } from '../helpers/child-process';
 import { adminUrl, databaseUrl } from '../helpers/pg-url';
@@ -19,14 +22,19 @@ const database = `cohort_t_${inject('runId')}_devstack_${randomBytes(4).toString
 let dataDir: string;
 let ports: { api: number; temporal: number; ui: number };
 let stack: RunningScript;
+const pingWorkflowId = `dev-stack-ping-${randomBytes(4).toString('hex')}`;
 
-beforeAll(async () => {
-  const admin = createKnex(adminUrl(), { max: 1 });
-  await admin.raw(`CREATE DATABASE ${database}`);
-  await admin.destroy();
-  dataDir = mkdtempSync(join(tmpdir(), 'cohort-dev-stack-'));
-  ports = { api: await freePort(), temporal: await freePort(), ui: await freePort() };
-  stack = runScript('scripts/dev-stack.ts', {
+async function withTemporal<T>(fn: (client: Client) => Promise<T>): Promise<T> {
+  const connection = await Connection.connect({ address: `127.0.0.1:${ports.temporal}` });
+  try {
+    return await fn(new Client({ connection }));
+  } finally {
+    await connection.close();
+  }
+}
+
+function startDevStack(): RunningScript {
+  return runScript('scripts/dev-stack.ts', {
     ...process.env,
     PORT: String(ports.api),
     TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`,
@@ -37,6 +45,15 @@ beforeAll(async () => {
     COHORT_ENCRYPTION_KEY: '',
     STRIPE_WEBHOOK_SECRET: '',
   });
+}
+
+beforeAll(async () => {
+  const admin = createKnex(adminUrl(), { max: 1 });
+  await admin.raw(`CREATE DATABASE ${database}`);
+  await admin.destroy();
+  dataDir = mkdtempSync(join(tmpdir(), 'cohort-dev-stack-'));
+  ports = { api: await freePort(), temporal: await freePort(), ui: await freePort() };
+  stack = startDevStack();
   await stack.waitForOutput('Cohort is running', 180_000);
 }, 200_000);
 
@@ -70,6 +87,14 @@ describe('npm start (scripts/dev-stack.ts)', () => {
     expect(existsSync(join(dataDir, 'temporal.sqlite'))).toBe(true);
   });
 
+  it('runs a workflow on the started worker, with the Cohort search attributes registered', async () => {
+    const result = await withTemporal((client) => client.workflow.execute('ping', {
+      taskQueue: taskQueues().default, workflowId: pingWorkflowId, args: ['pong'],
+      typedSearchAttributes: cohortSearchAttributes('ping', 'user-1', 'DP'),
+    }));
+    expect(result).toBe('pong');
+  });
+
   it('generated the local secrets once, into DATA_DIR', () => {
     const secrets = JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8'));
     expect(secrets.COHORT_ENCRYPTION_KEY).toMatch(/^[0-9a-f]{64}$/);
@@ -90,4 +115,18 @@ describe('npm start (scripts/dev-stack.ts)', () => {
     expect(await reachable('127.0.0.1', ports.api)).toBe(false);
     expect(await reachable('127.0.0.1', ports.temporal)).toBe(false);
   }, 60_000);
+
+  it('starts again on the same data: same secrets, migrations already applied, Temporal state kept', async () => {
+    const secretsBefore = readFileSync(join(dataDir, 'secrets.json'), 'utf8');
+    stack = startDevStack();
+    await stack.waitForOutput('Cohort is running', 180_000);
+    expect(stack.output()).toContain('[dev-stack] temporal: started dev server');
+    expect(readFileSync(join(dataDir, 'secrets.json'), 'utf8')).toBe(secretsBefore);
+    const res = await fetch(`http://127.0.0.1:${ports.api}/readyz`);
+    expect(await res.json()).toEqual({ db: 'ok', temporal: 'ok' });
+    const described = await withTemporal((client) => client.workflow.getHandle(pingWorkflowId).describe());
+    expect(described.status.name).toBe('COMPLETED');
+    stack.process.kill('SIGTERM');
+    expect((await stack.exited).code).toBe(0);
+  }, 200_000);
 });
