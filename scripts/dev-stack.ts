@@ -84,9 +84,11 @@ async function migrateAndSeed(url: string): Promise<void> {
 }
 
 /**
- * Hook for the loopback Stripe stand-in (scripts/stripe-standin/, written separately).
- * Only when no Stripe key is configured, and only if that module exists in this checkout;
- * its URL reaches the API and worker as STRIPE_API_BASE with a stand-in test key.
+ * STRIPE STAND-IN HOOK. The loopback stand-in lives in scripts/stripe-standin/index.ts
+ * (payments area) and exports startStripeStandin({ port?, webhookUrl, webhookSecret }).
+ * Started only when no Stripe key is configured and the module exists in this checkout;
+ * its URL reaches the API and worker as STRIPE_API_BASE with a stand-in test key, and it
+ * signs webhooks with the same STRIPE_WEBHOOK_SECRET the API verifies.
  */
 async function startStripeStandinIfNeeded(webhookSecret: string): Promise<Record<string, string>> {
   if (process.env.STRIPE_SECRET_KEY) return {};
