@@ -1,4 +1,4 @@
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig, ConfigError } from '../lib/config';
 import { createKnex } from '../lib/db/knex';
 import { createLogger } from '../lib/logger';
@@ -11,6 +11,10 @@ import { createWorkers, runWorkers } from './worker';
 async function main() {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
+  if (config.WORKER_METRICS_PORT !== undefined) {
+    // The SDK's own exporter; it must be installed before the first connection.
+    Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${config.WORKER_METRICS_PORT}` } } } });
+  }
   const knex = createKnex(config.DATABASE_URL);
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   const queues = taskQueues(config.TEMPORAL_TASK_QUEUE_PREFIX);

@@ -20,7 +20,7 @@ import { freePort } from '../helpers/ports';
  */
 const database = `cohort_t_${inject('runId')}_devstack_${randomBytes(4).toString('hex')}`;
 let dataDir: string;
-let ports: { api: number; temporal: number; ui: number };
+let ports: { api: number; temporal: number; ui: number; workerMetrics: number };
 let stack: RunningScript;
 const pingWorkflowId = `dev-stack-ping-${randomBytes(4).toString('hex')}`;
 
@@ -42,6 +42,7 @@ function startDevStack(): RunningScript {
     DATA_DIR: dataDir,
     DATABASE_URL: databaseUrl(database),
     LOG_LEVEL: 'warn',
+    WORKER_METRICS_PORT: String(ports.workerMetrics),
     COHORT_ENCRYPTION_KEY: '',
     STRIPE_WEBHOOK_SECRET: '',
   });
@@ -52,7 +53,7 @@ beforeAll(async () => {
   await admin.raw(`CREATE DATABASE ${database}`);
   await admin.destroy();
   dataDir = mkdtempSync(join(tmpdir(), 'cohort-dev-stack-'));
-  ports = { api: await freePort(), temporal: await freePort(), ui: await freePort() };
+  ports = { api: await freePort(), temporal: await freePort(), ui: await freePort(), workerMetrics: await freePort() };
   stack = startDevStack();
   await stack.waitForOutput('Cohort is running', 180_000);
 }, 200_000);
@@ -93,6 +94,12 @@ describe('npm start (scripts/dev-stack.ts)', () => {
       typedSearchAttributes: cohortSearchAttributes('ping', 'user-1', 'DP'),
     }));
     expect(result).toBe('pong');
+  });
+
+  it('exports the worker\'s Temporal SDK metrics on WORKER_METRICS_PORT', async () => {
+    const res = await fetch(`http://127.0.0.1:${ports.workerMetrics}/metrics`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toMatch(/^temporal_\w+/m);
   });
 
   it('generated the local secrets once, into DATA_DIR', () => {
