@@ -11,9 +11,9 @@ beforeAll(async () => { stack = await startStack(); });
 afterAll(async () => { await stack?.close(); });
 
 /** Runs schemathesis (from .tools/) against the stack; resolves with its exit code and output. */
-function schemathesis(args: string[], timeoutMs: number): Promise<{ code: number | null; output: string }> {
+function schemathesis(args: string[], cwd: string, timeoutMs: number): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(requireTool('st'), args, { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(requireTool('st'), args, { cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
     child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
@@ -87,7 +87,7 @@ describe('schemathesis against the OpenAPI document', () => {
       '--checks', 'not_a_server_error', '--max-examples', '10', '--workers', '1',
       // Hypothesis health checks judge our schemas' generability, not the server.
       '--suppress-health-check', 'all',
-    ], 90_000);
+    ], dir, 90_000); // run in the temp dir: its caches stay out of the repository
     rmSync(dir, { recursive: true, force: true });
     // Warnings (auth-only operations, 404s on made-up ids) are fine; a failure is not.
     expect(code, output).toBe(0);
