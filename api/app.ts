@@ -4,6 +4,7 @@ import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
 import type { AppDeps } from './deps';
 import { authenticate } from './http/auth';
+import { createApiMetrics, metricsOnApiPort } from './http/metrics';
 import { notFoundHandler, problemHandler } from './http/problem';
 import { createRegistry, generateOpenApi } from './openapi';
 import { createHealthRouter } from './routes/health';
@@ -15,8 +16,11 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
 
-  app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
+  const metrics = deps.metrics ?? createApiMetrics();
+  app.use(metrics.observe);
+  app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' } }));
   app.use(createHealthRouter(deps));
+  app.get('/metrics', metricsOnApiPort(metrics, deps.config.METRICS_TOKEN));
 
   const registry = createRegistry();
   // Routers that need the raw body (webhooks) mount before the JSON parser.

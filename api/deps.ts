@@ -3,6 +3,7 @@ import type { Config } from '../lib/config';
 import type { Knex } from '../lib/db/knex';
 import type { Logger } from '../lib/logger';
 import type { TaskQueues } from '../workflows/shared/task-queues';
+import type { ApiMetrics } from './http/metrics';
 
 /** What the API is built from; only api/main.ts and test helpers construct it. */
 export interface AppDeps {
@@ -11,6 +12,8 @@ export interface AppDeps {
   temporal: Client;
   taskQueues: TaskQueues;
   logger: Logger;
+  /** Shared with the METRICS_PORT listener; created by createApp when absent. */
+  metrics?: ApiMetrics;
   /** Overridable clock for tests of expiry rules. */
   now?: () => Date;
 }

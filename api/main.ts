@@ -1,8 +1,10 @@
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from './app';
+import { createApiMetrics, startMetricsServer } from './http/metrics';
 import { loadConfig, ConfigError } from '../lib/config';
 import { createKnex } from '../lib/db/knex';
 import { createLogger } from '../lib/logger';
+import { temporalConnectionOptions } from '../lib/temporal-connection';
 import { taskQueues } from '../workflows/shared/task-queues';
 
 /** The API process: the composition root that reads config and opens connections. */
@@ -10,13 +12,17 @@ async function main() {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
   const knex = createKnex(config.DATABASE_URL);
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await Connection.connect(temporalConnectionOptions(config));
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-  const app = createApp({ config, knex, temporal, taskQueues: taskQueues(config.TEMPORAL_TASK_QUEUE_PREFIX), logger });
+  const metrics = createApiMetrics();
+  const app = createApp({ config, knex, temporal, taskQueues: taskQueues(config.TEMPORAL_TASK_QUEUE_PREFIX), logger, metrics });
 
   const server = app.listen(config.PORT, () => logger.info({ port: config.PORT }, 'api listening'));
+  const metricsServer = config.METRICS_PORT === undefined ? undefined : await startMetricsServer(metrics, config.METRICS_PORT);
+  if (metricsServer) logger.info({ port: config.METRICS_PORT }, 'metrics listening');
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'api shutting down');
+    metricsServer?.close();
     server.close(async () => {
       await Promise.allSettled([knex.destroy(), connection.close()]);
       process.exit(0);

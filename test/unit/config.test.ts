@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../lib/config';
+import { runScript } from '../helpers/child-process';
+
+const VALID = {
+  DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/cohort',
+  COHORT_ENCRYPTION_KEY: 'a'.repeat(64),
+};
+
+function problemsOf(env: Record<string, string | undefined>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('applies the embedded defaults when only the required variables are set', () => {
+    const config = loadConfig(VALID);
+    expect(config).toMatchObject({
+      PORT: 3000, PUBLIC_BASE_URL: 'http://localhost:3000', TEMPORAL_ADDRESS: '127.0.0.1:7233', TEMPORAL_NAMESPACE: 'default',
+      SECRETS_BACKEND: 'db', CHROMIUM_PATH: '/usr/bin/chromium', DATA_DIR: '.data',
+    });
+    expect(config.STRIPE_SECRET_KEY).toBeUndefined();
+    expect(config.DELETION_COOL_OFF).toBeDefined();
+  });
+
+  it('names every missing variable at once', () => {
+    const problems = problemsOf({});
+    expect(problems.some((p) => p.startsWith('DATABASE_URL:'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('COHORT_ENCRYPTION_KEY:'))).toBe(true);
+  });
+
+  it('names every malformed variable at once, each with why', () => {
+    const problems = problemsOf({
+      ...VALID, PORT: 'eighty', LOG_LEVEL: 'loud', PUBLIC_BASE_URL: 'not a url', COHORT_ENCRYPTION_KEY: 'short',
+      SECRETS_BACKEND: 'vault', DELETION_COOL_OFF: 'forever', METRICS_PORT: '70000',
+    });
+    const named = problems.map((p) => p.split(':')[0]).sort();
+    expect(named).toEqual(['COHORT_ENCRYPTION_KEY', 'DELETION_COOL_OFF', 'LOG_LEVEL', 'METRICS_PORT', 'PORT', 'PUBLIC_BASE_URL', 'SECRETS_BACKEND']);
+    expect(problems.find((p) => p.startsWith('COHORT_ENCRYPTION_KEY'))).toContain('64 hex characters');
+  });
+
+  it('asks for the mTLS certificate and key together', () => {
+    expect(problemsOf({ ...VALID, TEMPORAL_TLS_CERT: '/etc/cohort/client.pem' })).toEqual([
+      'TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY: set both (mTLS client certificate and its key) or neither',
+    ]);
+    expect(loadConfig({ ...VALID, TEMPORAL_TLS_CERT: '/a.pem', TEMPORAL_TLS_KEY: '/a.key' }).TEMPORAL_TLS_KEY).toBe('/a.key');
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ ...VALID, PORT: '', STRIPE_SECRET_KEY: '' })).toMatchObject({ PORT: 3000, STRIPE_SECRET_KEY: undefined });
+    expect(problemsOf({ ...VALID, DATABASE_URL: '' }).map((p) => p.split(':')[0])).toEqual(['DATABASE_URL']);
+  });
+
+  it('gathers the problems into one message, one line each', () => {
+    const error = new ConfigError(['PORT: bad', 'LOG_LEVEL: bad']);
+    expect(error.message).toBe('Invalid configuration:\n  - PORT: bad\n  - LOG_LEVEL: bad');
+  });
+});
+
+describe('a bad configuration stops the boot', () => {
+  for (const entry of ['api/main.ts', 'worker/main.ts']) {
+    it(`${entry} exits 1 with one message naming every problem`, async () => {
+      const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '-1', LOG_LEVEL: 'loud', COHORT_ENCRYPTION_KEY: 'nothex' };
+      const script = runScript(entry, env);
+      const { code } = await script.exited;
+      expect(code).toBe(1);
+      const output = script.output();
+      expect(output.match(/Invalid configuration/g)).toHaveLength(1);
+      for (const name of ['PORT', 'LOG_LEVEL', 'COHORT_ENCRYPTION_KEY', 'DATABASE_URL']) expect(output).toContain(`  - ${name}:`);
+      expect(output).not.toMatch(/\n\s+at /); // a message, not a stack trace
+    });
+  }
+});
