@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import { PROJECT_ROOT } from '../lib/tools';
 import { expectStatus } from './runner';
 import type { DemoStage } from './types';
 
@@ -31,6 +34,7 @@ export const stages: DemoStage[] = [
       if (!login.body?.token) throw new Error('login answered without a token');
       if (login.body.user?.id !== ctx.state.userId) throw new Error('login answered another user');
       ctx.state.token = login.body.token;
+      ctx.state.studentToken = login.body.token;
     },
   },
   {
@@ -42,6 +46,27 @@ export const stages: DemoStage[] = [
       if (me.body.privacyAccepted !== true || me.body.privacyVersion !== ctx.state.privacyVersion) {
         throw new Error('/api/me does not show the accepted privacy policy');
       }
+    },
+  },
+  {
+    // Later stages act as staff. DEMO_ADMIN_EMAIL/PASSWORD name an existing admin;
+    // otherwise one is made with `npm run create-admin` (same machine, same database).
+    name: 'admin signed in',
+    async run(ctx) {
+      let email = process.env.DEMO_ADMIN_EMAIL;
+      let password = process.env.DEMO_ADMIN_PASSWORD;
+      if (!email || !password) {
+        email = `demo-admin+${randomBytes(4).toString('hex')}@example.com`;
+        password = `Admin-${randomBytes(12).toString('base64url')}`;
+        await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/create-admin.ts', '--email', email, '--password', password], { cwd: PROJECT_ROOT });
+      }
+      const login = await ctx.request('POST', '/api/auth/login', { body: { email, password } });
+      expectStatus(login, 200, 'POST /api/auth/login (admin)');
+      const token: string = login.body.token;
+      if (login.body.user?.privacyVersion !== ctx.state.privacyVersion) {
+        expectStatus(await ctx.request('POST', '/api/policies/accept', { token, body: { privacyVersion: ctx.state.privacyVersion, termsVersion: ctx.state.termsVersion } }), 201, 'POST /api/policies/accept (admin)');
+      }
+      ctx.state.adminToken = token;
     },
   },
 ];

@@ -2,11 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDemoContext, loadStageModules, runStages } from '../../scripts/demo/runner';
 import type { DemoStage } from '../../scripts/demo/types';
 import { runScript } from '../helpers/child-process';
-import { startStack, type TestStack } from '../helpers/stack';
+import { startPaymentsStack, type PaymentsStack } from '../helpers/payments';
+import type { TestStack } from '../helpers/stack';
 
+// The payments stack: the demo pays through the Stripe stand-in.
+let payments: PaymentsStack;
 let stack: TestStack;
-beforeAll(async () => { stack = await startStack(); });
-afterAll(async () => { await stack?.close(); });
+beforeAll(async () => { payments = await startPaymentsStack(); stack = payments.stack; });
+afterAll(async () => { await payments?.close(); });
 
 describe('demo runner', () => {
   it('runs stages in order over HTTP, hands state along, and stops at the first failure', async () => {
@@ -67,7 +70,7 @@ describe('demo runner', () => {
   it('loads the stage modules in order and skips only absent files', async () => {
     const loaded = await loadStageModules(['accounts', 'no-such-module']);
     expect(loaded.map((m) => m.module)).toEqual(['accounts']);
-    expect(loaded[0]!.stages.map((s) => s.name)).toEqual(['signed up with consent', 'logged in', 'profile read']);
+    expect(loaded[0]!.stages.map((s) => s.name)).toEqual(['signed up with consent', 'logged in', 'profile read', 'admin signed in']);
   });
 });
 
@@ -75,7 +78,7 @@ describe('npm run demo against a stack', () => {
   it('drives one student through every stage, or stops at the first missing one', async () => {
     const openapi = await stack.http.get('/api/openapi.json');
     const accountsExist = '/api/auth/signup' in (openapi.body.paths ?? {});
-    const demo = runScript('scripts/demo.ts', { ...process.env, BASE_URL: stack.baseUrl });
+    const demo = runScript('scripts/demo.ts', { ...process.env, BASE_URL: stack.baseUrl, DATABASE_URL: stack.db.url });
     const { code } = await demo.exited;
     const output = demo.output();
     if (accountsExist) {
