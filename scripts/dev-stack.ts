@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError, loadConfig } from '../lib/config';
 import { createKnex, migrateLatest } from '../lib/db/knex';
@@ -11,6 +10,7 @@ import { waitForWorkflowPoller } from './lib/worker-readiness';
 import { taskQueues } from '../workflows/shared/task-queues';
 import { startOrReuseTemporal } from './lib/temporal-dev';
 import { PROJECT_ROOT } from './lib/tools';
+import { startStripeStandin } from './stripe-standin/index';
 
 /**
  * `npm start`: the whole of Cohort on one machine with no account anywhere. Temporal
@@ -84,23 +84,12 @@ async function migrateAndSeed(url: string): Promise<void> {
 }
 
 /**
- * STRIPE STAND-IN HOOK. The loopback stand-in lives in scripts/stripe-standin/index.ts
- * (payments area) and exports startStripeStandin({ port?, webhookUrl, webhookSecret }).
- * Started only when no Stripe key is configured and the module exists in this checkout;
- * its URL reaches the API and worker as STRIPE_API_BASE with a stand-in test key, and it
- * signs webhooks with the same STRIPE_WEBHOOK_SECRET the API verifies.
+ * The loopback Stripe stand-in (scripts/stripe-standin), started only when no Stripe
+ * key is configured: its URL reaches the API and worker as STRIPE_API_BASE with a
+ * stand-in test key, and it signs webhooks with the same STRIPE_WEBHOOK_SECRET the API verifies.
  */
 async function startStripeStandinIfNeeded(webhookSecret: string): Promise<Record<string, string>> {
   if (process.env.STRIPE_SECRET_KEY) return {};
-  const modulePath = resolve(PROJECT_ROOT, 'scripts/stripe-standin/index.ts');
-  if (!existsSync(modulePath)) {
-    out('[dev-stack] payments: no STRIPE_SECRET_KEY and no stand-in in this checkout; checkout answers payments_not_configured');
-    return {};
-  }
-  type StandinModule = {
-    startStripeStandin(options: { port?: number; webhookUrl: string; webhookSecret: string }): Promise<{ url: string; port: number; close(): Promise<void> }>;
-  };
-  const { startStripeStandin } = (await import(modulePath)) as StandinModule;
   const standin = await startStripeStandin({
     port: process.env.STRIPE_STANDIN_PORT ? Number(process.env.STRIPE_STANDIN_PORT) : undefined,
     webhookUrl: `http://127.0.0.1:${port}/api/payments/webhook`,

@@ -96,6 +96,28 @@ describe('npm start (scripts/dev-stack.ts)', () => {
     expect(result).toBe('pong');
   });
 
+  it('pays through its Stripe stand-in when no Stripe key is set: checkout, pay link, enrollment', async () => {
+    const api = `http://127.0.0.1:${ports.api}`;
+    const json = async (res: Response) => ({ status: res.status, body: (await res.json()) as any });
+    const policies = (await json(await fetch(`${api}/api/policies/current`))).body;
+    const signup = await json(await fetch(`${api}/api/auth/signup`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: `dev-${randomBytes(4).toString('hex')}@example.com`, password: 'Dev-stack-pass-1', fullName: 'Dev Student', acceptPrivacyVersion: policies.privacy.version, acceptTermsVersion: policies.terms.version }),
+    }));
+    expect(signup.status).toBe(201);
+    const auth = { authorization: `Bearer ${signup.body.token}`, 'content-type': 'application/json' };
+    const checkout = await json(await fetch(`${api}/api/payments/checkout`, { method: 'POST', headers: auth, body: JSON.stringify({ track: 'FSD' }) }));
+    expect(checkout.status).toBe(201);
+    expect(checkout.body.checkoutUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
+    expect((await fetch(checkout.body.checkoutUrl, { method: 'POST' })).ok).toBe(true);
+    let enrollment: any;
+    for (let i = 0; i < 100 && enrollment?.status !== 'ENROLLED'; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      enrollment = (await json(await fetch(`${api}/api/enrollment`, { headers: auth }))).body;
+    }
+    expect(enrollment).toMatchObject({ track: 'FSD', status: 'ENROLLED', paymentVerified: true });
+  });
+
   it('exports the worker\'s Temporal SDK metrics on WORKER_METRICS_PORT', async () => {
     const res = await fetch(`http://127.0.0.1:${ports.workerMetrics}/metrics`);
     expect(res.status).toBe(200);
