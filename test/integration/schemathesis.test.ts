@@ -4,11 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireTool } from '../../scripts/lib/tools';
-import { startStack, type TestStack } from '../helpers/stack';
+import { startPaymentsStack, type PaymentsStack } from '../helpers/payments';
+import type { TestStack } from '../helpers/stack';
+import { createTestUser } from '../helpers/users';
 
+// Payments configured (the Stripe stand-in), so the webhook answers as in production.
+let payments: PaymentsStack;
 let stack: TestStack;
-beforeAll(async () => { stack = await startStack(); });
-afterAll(async () => { await stack?.close(); });
+beforeAll(async () => { payments = await startPaymentsStack(); stack = payments.stack; });
+afterAll(async () => { await payments?.close(); });
 
 /** Runs schemathesis (from .tools/) against the stack; resolves with its exit code and output. */
 function schemathesis(args: string[], cwd: string, timeoutMs: number): Promise<{ code: number | null; output: string }> {
@@ -82,8 +86,10 @@ describe('schemathesis against the OpenAPI document', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cohort-schemathesis-'));
     const schemaFile = join(dir, 'openapi.json');
     writeFileSync(schemaFile, JSON.stringify(document));
+    // Signed in as a superadmin, so guarded operations reach their validation and logic.
+    const { token } = await createTestUser(stack.knex, { role: 'superadmin' });
     const { code, output } = await schemathesis([
-      'run', schemaFile, '--url', stack.baseUrl,
+      'run', schemaFile, '--url', stack.baseUrl, '--header', `Authorization: Bearer ${token}`,
       '--checks', 'not_a_server_error', '--max-examples', '10', '--workers', '1',
       // Hypothesis health checks judge our schemas' generability, not the server.
       '--suppress-health-check', 'all',
