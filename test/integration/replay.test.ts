@@ -1,0 +1,25 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, inject, it } from 'vitest';
+import { Worker } from '@temporalio/worker';
+import { PROJECT_ROOT } from '../../scripts/lib/tools';
+import { installTestRuntime } from '../helpers/stack';
+
+const dir = join(PROJECT_ROOT, 'test', 'histories');
+const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+
+/**
+ * Histories recorded from real runs (`npm run record-histories` after `npm run demo`)
+ * must replay on today's workflow code: a change of command order without `patched()`
+ * fails here instead of in production.
+ */
+it('replays every recorded history on the current workflow code', async () => {
+  installTestRuntime();
+  expect(files.length).toBeGreaterThanOrEqual(3);
+  const histories = files.map((file) => ({ workflowId: file, history: JSON.parse(readFileSync(join(dir, file), 'utf8')) as unknown }));
+  const failures: string[] = [];
+  for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: inject('workflowBundlePath') } }, histories)) {
+    if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+  }
+  expect(failures).toEqual([]);
+});
