@@ -1,7 +1,9 @@
-import { startLocalStack, type LocalStack } from '../scripts/lib/local-stack';
+import { randomUUID } from 'node:crypto';
+import { startCohortStack, type CohortStack } from '../scripts/lib/local-stack';
 import { enrollStudent, trackOutline } from '../test/helpers/enrollment';
 import { createTestUser } from '../test/helpers/users';
-import type { Bench, BenchContext } from './types';
+import { reportLoop, reportRatio, timedLoop, type LoopLimits } from './lib';
+import type { Bench } from './types';
 
 /**
  * Review-to-unlock latency: POST /api/submissions/:id/review approving a project's last
@@ -11,13 +13,10 @@ import type { Bench, BenchContext } from './types';
  * same Temporal server in the same run.
  */
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 40);
-const WARM_UP = 3;
+const LIMITS: LoopLimits = { maxCount: SAMPLES, maxMs: 60_000 };
+const WARM_UP: LoopLimits = { maxCount: 3, maxMs: 20_000 };
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length))) - 1]!;
-}
-
-async function call(stack: LocalStack, token: string, method: string, path: string, body?: unknown) {
+async function call(stack: CohortStack, token: string, method: string, path: string, body?: unknown) {
   const res = await fetch(`${stack.baseUrl}${path}`, {
     method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
   });
@@ -27,7 +26,7 @@ async function call(stack: LocalStack, token: string, method: string, path: stri
 }
 
 /** A student whose project 1 awaits only the review of its last deliverable; returns that submission. */
-async function prepare(stack: LocalStack, trainer: { user: { id: string }; token: string }, outline: Awaited<ReturnType<typeof trackOutline>>) {
+async function prepare(stack: CohortStack, trainer: { user: { id: string }; token: string }, outline: Awaited<ReturnType<typeof trackOutline>>) {
   const student = await createTestUser(stack.knex);
   await enrollStudent(stack.knex, { userId: student.user.id, trainerUserId: trainer.user.id, track: 'DP' });
   const project = outline[0]!;
@@ -42,47 +41,36 @@ async function prepare(stack: LocalStack, trainer: { user: { id: string }; token
   return last;
 }
 
-async function measureReviews(stack: LocalStack, count: number): Promise<number[]> {
+/** Times only the approving review: the students are prepared before the loop starts. */
+async function measureReviews(stack: CohortStack, limits: LoopLimits) {
   const trainer = await createTestUser(stack.knex, { role: 'trainer' });
   const outline = await trackOutline(stack.knex, 'DP');
-  const latencies: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const submissionId = await prepare(stack, trainer, outline);
-    const t0 = performance.now();
-    const reviewed = await call(stack, trainer.token, 'POST', `/api/submissions/${submissionId}/review`, { decision: 'APPROVED', feedback: 'Well done.' });
-    latencies.push(performance.now() - t0);
+  const pending: string[] = [];
+  for (let i = 0; i < limits.maxCount; i++) pending.push(await prepare(stack, trainer, outline));
+  return timedLoop(limits, async () => {
+    const reviewed = await call(stack, trainer.token, 'POST', `/api/submissions/${pending.pop()!}/review`, { decision: 'APPROVED', feedback: 'Well done.' });
     if (reviewed.outcome?.unlockedProjectId !== outline[1]!.id) throw new Error(`review did not unlock project 2: ${JSON.stringify(reviewed)}`);
-  }
-  return latencies.sort((a, b) => a - b);
+  });
 }
 
-async function measurePing(stack: LocalStack, count: number): Promise<number[]> {
-  const latencies: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const t0 = performance.now();
-    await stack.client.workflow.execute('ping', { args: ['pong'], taskQueue: stack.taskQueues.default, workflowId: `bench-ping-${Date.now()}-${i}` });
-    latencies.push(performance.now() - t0);
-  }
-  return latencies.sort((a, b) => a - b);
-}
-
-function report(ctx: BenchContext, name: string, sorted: number[]) {
-  ctx.report(`${name}_p50`, Number(percentile(sorted, 50).toFixed(2)), 'ms');
-  ctx.report(`${name}_p99`, Number(percentile(sorted, 99).toFixed(2)), 'ms');
+function measurePing(stack: CohortStack, limits: LoopLimits) {
+  return timedLoop(limits, async () => {
+    await stack.client.workflow.execute('ping', { args: ['pong'], taskQueue: stack.taskQueues.default, workflowId: `bench-ping-${randomUUID()}` });
+  });
 }
 
 const bench: Bench = async (ctx) => {
-  const stack = await startLocalStack();
+  const stack = await startCohortStack();
   try {
     await measurePing(stack, WARM_UP);
     await measureReviews(stack, WARM_UP);
-    const ping = await measurePing(stack, SAMPLES);
-    const review = await measureReviews(stack, SAMPLES);
-    ctx.report('review_samples', review.length, 'count');
-    report(ctx, 'review_to_unlock', review);
-    report(ctx, 'ping_workflow_roundtrip', ping);
-    ctx.report('review_to_unlock_p50_vs_ping', Number((percentile(review, 50) / percentile(ping, 50)).toFixed(2)), 'x');
-    ctx.report('review_to_unlock_p99_vs_ping', Number((percentile(review, 99) / percentile(ping, 99)).toFixed(2)), 'x');
+    const ping = await measurePing(stack, LIMITS);
+    const review = await measureReviews(stack, LIMITS);
+    ctx.report('review_samples', review.count, 'count');
+    reportLoop(ctx, 'review_to_unlock', review);
+    reportLoop(ctx, 'ping_workflow_roundtrip', ping);
+    reportRatio(ctx, 'review_to_unlock_p50', review.p50, ping.p50);
+    reportRatio(ctx, 'review_to_unlock_p99', review.p99, ping.p99);
   } finally {
     await stack.close();
   }

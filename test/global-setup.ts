@@ -1,12 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createKnex, migrateLatest } from '../lib/db/knex';
 import { seedAll } from '../lib/db/seed/index';
-import { PROJECT_ROOT, requireTool } from '../scripts/lib/tools';
+import { startTemporalDevServer } from '../scripts/lib/local-stack';
+import { PROJECT_ROOT } from '../scripts/lib/tools';
 import { buildWorkflowBundle } from '../worker/worker';
-import { COHORT_SEARCH_ATTRIBUTES } from '../workflows/shared/search-attributes';
 import { adminUrl, databaseUrl } from './helpers/pg-url';
 
 declare module 'vitest' {
@@ -38,14 +38,7 @@ export default async function setup(project: TestProject) {
   let env: TestWorkflowEnvironment | undefined;
   let temporalAddress = process.env.TEMPORAL_ADDRESS;
   if (!temporalAddress) {
-    env = await TestWorkflowEnvironment.createLocal({
-      server: {
-        executable: { type: 'existing-path', path: requireTool('temporal') },
-        ip: '127.0.0.1',
-        searchAttributes: COHORT_SEARCH_ATTRIBUTES,
-        log: { format: 'json', level: 'error' },
-      },
-    });
+    env = await startTemporalDevServer();
     temporalAddress = env.address;
   }
 

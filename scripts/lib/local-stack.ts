@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker, type WorkerOptions } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createApp } from '../../api/app';
 import { loadConfig, type Config } from '../../lib/config';
@@ -13,87 +13,176 @@ import { buildActivityDeps } from '../../worker/deps';
 import { buildWorkflowBundle, createWorkers } from '../../worker/worker';
 import { COHORT_SEARCH_ATTRIBUTES } from '../../workflows/shared/search-attributes';
 import { taskQueues, type TaskQueues } from '../../workflows/shared/task-queues';
+import { startStripeStandin, type StripeStandin } from '../stripe-standin/index';
 import { ensureDatabase } from './database';
 import { requireTool } from './tools';
 
 let runtimeInstalled = false;
-/** Temporal's own logs would drown the report lines; warnings and errors still show. */
-function quietRuntime(): void {
+/** Temporal's own logs would drown test and report output; once per process, before any connection. */
+export function installQuietRuntime(level: LogLevel = 'WARN'): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    Runtime.install({ logger: new DefaultLogger(level) });
   } catch {
     // Installed already by the caller.
   }
 }
 
-export interface LocalStack {
+/** A Temporal dev server on loopback with Cohort's search attributes registered. */
+export function startTemporalDevServer(): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: requireTool('temporal') },
+      ip: '127.0.0.1',
+      searchAttributes: COHORT_SEARCH_ATTRIBUTES,
+      log: { format: 'json', level: 'error' },
+    },
+  });
+}
+
+export interface StackDatabase { url: string; knex: Knex; drop(): Promise<void> }
+
+/**
+ * A fresh, migrated and seeded database on `server` (BENCH_DATABASE_SERVER, else the
+ * local PostgreSQL), dropped by `drop()`.
+ */
+export async function createFreshDatabase(
+  server = process.env.BENCH_DATABASE_SERVER ?? 'postgres://postgres@127.0.0.1:5432/postgres', poolMax = 20,
+): Promise<StackDatabase> {
+  const name = `cohort_bench_${randomBytes(5).toString('hex')}`;
+  const target = new URL(server);
+  target.pathname = `/${name}`;
+  const url = target.toString();
+  await ensureDatabase(url);
+  const knex = createKnex(url, { max: poolMax });
+  await migrateLatest(knex);
+  await seedAll(knex);
+  return {
+    url, knex,
+    async drop() {
+      await knex.destroy();
+      const admin = createKnex(server, { max: 1 });
+      await admin.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.destroy();
+    },
+  };
+}
+
+export interface CohortStackOptions {
+  /** Creates the stack's database; the stack drops it on close. Default: createFreshDatabase(). */
+  database?: () => Promise<StackDatabase>;
+  /** Default: TEMPORAL_ADDRESS, else a dev server this stack starts and stops. */
+  temporalAddress?: string;
+  /** Default: the workflows bundled once, when a worker first starts. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Config variables, applied last. */
+  env?: Record<string, string>;
+  /** false: start no worker now (callers start it with startWorker()). */
+  worker?: boolean;
+  /** Run the Stripe stand-in, its webhooks aimed at this stack's API. */
+  stripe?: boolean;
+  /** Where the admin alerts go (ADMIN_EMAIL, SLACK_WEBHOOK_URL). */
+  adminAlerts?: { email: string; slackWebhookUrl?: string };
+}
+
+export interface CohortStack {
   config: Config;
+  database: StackDatabase;
   knex: Knex;
   client: Client;
+  nativeConnection: NativeConnection;
   taskQueues: TaskQueues;
   baseUrl: string;
+  /** Present when started with `stripe: true`. */
+  standin: StripeStandin | undefined;
+  startWorker(): Promise<void>;
+  /** Stops the worker, as a crash would. */
+  stopWorker(): Promise<void>;
+  restartWorker(): Promise<void>;
   close(): Promise<void>;
 }
 
-/**
- * A whole Cohort in this process, for benchmarks and scripts outside vitest: a fresh
- * database on the local PostgreSQL (or BENCH_DATABASE_SERVER), Temporal at
- * TEMPORAL_ADDRESS or a dev server it starts, a worker on private task queues and the
- * API on a loopback port. The same wiring as test/helpers/stack.ts.
- */
-export async function startLocalStack(env: Record<string, string> = {}): Promise<LocalStack> {
-  quietRuntime();
-  const server = new URL(process.env.BENCH_DATABASE_SERVER ?? 'postgres://postgres@127.0.0.1:5432/postgres');
-  const name = `cohort_bench_${randomBytes(5).toString('hex')}`;
-  server.pathname = `/${name}`;
-  const url = server.toString();
-  await ensureDatabase(url);
-  const knex = createKnex(url);
-  await migrateLatest(knex);
-  await seedAll(knex);
+async function startStandin(enabled: boolean | undefined): Promise<{ standin?: StripeStandin; env: Record<string, string> }> {
+  if (!enabled) return { env: {} };
+  const webhookSecret = `whsec_${randomBytes(16).toString('hex')}`;
+  // The webhook URL is known only once the API listens; see startCohortStack.
+  const standin = await startStripeStandin({ webhookUrl: 'http://127.0.0.1:9/unset', webhookSecret });
+  return { standin, env: { STRIPE_SECRET_KEY: 'sk_test_cohort', STRIPE_WEBHOOK_SECRET: webhookSecret, STRIPE_API_BASE: standin.url } };
+}
 
+function alertEnv(alerts: CohortStackOptions['adminAlerts']): Record<string, string> {
+  if (!alerts) return {};
+  return { ADMIN_EMAIL: alerts.email, ...(alerts.slackWebhookUrl ? { SLACK_WEBHOOK_URL: alerts.slackWebhookUrl } : {}) };
+}
+
+/**
+ * A whole Cohort in this process, for tests, benchmarks and scripts: its own database,
+ * Temporal (given or a dev server it starts), worker(s) on private task queues, the API
+ * on a loopback port and, when asked, the Stripe stand-in.
+ */
+export async function startCohortStack(options: CohortStackOptions = {}): Promise<CohortStack> {
+  installQuietRuntime();
+  const database = await (options.database ?? createFreshDatabase)();
   let temporalEnv: TestWorkflowEnvironment | undefined;
-  let address = process.env.TEMPORAL_ADDRESS;
+  let address = options.temporalAddress ?? process.env.TEMPORAL_ADDRESS;
   if (!address) {
-    temporalEnv = await TestWorkflowEnvironment.createLocal({
-      server: { executable: { type: 'existing-path', path: requireTool('temporal') }, ip: '127.0.0.1', searchAttributes: COHORT_SEARCH_ATTRIBUTES, log: { format: 'json', level: 'error' } },
-    });
+    temporalEnv = await startTemporalDevServer();
     address = temporalEnv.address;
   }
+  const stripe = await startStandin(options.stripe);
   const config = loadConfig({
-    ...process.env, LOG_LEVEL: 'silent', DATABASE_URL: url, TEMPORAL_ADDRESS: address,
-    TEMPORAL_TASK_QUEUE_PREFIX: `b${randomBytes(4).toString('hex')}-`, COHORT_ENCRYPTION_KEY: randomBytes(32).toString('hex'), ...env,
+    LOG_LEVEL: 'silent', TEMPORAL_TASK_QUEUE_PREFIX: `s${randomBytes(5).toString('hex')}-`, COHORT_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+    DATABASE_URL: database.url, TEMPORAL_ADDRESS: address, ...stripe.env, ...alertEnv(options.adminAlerts), ...options.env,
   });
-  const logger = createLogger('silent');
+  const { knex } = database;
+  const logger = createLogger(config.LOG_LEVEL);
   const queues = taskQueues(config.TEMPORAL_TASK_QUEUE_PREFIX);
-  const connection = await Connection.connect({ address });
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-  const native = await NativeConnection.connect({ address });
-  const bundle = await buildWorkflowBundle();
-  const workers: Worker[] = await createWorkers({
-    activityDeps: await buildActivityDeps(config, knex, logger), connection: native, namespace: config.TEMPORAL_NAMESPACE,
-    taskQueues: queues, workflowBundle: { code: bundle.code },
-  });
-  const running = Promise.all(workers.map((w) => w.run()));
+  const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+
+  let bundle = options.workflowBundle;
+  let workers: Worker[] = [];
+  let running: Promise<unknown> = Promise.resolve();
+  const startWorker = async () => {
+    bundle ??= { code: (await buildWorkflowBundle()).code };
+    workers = await createWorkers({
+      activityDeps: await buildActivityDeps(config, knex, logger), connection: nativeConnection, namespace: config.TEMPORAL_NAMESPACE,
+      taskQueues: queues, workflowBundle: bundle,
+    });
+    running = Promise.all(workers.map((w) => w.run()));
+  };
+  const stopWorker = async () => {
+    for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+    await running;
+    workers = [];
+  };
+  if (options.worker !== false) await startWorker();
+
   const app = createApp({ config, knex, temporal: client, taskQueues: queues, logger });
-  const http: Server = await new Promise((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  stripe.standin?.controls.setWebhookUrl(`${baseUrl}/api/payments/webhook`);
 
   return {
-    config, knex, client, taskQueues: queues, baseUrl: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
+    config, database, knex, client, nativeConnection, taskQueues: queues, baseUrl, standin: stripe.standin,
+    startWorker, stopWorker,
+    async restartWorker() {
+      await stopWorker();
+      await startWorker();
+    },
     async close() {
-      await new Promise((resolve) => http.close(resolve));
-      http.closeAllConnections();
-      for (const w of workers) w.shutdown();
-      await running;
-      await native.close();
+      await stripe.standin?.close();
+      await new Promise((resolve) => server.close(resolve));
+      server.closeAllConnections();
+      await stopWorker();
+      await nativeConnection.close();
       await connection.close();
       await temporalEnv?.teardown();
-      await knex.destroy();
-      const admin = createKnex(process.env.BENCH_DATABASE_SERVER ?? 'postgres://postgres@127.0.0.1:5432/postgres', { max: 1 });
-      await admin.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.destroy();
+      await database.drop();
     },
   };
 }

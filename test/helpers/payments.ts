@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
-import { startStripeStandin, type StripeStandin } from '../../scripts/stripe-standin/index';
+import type { StripeStandin } from '../../scripts/stripe-standin/index';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack';
 import { startStack, type StackOptions, type TestStack } from './stack';
 import { createTestUser, type TestUser } from './users';
@@ -15,21 +14,11 @@ export interface PaymentsStack {
 
 /** A test stack wired to the Stripe stand-in (through the real `stripe` client) and a fake Slack. */
 export async function startPaymentsStack(options: StackOptions = {}): Promise<PaymentsStack> {
-  const webhookSecret = `whsec_${randomBytes(16).toString('hex')}`;
   const slack = await startFakeSlack();
-  const standin = await startStripeStandin({ webhookUrl: 'http://127.0.0.1:9/unset', webhookSecret });
-  const stack = await startStack({
-    ...options,
-    env: {
-      STRIPE_SECRET_KEY: 'sk_test_cohort', STRIPE_WEBHOOK_SECRET: webhookSecret, STRIPE_API_BASE: standin.url,
-      SLACK_WEBHOOK_URL: slack.url, ADMIN_EMAIL: 'ops@cohort.test', ...options.env,
-    },
-  });
-  standin.controls.setWebhookUrl(`${stack.baseUrl}/api/payments/webhook`);
+  const stack = await startStack({ ...options, stripe: true, adminAlerts: { email: 'ops@cohort.test', slackWebhookUrl: slack.url } });
   return {
-    stack, standin, slack, webhookSecret,
+    stack, standin: stack.standin!, slack, webhookSecret: stack.config.STRIPE_WEBHOOK_SECRET!,
     async close() {
-      await standin.close();
       await stack.close();
       await slack.close();
     },
