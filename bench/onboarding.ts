@@ -1,8 +1,9 @@
 import { fileURLToPath } from 'node:url';
-import { Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { hashToken, newToken } from '../lib/auth/tokens';
 import { policiesRepo } from '../lib/db/repositories/policies';
 import { startCohortStack } from '../scripts/lib/local-stack';
+import { buildWorkflowBundle } from '../worker/worker';
 import { reportRatio } from './lib';
 import type { Bench } from './types';
 
@@ -52,7 +53,7 @@ const bench: Bench = async (ctx) => {
     }
     const sagaSeconds = (performance.now() - started) / 1000;
 
-    const noopBundle = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./support/noop-saga.workflow.ts', import.meta.url)), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } as never });
+    const noopBundle = await buildWorkflowBundle(fileURLToPath(new URL('./support/noop-saga.workflow.ts', import.meta.url)));
     const taskQueue = `${stack.taskQueues.default}-noop`;
     const worker = await Worker.create({ connection: stack.nativeConnection, taskQueue, workflowBundle: noopBundle, activities: { noop: async () => undefined } });
     const noopSeconds = await worker.runUntil(async () => {

@@ -5,8 +5,9 @@ import type { TaskQueues } from '../workflows/shared/task-queues';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
-export function buildWorkflowBundle() {
-  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined } as never });
+/** Bundles `workflowsPath` (Cohort's workflows by default) without the bundler's chatter. */
+export function buildWorkflowBundle(workflowsPath = WORKFLOWS_PATH) {
+  return bundleWorkflowCode({ workflowsPath, logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined } as never });
 }
 
 export interface WorkerDeps {
