@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { trainerCapacityChanged } from '../../workflows/onboarding';
+import { onboardingStatus, trainerCapacityChanged } from '../../workflows/onboarding';
+import { CohortKind, CohortTrack, CohortUserId } from '../../workflows/shared/search-attributes';
 import { addTrainer, checkout, emailsTo, enrollmentOf, pay, startPaymentsStack, waitFor, waitForEnrollment, type PaymentsStack } from '../helpers/payments';
 import { createTestUser } from '../helpers/users';
 
@@ -106,6 +107,10 @@ describe('admin enrollment, suspend and reinstate', () => {
     expect(row).toMatchObject({ bypassPayment: true, paymentVerified: false, notes });
     const history = JSON.stringify(await p.stack.client.workflow.getHandle(res.body.workflowId).fetchHistory());
     expect(history).not.toContain('Jane Roe');
+    const handle = p.stack.client.workflow.getHandle(res.body.workflowId);
+    const { typedSearchAttributes } = await handle.describe();
+    expect([typedSearchAttributes.get(CohortKind), typedSearchAttributes.get(CohortUserId), typedSearchAttributes.get(CohortTrack)]).toEqual(['onboarding', student.user.id, 'DP']);
+    expect(await handle.query(onboardingStatus)).toMatchObject({ bypassPayment: true, enrollmentId: row.id });
     const audit = await p.stack.knex('auditLogs').where({ action: 'enrollment.admin_enroll', userId: student.user.id }).first();
     expect(audit).toMatchObject({ actorId: admin.user.id });
     expect(JSON.stringify(audit.details)).not.toContain('Jane');

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onboardingStatus } from '../../workflows/onboarding';
+import { CohortKind, CohortTrack, CohortUserId } from '../../workflows/shared/search-attributes';
 import { addTrainer, checkout, enrollmentOf, pay, startPaymentsStack, waitFor, waitForEnrollment, type PaymentsStack } from '../helpers/payments';
 import { createTestUser } from '../helpers/users';
 
@@ -80,6 +81,8 @@ describe('Stripe webhook: bad input', () => {
     await waitFor('admin alert', async () => (p.slack.messages.some((m) => m.includes('does not know') && m.includes('cs_test_forged')) ? true : undefined));
     const handle = p.stack.client.workflow.getHandle(`onboarding:${student.user.id}:DP`);
     expect(await handle.result()).toMatchObject({ phase: 'REJECTED' });
+    const { typedSearchAttributes } = await handle.describe(); // started by the webhook's signal-with-start
+    expect([typedSearchAttributes.get(CohortKind), typedSearchAttributes.get(CohortUserId), typedSearchAttributes.get(CohortTrack)]).toEqual(['onboarding', student.user.id, 'DP']);
     expect(await enrollmentOf(p, student.user.id)).toBeUndefined();
     const adminEmails = await p.stack.knex('email_messages').where({ template: 'admin-alert', toAddress: 'ops@cohort.test' });
     expect(adminEmails.some((e) => e.textBody.includes('cs_test_forged'))).toBe(true);
