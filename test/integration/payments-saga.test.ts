@@ -116,6 +116,11 @@ describe('admin enrollment, suspend and reinstate', () => {
     expect(JSON.stringify(audit.details)).not.toContain('Jane');
     const [welcome] = await waitFor('welcome', async () => { const rows = await emailsTo(p, student.user.id, 'welcome'); return rows.length ? rows : undefined; });
     expect(welcome.textBody).toContain('/set-password');
+    // The link carries a single-use token minted by the email activity (never in the workflow history).
+    const token = /\/set-password\?token=([A-Za-z0-9_-]{43})/.exec(welcome.textBody)?.[1];
+    expect(token).toBeDefined();
+    expect(JSON.stringify(await p.stack.client.workflow.getHandle(res.body.workflowId).fetchHistory())).not.toContain(token);
+    expect((await p.stack.http.post('/api/auth/set-password', { token, password: 'scholarship-Passw0rd-1' })).status).toBe(200);
 
     // Repeating the request lands on the same workflow.
     const again = await p.stack.http.as(admin.token).post('/api/admin/enroll-student', { userId: student.user.id, track: 'DP', bypassPayment: true });
