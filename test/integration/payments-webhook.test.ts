@@ -43,6 +43,17 @@ describe('Stripe webhook: bad input', () => {
       expect(res.headers.get('content-type')).toContain('application/problem+json');
       expect(res.body.code).toBe('validation_failed');
     }
+    // Signed, but not an event Cohort can read (no id, no data object): refused, not a 500 Stripe would retry forever.
+    for (const shapeless of [
+      JSON.stringify({ object: 'event', type: 'checkout.session.completed', data: { object: { id: 'cs_test_y' } } }),
+      JSON.stringify({ id: 'evt_test_shapeless', object: 'event', type: 'charge.refunded' }),
+      JSON.stringify({ id: 'evt_test_shapeless2', object: 'event', type: 'checkout.session.completed', data: { object: 'cs_test_y' } }),
+      JSON.stringify([1, 2, 3]),
+    ]) {
+      const res = await webhook(shapeless, { 'stripe-signature': p.standin.controls.sign(shapeless) });
+      expect(res.status, shapeless).toBe(400);
+      expect(res.body.code).toBe('validation_failed');
+    }
     const huge = 'x'.repeat(300_000);
     const tooBig = await webhook(huge, { 'stripe-signature': p.standin.controls.sign(huge) });
     expect(tooBig.status).toBe(413);
