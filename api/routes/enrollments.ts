@@ -5,7 +5,7 @@ import { usersRepo } from '../../lib/db/repositories/users';
 import { errors } from '../../lib/errors';
 import { currentAuth, requireUser } from '../http/auth';
 import { ApiRouter } from '../http/route';
-import { awaitOnboardingStatus, onboardingStartOptions } from '../onboarding-workflow';
+import { awaitOnboardingStatus, nudgeWaitingOnboardings, onboardingStartOptions } from '../onboarding-workflow';
 import { adminEnrollRequested, enrollmentChanged, onboarding } from '../../workflows/onboarding';
 import { workflowIds, type Track } from '../../workflows/shared/ids';
 import { trainersRepo } from '../../lib/db/repositories/trainers';
@@ -80,6 +80,10 @@ export const createEnrollmentsRouter: RouterFactory = (deps, registry) => {
       await deps.temporal.workflow.getHandle(workflowIds.onboarding(row.userId, row.trackCode as Track))
         .signal(enrollmentChanged, { status: to as 'ENROLLED' | 'SUSPENDED', trainerId: row.trainerId })
         .catch((error: unknown) => req.log?.info({ err: error }, 'onboarding saga not running; enrollment changed without it'));
+      // A suspended student no longer holds a seat: students waiting for a trainer of the track may take it now.
+      if (action === 'suspend') {
+        await nudgeWaitingOnboardings(deps, [row.trackCode as Track]).catch((error: unknown) => req.log?.warn({ err: error }, 'waiting onboardings not nudged'));
+      }
       res.json(await view(row));
     });
   }
