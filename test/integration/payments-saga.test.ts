@@ -112,7 +112,8 @@ describe('admin enrollment, suspend and reinstate', () => {
     expect([typedSearchAttributes.get(CohortKind), typedSearchAttributes.get(CohortUserId), typedSearchAttributes.get(CohortTrack)]).toEqual(['onboarding', student.user.id, 'DP']);
     expect(await handle.query(onboardingStatus)).toMatchObject({ bypassPayment: true, enrollmentId: row.id });
     const audit = await p.stack.knex('auditLogs').where({ action: 'enrollment.admin_enroll', userId: student.user.id }).first();
-    expect(audit).toMatchObject({ actorId: admin.user.id });
+    expect(audit).toMatchObject({ actorId: admin.user.id, resource: `enrollment:${row.id}` });
+    expect(audit.details).toMatchObject({ track: 'DP', paymentWaived: true, noteAttached: true });
     expect(JSON.stringify(audit.details)).not.toContain('Jane');
     const [welcome] = await waitFor('welcome', async () => { const rows = await emailsTo(p, student.user.id, 'welcome'); return rows.length ? rows : undefined; });
     expect(welcome.textBody).toContain('/set-password');
