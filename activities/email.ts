@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Config } from '../lib/config';
 import type { Knex } from '../lib/db/knex';
 import { PermanentEmailError, type EmailSender } from '../lib/adapters/email/index';
+import { discardSetPasswordToken, issueSetPasswordToken } from '../lib/accounts/set-password-tokens';
 import { renderEmail, TemplateDataError, type TemplateName } from '../templates/email/index';
 
 export type { TemplateName } from '../templates/email/index';
@@ -54,17 +55,25 @@ export function createEmailActivities(deps: EmailActivityDeps) {
 
       if (!existing) {
         const recipient = await resolveRecipient(deps, input.recipient);
+        // The token is minted here, so it lives only in the email, never in workflow history.
+        const setPasswordToken = input.template === 'welcome' && input.data?.mustSetPassword === true && recipient.userId
+          ? await issueSetPasswordToken(deps.knex, recipient.userId, deps.config.SET_PASSWORD_LINK_TTL) : undefined;
+        const appUrl = deps.config.PUBLIC_BASE_URL.replace(/\/+$/, '');
         let rendered;
         try {
-          rendered = renderEmail(input.template, input.data ?? {}, { recipientName: recipient.name, appUrl: deps.config.PUBLIC_BASE_URL });
+          rendered = renderEmail(input.template, input.data ?? {}, {
+            recipientName: recipient.name, appUrl: deps.config.PUBLIC_BASE_URL,
+            ...(setPasswordToken ? { setPasswordUrl: `${appUrl}/set-password?token=${setPasswordToken}` } : {}),
+          });
         } catch (error) {
           if (error instanceof TemplateDataError) throw ApplicationFailure.nonRetryable(error.message, 'InvalidEmailData');
           throw error;
         }
-        await deps.knex('email_messages').insert({
+        const inserted = await deps.knex('email_messages').insert({
           idempotencyKey: input.idempotencyKey, userId: recipient.userId, toAddress: recipient.address, template: input.template,
           subject: rendered.subject, htmlBody: rendered.html, textBody: rendered.text, status: 'QUEUED',
-        }).onConflict('idempotencyKey').ignore();
+        }).onConflict('idempotencyKey').ignore().returning('id');
+        if (setPasswordToken && inserted.length === 0) await discardSetPasswordToken(deps.knex, setPasswordToken);
       }
 
       // A QUEUED row is a send that has not completed (first try, or a crash mid-send).

@@ -62,6 +62,8 @@ export const configSchema = z.object({
   EXPORT_LINK_TTL: durationSchema.prefault('7d'),
   WORKSPACE_TTL: durationSchema.prefault('90d'),
   CHECKOUT_EXPIRY: durationSchema.prefault('24h'),
+  /** Lifetime of the set-password link in the welcome email of a user an admin created. */
+  SET_PASSWORD_LINK_TTL: durationSchema.prefault('7d'),
   /** First wait before retrying a trainer assignment when every trainer is full (doubles, capped at 6h). */
   TRAINER_ASSIGNMENT_RETRY: durationSchema.prefault('15m'),
   RETENTION_AUDIT_LOGS: durationSchema.prefault('90d'),

@@ -2,12 +2,14 @@ import type { Knex } from 'knex';
 import * as foundation from './20261127000100_foundation';
 import * as learning from './20261127000200_learning';
 import * as payments from './20261127000300_payments';
+import * as setPasswordTokens from './20261127007000_set_password_tokens';
 
 // Listed explicitly so migrations run the same under tsx, vitest and a bundle.
 const MIGRATIONS: Record<string, { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }> = {
   '20261127000100_foundation': foundation,
   '20261127000200_learning': learning,
   '20261127000300_payments': payments,
+  '20261127007000_set_password_tokens': setPasswordTokens,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

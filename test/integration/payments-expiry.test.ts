@@ -52,6 +52,11 @@ describe('checkout expiry and configuration', () => {
 describe('admin reinstate and trainer capacity', () => {
   it('never overfills a trainer on reinstate: the seat is lost, and the saga reassigns when room appears', async () => {
     const admin = await createTestUser(p.stack.knex, { role: 'admin' });
+    // Students of the tests above still wait for a DP trainer, and a suspension now offers them the freed seat
+    // at once: give them a trainer (then retired) so only this test's students compete for the small one.
+    const earlier = await addTrainer(p, ['DP'], 20);
+    await p.stack.knex('enrollments').where({ trackCode: 'DP' }).whereNull('trainerId').update({ trainerId: earlier.id });
+    await p.stack.knex('trainers').where({ id: earlier.id }).update({ active: false });
     const small = await addTrainer(p, ['DP'], 1);
     const [first, second] = [await createTestUser(p.stack.knex), await createTestUser(p.stack.knex)];
     await pay((await checkout(p, first)).checkoutUrl);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { trainerCapacityChanged } from '../../workflows/onboarding';
+import { onboardingStatus, trainerCapacityChanged } from '../../workflows/onboarding';
+import { CohortKind, CohortTrack, CohortUserId } from '../../workflows/shared/search-attributes';
 import { addTrainer, checkout, emailsTo, enrollmentOf, pay, startPaymentsStack, waitFor, waitForEnrollment, type PaymentsStack } from '../helpers/payments';
 import { createTestUser } from '../helpers/users';
 
@@ -106,11 +107,21 @@ describe('admin enrollment, suspend and reinstate', () => {
     expect(row).toMatchObject({ bypassPayment: true, paymentVerified: false, notes });
     const history = JSON.stringify(await p.stack.client.workflow.getHandle(res.body.workflowId).fetchHistory());
     expect(history).not.toContain('Jane Roe');
+    const handle = p.stack.client.workflow.getHandle(res.body.workflowId);
+    const { typedSearchAttributes } = await handle.describe();
+    expect([typedSearchAttributes.get(CohortKind), typedSearchAttributes.get(CohortUserId), typedSearchAttributes.get(CohortTrack)]).toEqual(['onboarding', student.user.id, 'DP']);
+    expect(await handle.query(onboardingStatus)).toMatchObject({ bypassPayment: true, enrollmentId: row.id });
     const audit = await p.stack.knex('auditLogs').where({ action: 'enrollment.admin_enroll', userId: student.user.id }).first();
-    expect(audit).toMatchObject({ actorId: admin.user.id });
+    expect(audit).toMatchObject({ actorId: admin.user.id, resource: `enrollment:${row.id}` });
+    expect(audit.details).toMatchObject({ track: 'DP', paymentWaived: true, noteAttached: true });
     expect(JSON.stringify(audit.details)).not.toContain('Jane');
     const [welcome] = await waitFor('welcome', async () => { const rows = await emailsTo(p, student.user.id, 'welcome'); return rows.length ? rows : undefined; });
     expect(welcome.textBody).toContain('/set-password');
+    // The link carries a single-use token minted by the email activity (never in the workflow history).
+    const token = /\/set-password\?token=([A-Za-z0-9_-]{43})/.exec(welcome.textBody)?.[1];
+    expect(token).toBeDefined();
+    expect(JSON.stringify(await p.stack.client.workflow.getHandle(res.body.workflowId).fetchHistory())).not.toContain(token);
+    expect((await p.stack.http.post('/api/auth/set-password', { token, password: 'scholarship-Passw0rd-1' })).status).toBe(200);
 
     // Repeating the request lands on the same workflow.
     const again = await p.stack.http.as(admin.token).post('/api/admin/enroll-student', { userId: student.user.id, track: 'DP', bypassPayment: true });

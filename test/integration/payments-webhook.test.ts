@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onboardingStatus } from '../../workflows/onboarding';
+import { CohortKind, CohortTrack, CohortUserId } from '../../workflows/shared/search-attributes';
 import { addTrainer, checkout, enrollmentOf, pay, startPaymentsStack, waitFor, waitForEnrollment, type PaymentsStack } from '../helpers/payments';
 import { createTestUser } from '../helpers/users';
 
@@ -42,6 +43,17 @@ describe('Stripe webhook: bad input', () => {
       expect(res.headers.get('content-type')).toContain('application/problem+json');
       expect(res.body.code).toBe('validation_failed');
     }
+    // Signed, but not an event Cohort can read (no id, no data object): refused, not a 500 Stripe would retry forever.
+    for (const shapeless of [
+      JSON.stringify({ object: 'event', type: 'checkout.session.completed', data: { object: { id: 'cs_test_y' } } }),
+      JSON.stringify({ id: 'evt_test_shapeless', object: 'event', type: 'charge.refunded' }),
+      JSON.stringify({ id: 'evt_test_shapeless2', object: 'event', type: 'checkout.session.completed', data: { object: 'cs_test_y' } }),
+      JSON.stringify([1, 2, 3]),
+    ]) {
+      const res = await webhook(shapeless, { 'stripe-signature': p.standin.controls.sign(shapeless) });
+      expect(res.status, shapeless).toBe(400);
+      expect(res.body.code).toBe('validation_failed');
+    }
     const huge = 'x'.repeat(300_000);
     const tooBig = await webhook(huge, { 'stripe-signature': p.standin.controls.sign(huge) });
     expect(tooBig.status).toBe(413);
@@ -80,6 +92,8 @@ describe('Stripe webhook: bad input', () => {
     await waitFor('admin alert', async () => (p.slack.messages.some((m) => m.includes('does not know') && m.includes('cs_test_forged')) ? true : undefined));
     const handle = p.stack.client.workflow.getHandle(`onboarding:${student.user.id}:DP`);
     expect(await handle.result()).toMatchObject({ phase: 'REJECTED' });
+    const { typedSearchAttributes } = await handle.describe(); // started by the webhook's signal-with-start
+    expect([typedSearchAttributes.get(CohortKind), typedSearchAttributes.get(CohortUserId), typedSearchAttributes.get(CohortTrack)]).toEqual(['onboarding', student.user.id, 'DP']);
     expect(await enrollmentOf(p, student.user.id)).toBeUndefined();
     const adminEmails = await p.stack.knex('email_messages').where({ template: 'admin-alert', toAddress: 'ops@cohort.test' });
     expect(adminEmails.some((e) => e.textBody.includes('cs_test_forged'))).toBe(true);

@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
+import { createEmailActivities, type SendEmailInput } from '../../activities/email';
+import { hashToken } from '../../lib/auth/tokens';
+import { createOutboxSender } from '../../lib/adapters/email/index';
+import { expectProblem, uniqueEmail } from '../helpers/accounts';
+import { startStack, type TestStack } from '../helpers/stack';
+import { createTestUser, type TestUser } from '../helpers/users';
+
+let stack: TestStack;
+let admin: TestUser;
+beforeAll(async () => {
+  stack = await startStack({ worker: false });
+  admin = await createTestUser(stack.knex, { role: 'admin' });
+});
+afterAll(async () => { await stack?.close(); });
+
+const quiet = new DefaultLogger('ERROR');
+const PASSWORD = 'a-fresh-Passw0rd-42';
+
+/** The welcome email as the onboarding saga sends it to a user who must set a password. */
+async function sendWelcome(userId: string, idempotencyKey: string) {
+  const { sendEmail } = createEmailActivities({ config: stack.config, knex: stack.knex, email: createOutboxSender(stack.knex) });
+  const input: SendEmailInput = { idempotencyKey, template: 'welcome', recipient: { userId }, data: { trackName: 'Data Professional', mustSetPassword: true } };
+  await new MockActivityEnvironment(undefined, { logger: quiet }).run(sendEmail, input);
+}
+
+/** An admin-created student (no password) and the welcome email the onboarding saga sends them. */
+async function adminCreatedStudentWithWelcome(key = `onboarding:test:${randomUUID()}:welcome`) {
+  const email = uniqueEmail();
+  const created = await stack.http.as(admin.token).post('/api/admin/users', { email, fullName: 'Grace Hopper', role: 'student' });
+  expect(created.status).toBe(201);
+  await sendWelcome(created.body.id, key);
+  const message = await stack.knex('email_messages').where({ idempotencyKey: key }).first();
+  const token = /set-password\?token=([A-Za-z0-9_-]+)/.exec(message.textBody)?.[1];
+  expect(token).toBeDefined();
+  expect(message.htmlBody).toContain(`set-password?token&#x3D;${token}`);
+  return { userId: created.body.id as string, email, token: token!, key };
+}
+
+const setPassword = (body: unknown) => stack.http.post('/api/auth/set-password', body);
+const tokenRows = (userId: string) => stack.knex('set_password_tokens').where({ userId });
+
+describe('POST /api/auth/set-password', () => {
+  it('sets the first password once with the emailed link, signs in, and stores only the token hash', async () => {
+    const { userId, email, token } = await adminCreatedStudentWithWelcome();
+    const [stored] = await tokenRows(userId);
+    expect(stored.tokenHash).toBe(hashToken(token));
+    expect(JSON.stringify(await stack.knex('set_password_tokens').select('*'))).not.toContain(token);
+    expect((await stack.http.post('/api/auth/login', { email, password: PASSWORD })).status).toBe(401);
+
+    const res = await setPassword({ token, password: PASSWORD });
+    expect(res.status).toBe(200);
+    expect(res.body.user).toMatchObject({ id: userId, email });
+    expect((await stack.http.as(res.body.token).get('/api/me')).status).toBe(200);
+    expect((await stack.knex('users').where({ id: userId }).first()).mustSetPassword).toBe(false);
+    expect((await stack.http.post('/api/auth/login', { email, password: PASSWORD })).status).toBe(200);
+    const audit = await stack.knex('audit_logs').where({ action: 'auth.password_set', userId });
+    expect(audit).toHaveLength(1);
+    expect(JSON.stringify(audit)).not.toContain(token);
+
+    // Single use: the same link again (even with another password) changes nothing.
+    const hash = (await stack.knex('users').where({ id: userId }).first()).passwordHash;
+    expectProblem(await setPassword({ token, password: 'another-Passw0rd-99' }), 400, 'validation_failed');
+    expect((await stack.knex('users').where({ id: userId }).first()).passwordHash).toBe(hash);
+  });
+
+  it('lets only one of two concurrent requests spend a token, and spends the user’s other links with it', async () => {
+    const first = await adminCreatedStudentWithWelcome();
+    const resendKey = `onboarding:test:${randomUUID()}:welcome`;
+    await sendWelcome(first.userId, resendKey);
+    const second = /token=([A-Za-z0-9_-]+)/.exec((await stack.knex('email_messages').where({ idempotencyKey: resendKey }).first()).textBody)![1]!;
+    const answers = await Promise.all([setPassword({ token: first.token, password: PASSWORD }), setPassword({ token: first.token, password: `${PASSWORD}-x` })]);
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 400]);
+    expectProblem(await setPassword({ token: second, password: PASSWORD }), 400, 'validation_failed');
+  });
+
+  it('mints one link per welcome email: a retried send reuses the stored message', async () => {
+    const { userId, key } = await adminCreatedStudentWithWelcome();
+    await sendWelcome(userId, key);
+    expect(await tokenRows(userId)).toHaveLength(1);
+    expect(await stack.knex('email_messages').where({ idempotencyKey: key })).toHaveLength(1);
+  });
+
+  it('refuses an expired link, and a link of an erased user', async () => {
+    const expired = await adminCreatedStudentWithWelcome();
+    await stack.knex('set_password_tokens').where({ userId: expired.userId }).update({ expiresAt: new Date(Date.now() - 1000) });
+    expectProblem(await setPassword({ token: expired.token, password: PASSWORD }), 400, 'validation_failed');
+    expect((await stack.knex('users').where({ id: expired.userId }).first()).passwordHash).toBeNull();
+
+    const erased = await adminCreatedStudentWithWelcome();
+    await stack.knex('users').where({ id: erased.userId }).update({ anonymized: true });
+    expectProblem(await setPassword({ token: erased.token, password: PASSWORD }), 400, 'validation_failed');
+    expect((await stack.knex('users').where({ id: erased.userId }).first()).passwordHash).toBeNull();
+  });
+
+  it('answers missing, malformed, oversized and hostile input with 400 problem+json, writing nothing', async () => {
+    const { userId, token } = await adminCreatedStudentWithWelcome();
+    const sessions = async () => Number((await stack.knex('sessions').count({ n: '*' }))[0]!.n);
+    const before = { sessions: await sessions(), audit: (await stack.knex('audit_logs').count({ n: '*' }))[0]!.n };
+    for (const body of [
+      {}, { token }, { password: PASSWORD }, { token, password: 'short' }, { token: 42, password: PASSWORD },
+      { token: 'x'.repeat(5000), password: PASSWORD }, { token, password: 'p'.repeat(5000) }, { token: "' OR 1=1 --", password: PASSWORD },
+      { token: `${token}\u0000`, password: PASSWORD }, { token, password: PASSWORD, userId }, { token: randomUUID().replace(/-/g, ''), password: PASSWORD },
+    ]) {
+      const res = await setPassword(body);
+      expect(res.status, JSON.stringify(body).slice(0, 60)).toBe(400);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+      expect(res.body.code).toBe('validation_failed');
+    }
+    const malformed = await stack.http.request('POST', '/api/auth/set-password', '{"token":', { 'content-type': 'application/json' });
+    expectProblem(malformed, 400, 'validation_failed');
+    expect((await tokenRows(userId))[0].usedAt).toBeNull();
+    expect((await stack.knex('users').where({ id: userId }).first()).passwordHash).toBeNull();
+    expect(await sessions()).toBe(before.sessions);
+    expect((await stack.knex('audit_logs').count({ n: '*' }))[0]!.n).toBe(before.audit);
+  });
+});
