@@ -11,7 +11,7 @@ import { adminUrl } from '../helpers/pg-url';
 import { freePort } from '../helpers/ports';
 import { testConfig } from '../helpers/stack';
 
-/** /readyz against real peers that answer, and against ones that are gone or refuse. */
+/** /readyz (and /healthz) against real peers that answer, and against ones that are gone or refuse. */
 let db: TestDatabase;
 let connection: Connection;
 const servers: Server[] = [];
@@ -65,6 +65,9 @@ describe('/readyz', () => {
     const nowhere = createKnex(`postgres://postgres@127.0.0.1:${await freePort()}/nothing`);
     knexes.push(nowhere);
     const refusing = Connection.lazy({ address: `127.0.0.1:${await freePort()}` });
-    expect(await ready(await serve(nowhere, new Client({ connection: refusing })))).toEqual({ status: 503, body: { db: 'unavailable', temporal: 'unavailable' } });
+    const url = await serve(nowhere, new Client({ connection: refusing }));
+    expect(await ready(url)).toEqual({ status: 503, body: { db: 'unavailable', temporal: 'unavailable' } });
+    // Liveness stays up meanwhile: the process itself is fine.
+    expect(await ready(url.replace('/readyz', '/healthz'))).toEqual({ status: 200, body: { status: 'ok' } });
   });
 });
