@@ -2,10 +2,12 @@ import express, { type Express } from 'express';
 import cookieParser from 'cookie-parser';
 import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
+import { z } from 'zod';
 import type { AppDeps } from './deps';
 import { authenticate } from './http/auth';
 import { createApiMetrics, metricsOnApiPort } from './http/metrics';
 import { notFoundHandler, problemHandler } from './http/problem';
+import { documentRoute } from './http/route';
 import { createRegistry, generateOpenApi } from './openapi';
 import { createHealthRouter } from './routes/health';
 import { RESOURCE_ROUTERS } from './routes/index';
@@ -19,10 +21,14 @@ export function createApp(deps: AppDeps): Express {
   const metrics = deps.metrics ?? createApiMetrics();
   app.use(metrics.observe);
   app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' } }));
-  app.use(createHealthRouter(deps));
+  const registry = createRegistry();
+  app.use(createHealthRouter(deps, registry));
+  documentRoute(registry, {
+    method: 'get', path: '/metrics', summary: 'Prometheus metrics (on the API port only with the metrics token)', tags: ['Health'], secured: true,
+    responses: { 200: { description: 'Prometheus text exposition', schema: z.string(), contentType: 'text/plain' } },
+  });
   app.get('/metrics', metricsOnApiPort(metrics, deps.config.METRICS_TOKEN));
 
-  const registry = createRegistry();
   // Routers that need the raw body (webhooks) mount before the JSON parser.
   const resourceRouters = RESOURCE_ROUTERS.map((build) => build(deps, registry));
   for (const router of resourceRouters.filter((r) => r.rawBody)) app.use(router.router);
@@ -32,6 +38,14 @@ export function createApp(deps: AppDeps): Express {
   app.use(authenticate(deps.knex));
   for (const router of resourceRouters.filter((r) => !r.rawBody)) app.use(router.router);
 
+  documentRoute(registry, {
+    method: 'get', path: '/api/openapi.json', summary: 'This document', tags: ['Health'],
+    responses: { 200: { description: 'OpenAPI 3.1', schema: z.looseObject({ openapi: z.string() }) } },
+  });
+  documentRoute(registry, {
+    method: 'get', path: '/api/docs', summary: 'Browsable API docs', tags: ['Health'],
+    responses: { 200: { description: 'An HTML page', schema: z.string(), contentType: 'text/html' }, 301: { description: 'To /api/docs/' } },
+  });
   const document = generateOpenApi(registry, deps.config.PUBLIC_BASE_URL);
   app.get('/api/openapi.json', (_req, res) => {
     res.json(document);

@@ -10,8 +10,8 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
-// Keys whose values never enter the audit log, at any depth.
-const FORBIDDEN_KEY = /pass(word)?|token|secret|authorization|cookie|email|name|ip|address|phone|body|content|notes|feedback/i;
+// Keys whose values never enter the audit log, at any depth (free text such as a reason may name people).
+const FORBIDDEN_KEY = /pass(word)?|token|secret|authorization|cookie|email|name|ip|address|phone|body|content|notes|feedback|reason/i;
 
 function scrub(value: unknown, depth = 0): unknown {
   if (depth > 3 || value === null || typeof value !== 'object') return typeof value === 'string' ? value.slice(0, 200) : value;

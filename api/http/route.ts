@@ -42,7 +42,7 @@ export class ApiRouter {
     guards: RequestHandler[],
     handler: (input: RouteInput<Out<B>, Out<Q>, Out<P>>, req: Request, res: Response) => Promise<unknown> | unknown,
   ): void {
-    this.document(spec);
+    documentRoute(this.registry, spec);
     const run: RequestHandler = async (req, res) => {
       const input = {
         params: (spec.params ? parseInput(spec.params, req.params, 'path') : undefined) as Out<P>,
@@ -53,27 +53,31 @@ export class ApiRouter {
     };
     this.router[spec.method](spec.path, ...guards, run);
   }
+}
 
-  private document(spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType>): void {
-    const responses: RouteConfig['responses'] = {};
-    for (const [status, response] of Object.entries(spec.responses)) {
-      responses[status] = response.schema
-        ? { description: response.description, content: { [response.contentType ?? 'application/json']: { schema: response.schema } } }
-        : { description: response.description };
-    }
-    responses.default = { description: 'A problem (RFC 9457)', content: { 'application/problem+json': { schema: problemSchema } } };
-    this.registry.registerPath({
-      method: spec.method,
-      path: toOpenApiPath(spec.path),
-      summary: spec.summary,
-      tags: spec.tags,
-      ...(spec.secured ? { security: [{ bearerAuth: [] }] } : {}),
-      request: {
-        ...(spec.params ? { params: spec.params as never } : {}),
-        ...(spec.query ? { query: spec.query as never } : {}),
-        ...(spec.body ? { body: { required: true, content: { 'application/json': { schema: spec.body } } } } : {}),
-      },
-      responses,
-    });
+/**
+ * Adds one endpoint to the OpenAPI document. ApiRouter calls it for every route; the few
+ * endpoints served outside an ApiRouter (health, metrics, the docs themselves) call it directly.
+ */
+export function documentRoute(registry: OpenAPIRegistry, spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType>): void {
+  const responses: RouteConfig['responses'] = {};
+  for (const [status, response] of Object.entries(spec.responses)) {
+    responses[status] = response.schema
+      ? { description: response.description, content: { [response.contentType ?? 'application/json']: { schema: response.schema } } }
+      : { description: response.description };
   }
+  responses.default = { description: 'A problem (RFC 9457)', content: { 'application/problem+json': { schema: problemSchema } } };
+  registry.registerPath({
+    method: spec.method,
+    path: toOpenApiPath(spec.path),
+    summary: spec.summary,
+    tags: spec.tags,
+    ...(spec.secured ? { security: [{ bearerAuth: [] }] } : {}),
+    request: {
+      ...(spec.params ? { params: spec.params as never } : {}),
+      ...(spec.query ? { query: spec.query as never } : {}),
+      ...(spec.body ? { body: { required: true, content: { 'application/json': { schema: spec.body } } } } : {}),
+    },
+    responses,
+  });
 }

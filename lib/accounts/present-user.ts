@@ -1,4 +1,5 @@
 import type { Db } from '../db/knex';
+import { enrollmentsRepo } from '../db/repositories/enrollments';
 import type { UserRow } from '../db/repositories/users';
 
 export interface EnrollmentSummary {
@@ -31,12 +32,9 @@ export function presentUser(user: UserRow, enrollment: EnrollmentSummary | null 
 
 export type PresentedUser = ReturnType<typeof presentUser>;
 
-/** The user's most recent enrollment, summarised, or null. */
+/** The user's current enrollment (the one GET /api/enrollment shows), summarised, or null. */
 export async function findEnrollmentSummary(db: Db, userId: string): Promise<EnrollmentSummary | null> {
-  const row = await db('enrollments')
-    .where({ userId })
-    .orderBy('createdAt', 'desc')
-    .first('id', 'trackCode', 'status', 'enrolledAt', 'graduationDate', 'paymentVerified');
+  const row = await enrollmentsRepo.current(db, userId);
   if (!row) return null;
   return { id: row.id, track: row.trackCode, status: row.status, enrolledAt: row.enrolledAt, graduationDate: row.graduationDate, paymentVerified: row.paymentVerified };
 }

@@ -104,6 +104,22 @@ describe('hostile input on every account endpoint: 4xx problem+json, nothing wri
     expect((await stack.knex('users').where({ id: student.user.id }).first()).legalHold).toBe(false);
   });
 
+  it('POST /api/auth/logout and DELETE legal-hold refuse oversized and malformed bodies, revoking and lifting nothing', async () => {
+    const { token } = await createTestUser(stack.knex);
+    const held = await createTestUser(stack.knex);
+    await stack.knex('users').where({ id: held.user.id }).update({ legalHold: true, legalHoldReason: 'kept', legalHoldAt: new Date() });
+    const before = await countRows(stack.knex);
+    const json = { 'content-type': 'application/json' };
+    for (const [as, method, path] of [[token, 'POST', '/api/auth/logout'], [superadmin.token, 'DELETE', `/api/admin/users/${held.user.id}/legal-hold`]] as const) {
+      expectProblem(await stack.http.as(as).request(method, path, `{"pad":"${'a'.repeat(1024 * 1024)}"}`, json), 413, 'payload_too_large');
+      expectProblem(await stack.http.as(as).request(method, path, '{"token": ', json), 400, 'validation_failed');
+      expectProblem(await stack.http.as(as).request(method, path, '{"x":1}', { 'content-type': 'application/json; charset=latin1' }), 415, 'unsupported_media_type');
+    }
+    expect(await countRows(stack.knex)).toEqual(before);
+    expect((await stack.http.as(token).get('/api/me')).status).toBe(200);
+    expect((await stack.knex('users').where({ id: held.user.id }).first()).legalHold).toBe(true);
+  });
+
   it('refuses hostile tokens and cookies as unauthenticated on signed-in endpoints', async () => {
     const before = await countRows(stack.knex, ['users', 'sessions', 'user_consents']);
     const hostile = ["' OR 1=1--", 'a'.repeat(5000), 'tok\u0007en', `${student.token}x`, ''];

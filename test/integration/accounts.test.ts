@@ -179,6 +179,22 @@ describe('me, consent and policies', () => {
     expect(me.body.enrollment).toMatchObject({ track: 'DP', status: 'ENROLLED', paymentVerified: true, graduationDate: null });
   });
 
+  it('shows the same enrollment in /api/me as GET /api/enrollment: the live one, never a lapsed checkout', async () => {
+    const { user, token } = await createTestUser(stack.knex);
+    await stack.knex('enrollments').insert({ userId: user.id, trackCode: 'DP', status: 'ENROLLED', enrolledAt: new Date(Date.now() - 60_000), paymentVerified: true, createdAt: new Date(Date.now() - 60_000) });
+    // A newer checkout for the other track, still unpaid, does not hide the live enrollment.
+    await stack.knex('enrollments').insert({ userId: user.id, trackCode: 'FSD', status: 'PENDING_PAYMENT' });
+    const me = await stack.http.as(token).get('/api/me');
+    const enrollment = await stack.http.as(token).get('/api/enrollment');
+    expect(me.body.enrollment).toMatchObject({ track: 'DP', status: 'ENROLLED' });
+    expect(me.body.enrollment.id).toBe(enrollment.body.id);
+
+    const lapsed = await createTestUser(stack.knex);
+    await stack.knex('enrollments').insert({ userId: lapsed.user.id, trackCode: 'FSD', status: 'EXPIRED' });
+    expect((await stack.http.as(lapsed.token).get('/api/me')).body.enrollment).toBeNull();
+    expectProblem(await stack.http.as(lapsed.token).get('/api/enrollment'), 404, 'not_found');
+  });
+
   it('answers 428 after an admin activates new terms, until the user accepts them', async () => {
     const admin = await createTestUser(stack.knex, { role: 'admin' });
     const student = await signUpOverHttp(stack.http);

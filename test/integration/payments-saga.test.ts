@@ -138,6 +138,8 @@ describe('admin enrollment, suspend and reinstate', () => {
     const actions = await p.stack.knex('auditLogs').where({ userId: student.user.id }).whereIn('action', ['enrollment.suspend', 'enrollment.reinstate']).orderBy('id');
     expect(actions.map((a) => a.action)).toEqual(['enrollment.suspend', 'enrollment.suspend', 'enrollment.reinstate']);
     expect(actions.every((a) => a.actorId === admin.user.id)).toBe(true);
+    // The free-text reason stays on the enrollment row, out of the audit log.
+    expect(actions.map((a) => a.details)).toEqual([{ from: 'ENROLLED', to: 'SUSPENDED' }, { from: 'SUSPENDED', to: 'SUSPENDED' }, { from: 'SUSPENDED', to: 'ENROLLED' }]);
   });
 
   it('records a payment made after an admin already enrolled the student', async () => {

@@ -93,11 +93,11 @@ describe('schemathesis against the OpenAPI document', () => {
       '--checks', 'not_a_server_error', '--max-examples', '10', '--workers', '1',
       // Hypothesis health checks judge our schemas' generability, not the server.
       '--suppress-health-check', 'all',
-    ], dir, 90_000); // run in the temp dir: its caches stay out of the repository
+    ], dir, 150_000); // run in the temp dir: its caches stay out of the repository
     rmSync(dir, { recursive: true, force: true });
     // Warnings (auth-only operations, 404s on made-up ids) are fine; a failure is not.
     expect(code, output).toBe(0);
     expect(output).toMatch(/(\d+) generated, \1 passed/);
     expect(output).not.toMatch(/Server error|Failures:/);
-  }, 120_000);
+  }, 180_000);
 });
