@@ -12,14 +12,19 @@ export interface AuditOptions {
 }
 
 /**
- * Records a sensitive action once the response is sent: success for 2xx, failure for
+ * Records a sensitive action as the response is sent: success for 2xx, failure for
  * 401/403/429 (attempts worth seeing); validation errors are not actions.
  */
 export function audited(knex: Knex, action: string, options: AuditOptions = {}): RequestHandler {
   return (req, res, next) => {
-    res.on('finish', () => {
+    // The row is written before the answer leaves: a client that has its answer can
+    // rely on the action being in the audit log (and tests can count rows at once).
+    const end = res.end.bind(res) as (...args: unknown[]) => typeof res;
+    let recorded = false;
+    res.end = ((...args: unknown[]) => {
       const ok = res.statusCode < 400;
-      if (!ok && ![401, 403, 429].includes(res.statusCode)) return;
+      if (recorded || (!ok && ![401, 403, 429].includes(res.statusCode))) return end(...args);
+      recorded = true;
       const actorId = req.auth?.user.id ?? (res.locals.auditUserId as string | undefined);
       recordAudit(knex, {
         action,
@@ -29,8 +34,11 @@ export function audited(knex: Knex, action: string, options: AuditOptions = {}):
         outcome: ok ? 'success' : 'failure',
         ipAddress: req.ip ?? null,
         details: { status: res.statusCode, ...(options.details?.(req) ?? {}), ...((res.locals.auditDetails as object | undefined) ?? {}) },
-      }).catch((error: unknown) => req.log?.error({ err: error, action }, 'audit write failed'));
-    });
+      })
+        .catch((error: unknown) => req.log?.error({ err: error, action }, 'audit write failed'))
+        .finally(() => end(...args));
+      return res;
+    }) as typeof res.end;
     next();
   };
 }
