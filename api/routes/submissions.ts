@@ -10,6 +10,7 @@ import type { submission as submissionWorkflow } from '../../workflows/submissio
 import { currentAuth, hasRole, requireUser } from '../http/auth';
 import { audited } from '../http/audit';
 import { ApiRouter } from '../http/route';
+import { webUrl } from '../http/url';
 import { waitBriefly } from '../http/workflow-wait';
 import { projectInTrack, requireEnrollment } from './progress';
 import { createReviewRoute } from './review';
@@ -24,12 +25,11 @@ import { submissionView, toSubmission } from './submission-view';
  */
 const GITHUB_REPO = /^https:\/\/github\.com\/([A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?)\/([A-Za-z0-9._-]{1,100})$/;
 const namesARepository = (url: string) => !/\/\.+$/.test(url) && !/\.git$/i.test(url);
-const httpUrl = z.url({ protocol: /^https?$/ }).max(2000);
 
 const submissionBody = z.object({
   deliverableId: z.uuid(),
   repoUrl: z.string().max(300).regex(GITHUB_REPO, 'must be https://github.com/<owner>/<repo>').refine(namesARepository, 'must name a repository (without .git)').optional(),
-  deploymentUrl: httpUrl.optional(),
+  deploymentUrl: webUrl.optional(),
   notes: z.string().max(5000).optional(),
 }).refine((b) => b.repoUrl || b.deploymentUrl, { message: 'repoUrl or deploymentUrl is required', path: ['repoUrl'] });
 

@@ -77,7 +77,7 @@ describe('submissions: bad input', () => {
         'https://g\u0456thub.com/ada-l/exists', 'https://github.com:443/ada-l/exists', 'https://github.com/ada-l/exists#readme',
         'https://github.com/ada-l%2Fexists/x', 'HTTPS://GITHUB.COM/ada-l/exists', 'https://github.com/ada-l/exists/', 'https://github.com/ada-l/exists.git',
         'https://github.com/ada-l/...', ' https://github.com/ada-l/exists', '//github.com/ada-l/exists'].map((repoUrl) => ({ deliverableId, repoUrl })),
-      { deliverableId, deploymentUrl: 'ftp://files.example.test/x' },
+      { deliverableId, deploymentUrl: 'ftp://files.example.test/x' }, { deliverableId, deploymentUrl: 'https://ada:s3cret@ada.example.test/' },
       { deliverableId, repoUrl: 'https://github.com/ada-l/exists', notes: 'n'.repeat(5001) },
       { deliverableId: randomUUID(), repoUrl: 'https://github.com/ada-l/exists' },
       { deliverableId: dp[1]!.steps[0]!.deliverables[0]!.id, repoUrl: 'https://github.com/ada-l/exists' },
@@ -191,7 +191,9 @@ describe('external resources', () => {
     const before = Number((await stack.knex('external_resources').count({ n: '*' }).first())!.n);
     const adaSubmission = (await stack.knex('submissions').where({ userId: ada.user.id }).first()).id;
     for (const body of [{}, { resourceType: 'FTP', resourceUrl: 'https://x.test' }, { resourceType: 'OTHER', resourceUrl: 'javascript:alert(1)' },
-      { resourceType: 'OTHER', resourceUrl: `https://x.test/${'a'.repeat(2000)}` }, { resourceType: 'OTHER', resourceUrl: 'https://x.test', credentialsStored: 'yes' }]) {
+      { resourceType: 'OTHER', resourceUrl: `https://x.test/${'a'.repeat(2000)}` }, { resourceType: 'OTHER', resourceUrl: 'https://x.test', credentialsStored: 'yes' },
+      { resourceType: 'SUPERSET', resourceUrl: 'https://admin:hunter2@superset.example.test/' }, { resourceType: 'jupyter', resourceUrl: 'https://x.test' },
+      { resourceType: 'OTHER', resourceUrl: 'https://x.test', userId: 'not-a-uuid' }]) {
       expectProblem(await create(ada.token, body), 400, 'validation_failed');
     }
     expectProblem(await create(trainer.token, { resourceType: 'OTHER', resourceUrl: 'https://x.test' }), 400, 'validation_failed');
