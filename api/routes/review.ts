@@ -9,12 +9,13 @@ import type { AppDeps } from '../deps';
 import { currentAuth, hasRole, requireUser } from '../http/auth';
 import { audited } from '../http/audit';
 import type { ApiRouter } from '../http/route';
+import { freeText } from '../http/text';
 import { waitBriefly } from '../http/workflow-wait';
 import { submissionView, toSubmission } from './submission-view';
 
 const reviewBody = z.object({
   decision: z.enum(['APPROVED', 'CHANGES_REQUESTED']),
-  feedback: z.string().trim().min(1).max(10_000),
+  feedback: freeText(10_000).trim().min(1),
 });
 
 const outcome = z.object({

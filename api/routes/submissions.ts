@@ -10,6 +10,7 @@ import type { submission as submissionWorkflow } from '../../workflows/submissio
 import { currentAuth, hasRole, requireUser } from '../http/auth';
 import { audited } from '../http/audit';
 import { ApiRouter } from '../http/route';
+import { freeText } from '../http/text';
 import { webUrl } from '../http/url';
 import { waitBriefly } from '../http/workflow-wait';
 import { projectInTrack, requireEnrollment } from './progress';
@@ -30,7 +31,7 @@ const submissionBody = z.object({
   deliverableId: z.uuid(),
   repoUrl: z.string().max(300).regex(GITHUB_REPO, 'must be https://github.com/<owner>/<repo>').refine(namesARepository, 'must name a repository (without .git)').optional(),
   deploymentUrl: webUrl.optional(),
-  notes: z.string().max(5000).optional(),
+  notes: freeText(5000).optional(),
 }).refine((b) => b.repoUrl || b.deploymentUrl, { message: 'repoUrl or deploymentUrl is required', path: ['repoUrl'] });
 
 /** Submissions a caller may see: a student their own, a trainer their assigned students', an admin all. */

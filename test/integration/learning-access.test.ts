@@ -79,6 +79,7 @@ describe('submissions: bad input', () => {
         'https://github.com/ada-l/...', ' https://github.com/ada-l/exists', '//github.com/ada-l/exists'].map((repoUrl) => ({ deliverableId, repoUrl })),
       { deliverableId, deploymentUrl: 'ftp://files.example.test/x' }, { deliverableId, deploymentUrl: 'https://ada:s3cret@ada.example.test/' },
       { deliverableId, repoUrl: 'https://github.com/ada-l/exists', notes: 'n'.repeat(5001) },
+      { deliverableId, deploymentUrl: 'https://ada.example.test/', notes: 'a\u0000b' }, { deliverableId, deploymentUrl: 'https://ada.example.test/', notes: 'a\u001b[2Jb' },
       { deliverableId: randomUUID(), repoUrl: 'https://github.com/ada-l/exists' },
       { deliverableId: dp[1]!.steps[0]!.deliverables[0]!.id, repoUrl: 'https://github.com/ada-l/exists' },
       { deliverableId, repoUrl: 'https://github.com/ada-l/missing' },
@@ -123,7 +124,7 @@ describe('review: access', () => {
     expectProblem(await review(bob.token, adaSubmission), 403, 'forbidden');
     expectProblem(await review(trainer.token, randomUUID()), 404, 'not_found');
     for (const body of [{}, { decision: 'MAYBE', feedback: 'x' }, { decision: 'APPROVED' }, { decision: 'APPROVED', feedback: '   ' },
-      { decision: 'APPROVED', feedback: 'f'.repeat(10_001) }, { decision: ['APPROVED'], feedback: 'x' }]) {
+      { decision: 'APPROVED', feedback: 'f'.repeat(10_001) }, { decision: ['APPROVED'], feedback: 'x' }, { decision: 'APPROVED', feedback: 'ok\u0000' }]) {
       expectProblem(await review(trainer.token, adaSubmission, body), 400, 'validation_failed');
     }
     expect(await counts()).toEqual(before);
