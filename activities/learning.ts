@@ -7,6 +7,7 @@ export interface LearningActivityDeps { knex: Knex }
 
 export interface SubmissionFacts { userId: string; projectId: string; projectTitle: string; deliverableTitle: string }
 export interface ReviewFacts extends SubmissionFacts { track: TrackCode; approved: boolean }
+export interface UnlockedProject { projectId: string; projectTitle: string; newlyUnlocked: boolean }
 
 const submissionFacts = (knex: Knex, submissionId: string) => knex('submissions as s')
   .join('projects as p', 'p.id', 's.projectId').join('deliverables as d', 'd.id', 's.deliverableId')
@@ -62,22 +63,32 @@ export function createLearningActivities({ knex }: LearningActivityDeps) {
       return { completed: false };
     },
 
-    /** Idempotent: unlocks the next required project; says whether the whole track is done. */
+    /**
+     * Idempotent: unlocks the next required project, and alongside it every optional
+     * project placed before it (or after the last required one), so students may take
+     * those on without them ever blocking the track; says whether the whole track is done.
+     */
     async unlockNextProject(input: { userId: string; projectId: string }): Promise<{
-      next: { projectId: string; projectTitle: string; newlyUnlocked: boolean } | null; trackCompleted: boolean;
+      next: UnlockedProject | null; optional: UnlockedProject[]; trackCompleted: boolean;
     }> {
       const current = await knex('projects').where({ id: input.projectId }).first('trackCode', 'position');
       if (!current) throw ApplicationFailure.nonRetryable('Unknown project.', 'ProjectNotFound');
       const nextProject = await knex('projects').where({ trackCode: current.trackCode, required: true })
-        .where('position', '>', current.position).orderBy('position').first('id', 'title');
-      const next = nextProject
-        ? { projectId: nextProject.id as string, projectTitle: nextProject.title as string, newlyUnlocked: await progressRepo.unlock(knex, input.userId, nextProject.id) }
-        : null;
+        .where('position', '>', current.position).orderBy('position').first('id', 'title', 'position');
+      const unlock = async (project: { id: string; title: string }): Promise<UnlockedProject> =>
+        ({ projectId: project.id, projectTitle: project.title, newlyUnlocked: await progressRepo.unlock(knex, input.userId, project.id) });
+      const next = nextProject ? await unlock(nextProject) : null;
+      const optionalProjects: { id: string; title: string }[] = await knex('projects').where({ trackCode: current.trackCode, required: false })
+        .where('position', '>', current.position)
+        .modify((q) => { if (nextProject) q.where('position', '<', nextProject.position); })
+        .orderBy('position').select('id', 'title');
+      const optional: UnlockedProject[] = [];
+      for (const project of optionalProjects) optional.push(await unlock(project));
       const open = await knex('projects as p').where({ 'p.trackCode': current.trackCode, 'p.required': true })
         .whereNotExists((q) => q.select(knex.raw('1')).from('student_progress as sp')
           .whereRaw('sp.project_id = p.id').where({ 'sp.userId': input.userId, 'sp.status': 'COMPLETED' }))
         .count({ n: '*' }).first();
-      return { next, trackCompleted: Number(open?.n) === 0 };
+      return { next, optional, trackCompleted: Number(open?.n) === 0 };
     },
 
     /**

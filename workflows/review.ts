@@ -1,4 +1,4 @@
-import { defineQuery, setHandler, workflowInfo } from '@temporalio/workflow';
+import { defineQuery, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import { dbActivities, emailActivities } from './shared/learning-activities';
 
 export interface ReviewWorkflowInput { submissionId: string }
@@ -15,8 +15,8 @@ export const reviewStatusQuery = defineQuery<string>('status');
 /**
  * `review:<submissionId>`: every follow-up of one trainer review, so a crash loses none:
  * the feedback email; on approval of the project's last required deliverable, the
- * project completes, the next unlocks (with its email), and a finished track is handed
- * to certification.
+ * project completes, the next required project unlocks with any optional ones before it
+ * (each with its email), and a finished track is handed to certification.
  */
 export async function review(input: ReviewWorkflowInput): Promise<ReviewWorkflowResult> {
   let status = 'loading';
@@ -37,16 +37,21 @@ export async function review(input: ReviewWorkflowInput): Promise<ReviewWorkflow
 
   if (completed) {
     status = 'unlocking next project';
-    const { next, trackCompleted } = await dbActivities.unlockNextProject({ userId: facts.userId, projectId: facts.projectId });
+    const { next, optional, trackCompleted } = await dbActivities.unlockNextProject({ userId: facts.userId, projectId: facts.projectId });
+    // Keyed on the unlock itself, so however it is reached the student hears once.
+    const announce = (project: { projectId: string; projectTitle: string }) => emailActivities.sendEmail({
+      idempotencyKey: `unlock:${facts.userId}:${project.projectId}`,
+      template: 'project-unlocked',
+      recipient: { userId: facts.userId },
+      data: { projectTitle: project.projectTitle },
+    });
     if (next) {
       result.unlockedProjectId = next.projectId;
-      // Keyed on the unlock itself, so however it is reached the student hears once.
-      await emailActivities.sendEmail({
-        idempotencyKey: `unlock:${facts.userId}:${next.projectId}`,
-        template: 'project-unlocked',
-        recipient: { userId: facts.userId },
-        data: { projectTitle: next.projectTitle },
-      });
+      await announce(next);
+    }
+    // Reviews recorded before optional projects unlocked alongside replay without these sends.
+    if (patched('announce-optional-unlocks')) {
+      for (const project of optional ?? []) await announce(project);
     }
     if (trackCompleted) {
       status = 'handing over to certification';

@@ -19,7 +19,8 @@ export const createAdminEmailsRouter: RouterFactory = ({ knex }, registry) => {
   api.route({
     method: 'get', path: '/api/admin/emails', summary: 'Sent and queued email messages, newest first', tags: ['Operations'], secured: true,
     query: z.object({
-      to: z.string().trim().min(1).max(320).optional(),
+      // No control characters: PostgreSQL rejects a NUL in a query parameter (a 500 otherwise).
+      to: z.string().trim().min(1).max(320).regex(/^[^\x00-\x1F\x7F]*$/, 'must not contain control characters').optional(),
       template: z.enum(TEMPLATE_NAMES as [TemplateName, ...TemplateName[]]).optional(),
       limit: z.coerce.number().int().min(1).max(500).default(100),
     }),

@@ -3,6 +3,7 @@ import { errors } from '../../lib/errors';
 import { currentAuth, hasRole, requireUser } from '../http/auth';
 import { audited } from '../http/audit';
 import { ApiRouter } from '../http/route';
+import { webUrl } from '../http/url';
 import type { RouterFactory } from './index';
 
 const resourceType = z.enum(['SUPERSET', 'JUPYTER', 'NETLIFY', 'VERCEL', 'CLOUD', 'OTHER']);
@@ -26,7 +27,7 @@ export const createExternalResourcesRouter: RouterFactory = ({ knex }, registry)
     method: 'post', path: '/api/external-resources', summary: 'Record an external resource of a student', tags: ['External resources'], secured: true,
     body: z.object({
       userId: z.uuid().optional(), projectId: z.uuid().optional(), submissionId: z.uuid().optional(), resourceType,
-      resourceUrl: z.url({ protocol: /^https?$/ }).max(2000), credentialsStored: z.boolean().default(false),
+      resourceUrl: webUrl, credentialsStored: z.boolean().default(false),
     }),
     responses: { 201: { description: 'The resource', schema: resourceView } },
   }, [requireUser(knex, { roles: ['student', 'trainer', 'admin'] }), audited(knex, 'external_resource.create')], async ({ body }, req, res) => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { errors } from '../../lib/errors';
 import { workflowIds, type Track } from '../../workflows/shared/ids';
@@ -9,12 +9,13 @@ import type { AppDeps } from '../deps';
 import { currentAuth, hasRole, requireUser } from '../http/auth';
 import { audited } from '../http/audit';
 import type { ApiRouter } from '../http/route';
+import { freeText } from '../http/text';
 import { waitBriefly } from '../http/workflow-wait';
 import { submissionView, toSubmission } from './submission-view';
 
 const reviewBody = z.object({
   decision: z.enum(['APPROVED', 'CHANGES_REQUESTED']),
-  feedback: z.string().trim().min(1).max(10_000),
+  feedback: freeText(10_000).trim().min(1),
 });
 
 const outcome = z.object({
@@ -29,21 +30,23 @@ export function createReviewRoute(api: ApiRouter, { knex, temporal, taskQueues }
     body: reviewBody,
     responses: {
       200: { description: 'Reviewed, with every follow-up done', schema: z.object({ submission: submissionView, outcome }) },
-      202: { description: 'Reviewed; follow-ups still running', schema: z.object({ workflowId: z.string(), status: z.string() }) },
+      202: { description: 'Reviewed; follow-ups still running (status RUNNING) or failed (FAILED)', schema: z.object({ workflowId: z.string(), status: z.string() }) },
     },
   }, [requireUser(knex, { roles: ['trainer', 'admin'] }), audited(knex, 'submission.review', { resource: (req) => `submission:${String(req.params.id)}` })], async ({ params, body }, req, res) => {
     const { user } = currentAuth(req);
     const found = await knex('submissions as s').join('projects as p', 'p.id', 's.projectId')
       .leftJoin('enrollments as e', (j) => j.on('e.userId', 's.userId').andOn('e.trackCode', 'p.trackCode'))
       .leftJoin('trainers as t', 't.id', 'e.trainerId')
-      .where('s.id', params.id).first('s.userId', 's.status', 'p.trackCode', 't.userId as trainerUserId');
+      .where('s.id', params.id).first('s.userId', 's.status', 's.reviewerId', 's.feedback', 'p.trackCode', 't.userId as trainerUserId');
     if (!found) throw errors.notFound('Submission');
     if (!hasRole(user, 'admin') && found.trainerUserId !== user.id) throw errors.forbidden('You are not the trainer assigned to this student.');
-    if (found.status !== 'SUBMITTED') throw errors.conflict('This submission has already been reviewed.');
+    // The same review sent again (a client retry) lands on its workflow; any other review of it is a conflict.
+    const repeated = found.status === body.decision && found.reviewerId === user.id && found.feedback === body.feedback;
+    if (found.status !== 'SUBMITTED' && !repeated) throw errors.conflict('This submission has already been reviewed.');
 
     const workflowId = workflowIds.review(params.id);
     // The review commits only once its workflow has started; the workflow waits on this row lock.
-    await knex.transaction(async (trx) => {
+    if (!repeated) await knex.transaction(async (trx) => {
       const changed = await trx('submissions').where({ id: params.id, status: 'SUBMITTED' })
         .update({ status: body.decision, feedback: body.feedback, reviewerId: user.id, reviewedAt: trx.fn.now(), updatedAt: trx.fn.now() });
       if (changed === 0) throw errors.conflict('This submission has already been reviewed.');
@@ -60,7 +63,20 @@ export function createReviewRoute(api: ApiRouter, { knex, temporal, taskQueues }
       }
     });
 
-    const waited = await waitBriefly<ReviewWorkflowResult>(temporal.workflow.getHandle(workflowId));
+    let waited;
+    try {
+      waited = await waitBriefly<ReviewWorkflowResult>(temporal.workflow.getHandle(workflowId));
+    } catch (error) {
+      // A repeat whose workflow has aged out of Temporal's retention has nothing left to answer for.
+      if (repeated && error instanceof WorkflowNotFoundError) throw errors.conflict('This submission has already been reviewed.');
+      // The review stands (it is committed); its follow-ups failed, for ops to see in Temporal.
+      if (error instanceof WorkflowFailedError) {
+        req.log?.warn({ workflowId }, 'review follow-ups failed');
+        res.status(202).json({ workflowId, status: 'FAILED' });
+        return;
+      }
+      throw error;
+    }
     if (!waited.done) {
       res.status(202).json({ workflowId, status: 'RUNNING' });
       return;

@@ -10,21 +10,28 @@ import type { submission as submissionWorkflow } from '../../workflows/submissio
 import { currentAuth, hasRole, requireUser } from '../http/auth';
 import { audited } from '../http/audit';
 import { ApiRouter } from '../http/route';
+import { freeText } from '../http/text';
+import { webUrl } from '../http/url';
 import { waitBriefly } from '../http/workflow-wait';
 import { projectInTrack, requireEnrollment } from './progress';
 import { createReviewRoute } from './review';
 import type { RouterFactory } from './index';
 import { submissionView, toSubmission } from './submission-view';
 
-/** `https://github.com/<owner>/<repo>`: GitHub's own rules for owner and repository names. */
+/**
+ * Exactly `https://github.com/<owner>/<repo>` under GitHub's rules for owner and repository
+ * names: ASCII only (no lookalike hosts), no userinfo, port, query, fragment, trailing slash
+ * or further path. A clone URL (`….git`) is refused rather than rewritten: GitHub allows no
+ * repository name ending in `.git`, and the stored URL should be the one the student gave.
+ */
 const GITHUB_REPO = /^https:\/\/github\.com\/([A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?)\/([A-Za-z0-9._-]{1,100})$/;
-const httpUrl = z.url({ protocol: /^https?$/ }).max(2000);
+const namesARepository = (url: string) => !/\/\.+$/.test(url) && !/\.git$/i.test(url);
 
 const submissionBody = z.object({
   deliverableId: z.uuid(),
-  repoUrl: z.string().max(300).regex(GITHUB_REPO, 'must be https://github.com/<owner>/<repo>').refine((u) => !/\/\.\.?$/.test(u), 'must name a repository').optional(),
-  deploymentUrl: httpUrl.optional(),
-  notes: z.string().max(5000).optional(),
+  repoUrl: z.string().max(300).regex(GITHUB_REPO, 'must be https://github.com/<owner>/<repo>').refine(namesARepository, 'must name a repository (without .git)').optional(),
+  deploymentUrl: webUrl.optional(),
+  notes: freeText(5000).optional(),
 }).refine((b) => b.repoUrl || b.deploymentUrl, { message: 'repoUrl or deploymentUrl is required', path: ['repoUrl'] });
 
 /** Submissions a caller may see: a student their own, a trainer their assigned students', an admin all. */

@@ -160,7 +160,7 @@ describe('GET /api/admin/emails', () => {
   it('is for admins only and rejects bad filters', async () => {
     expect((await stack.http.get('/api/admin/emails')).status).toBe(401);
     expect((await stack.http.as(student.token).get('/api/admin/emails')).status).toBe(403);
-    for (const query of ['template=nope', `to=${'x'.repeat(400)}`, 'limit=-1', "template=welcome'--"]) {
+    for (const query of ['template=nope', `to=${'x'.repeat(400)}`, 'limit=-1', "template=welcome'--", 'to=ada%00@example.test', 'to=ada%1B@example.test']) {
       const res = await stack.http.as(admin.token).get(`/api/admin/emails?${query}`);
       expect(res.status).toBe(400);
       expect(res.body.code).toBe('validation_failed');

@@ -71,14 +71,23 @@ describe('submissions: bad input', () => {
       { deliverableId: 'nope', repoUrl: 'https://github.com/ada-l/exists' },
       ...['http://github.com/ada-l/exists', 'https://github.com/ada-l', 'https://github.com/ada-l/exists/tree/main', 'https://evil.test/ada-l/exists',
         'https://github.com/ada-l/exists?x=1', 'javascript:alert(1)', 'https://github.com/-ada/exists', 'https://github.com/ada-l/..',
-        `https://github.com/ada-l/${'x'.repeat(300)}`, 'https://github.com/ada-l/exists\n', 42].map((repoUrl) => ({ deliverableId, repoUrl })),
-      { deliverableId, deploymentUrl: 'ftp://files.example.test/x' },
+        `https://github.com/ada-l/${'x'.repeat(300)}`, 'https://github.com/ada-l/exists\n', 42,
+        // Hostile lookalikes: userinfo, another host, a Cyrillic і, a port, a fragment, encoded slashes, case, clone URLs.
+        'https://evil@github.com/ada-l/exists', 'https://github.com@evil.test/ada-l/exists', 'https://github.com.evil.test/ada-l/exists',
+        'https://g\u0456thub.com/ada-l/exists', 'https://github.com:443/ada-l/exists', 'https://github.com/ada-l/exists#readme',
+        'https://github.com/ada-l%2Fexists/x', 'HTTPS://GITHUB.COM/ada-l/exists', 'https://github.com/ada-l/exists/', 'https://github.com/ada-l/exists.git',
+        'https://github.com/ada-l/...', ' https://github.com/ada-l/exists', '//github.com/ada-l/exists'].map((repoUrl) => ({ deliverableId, repoUrl })),
+      { deliverableId, deploymentUrl: 'ftp://files.example.test/x' }, { deliverableId, deploymentUrl: 'https://ada:s3cret@ada.example.test/' },
       { deliverableId, repoUrl: 'https://github.com/ada-l/exists', notes: 'n'.repeat(5001) },
+      { deliverableId, deploymentUrl: 'https://ada.example.test/', notes: 'a\u0000b' }, { deliverableId, deploymentUrl: 'https://ada.example.test/', notes: 'a\u001b[2Jb' },
       { deliverableId: randomUUID(), repoUrl: 'https://github.com/ada-l/exists' },
       { deliverableId: dp[1]!.steps[0]!.deliverables[0]!.id, repoUrl: 'https://github.com/ada-l/exists' },
       { deliverableId, repoUrl: 'https://github.com/ada-l/missing' },
     ];
+    const askedGitHub = github.authorizations.length;
     for (const body of bad) expectProblem(await submit(body), 400, 'validation_failed');
+    // Only the well-formed URL of a missing repository reached GitHub; the rest failed on their shape.
+    expect(github.authorizations.length).toBe(askedGitHub + 1);
     const raw = await stack.http.as(ada.token).request('POST', `/api/projects/${dp[0]!.id}/submissions`, '{"deliverableId":', { 'content-type': 'application/json' });
     expectProblem(raw, 400, 'validation_failed');
     expectProblem(await submit({ deliverableId, repoUrl: 'https://github.com/ada-l/exists' }, fsd[0]!.id), 404, 'not_found');
@@ -115,7 +124,7 @@ describe('review: access', () => {
     expectProblem(await review(bob.token, adaSubmission), 403, 'forbidden');
     expectProblem(await review(trainer.token, randomUUID()), 404, 'not_found');
     for (const body of [{}, { decision: 'MAYBE', feedback: 'x' }, { decision: 'APPROVED' }, { decision: 'APPROVED', feedback: '   ' },
-      { decision: 'APPROVED', feedback: 'f'.repeat(10_001) }, { decision: ['APPROVED'], feedback: 'x' }]) {
+      { decision: 'APPROVED', feedback: 'f'.repeat(10_001) }, { decision: ['APPROVED'], feedback: 'x' }, { decision: 'APPROVED', feedback: 'ok\u0000' }]) {
       expectProblem(await review(trainer.token, adaSubmission, body), 400, 'validation_failed');
     }
     expect(await counts()).toEqual(before);
@@ -183,7 +192,9 @@ describe('external resources', () => {
     const before = Number((await stack.knex('external_resources').count({ n: '*' }).first())!.n);
     const adaSubmission = (await stack.knex('submissions').where({ userId: ada.user.id }).first()).id;
     for (const body of [{}, { resourceType: 'FTP', resourceUrl: 'https://x.test' }, { resourceType: 'OTHER', resourceUrl: 'javascript:alert(1)' },
-      { resourceType: 'OTHER', resourceUrl: `https://x.test/${'a'.repeat(2000)}` }, { resourceType: 'OTHER', resourceUrl: 'https://x.test', credentialsStored: 'yes' }]) {
+      { resourceType: 'OTHER', resourceUrl: `https://x.test/${'a'.repeat(2000)}` }, { resourceType: 'OTHER', resourceUrl: 'https://x.test', credentialsStored: 'yes' },
+      { resourceType: 'SUPERSET', resourceUrl: 'https://admin:hunter2@superset.example.test/' }, { resourceType: 'jupyter', resourceUrl: 'https://x.test' },
+      { resourceType: 'OTHER', resourceUrl: 'https://x.test', userId: 'not-a-uuid' }]) {
       expectProblem(await create(ada.token, body), 400, 'validation_failed');
     }
     expectProblem(await create(trainer.token, { resourceType: 'OTHER', resourceUrl: 'https://x.test' }), 400, 'validation_failed');

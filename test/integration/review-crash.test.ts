@@ -96,3 +96,52 @@ describe('a review survives a worker crash between its steps', () => {
     expect(crashed).toMatchObject({ status: 'SENT', provider: 'postmark' });
   }, 120_000);
 });
+
+describe('the review API waits briefly for its workflow (convention 11)', () => {
+  async function submitted() {
+    const student = await createTestUser(stack.knex);
+    const trainer = await createTestUser(stack.knex, { role: 'trainer' });
+    await enrollStudent(stack.knex, { userId: student.user.id, trainerUserId: trainer.user.id, track: 'DP' });
+    const [first] = await trackOutline(stack.knex, 'DP');
+    const as = stack.http.as(student.token);
+    expect((await as.post(`/api/projects/${first!.id}/start`)).status).toBe(200);
+    const res = await as.post(`/api/projects/${first!.id}/submissions`, { deliverableId: first!.steps[0]!.deliverables[0]!.id, repoUrl: 'https://github.com/ada-l/wait' });
+    expect(res.status).toBe(201);
+    return { student, trainer, submissionId: res.body.id as string };
+  }
+
+  it('answers 202 with the workflow id while follow-ups run; the same review repeated lands on that workflow, another is a conflict', async () => {
+    const { student, trainer, submissionId } = await submitted();
+    const review = (token: string, body = { decision: 'APPROVED', feedback: 'Good.' }) => stack.http.as(token).post(`/api/submissions/${submissionId}/review`, body);
+    await stack.stopWorker();
+    let pending;
+    try {
+      pending = await review(trainer.token);
+    } finally {
+      await stack.startWorker();
+    }
+    expect(pending.status).toBe(202);
+    expect(pending.body).toEqual({ workflowId: `review:${submissionId}`, status: 'RUNNING' });
+    expect(await stack.knex('submissions').where({ id: submissionId }).first()).toMatchObject({ status: 'APPROVED', reviewerId: trainer.user.id });
+
+    const repeated = await review(trainer.token);
+    expect(repeated.status).toBe(200);
+    expect(repeated.body).toMatchObject({ submission: { id: submissionId, status: 'APPROVED', feedback: 'Good.' }, outcome: { approved: true, projectCompleted: false } });
+    const admin = await createTestUser(stack.knex, { role: 'admin' });
+    expect((await review(trainer.token, { decision: 'CHANGES_REQUESTED', feedback: 'Good.' })).status).toBe(409);
+    expect((await review(trainer.token, { decision: 'APPROVED', feedback: 'Better.' })).status).toBe(409);
+    expect((await review(admin.token)).status).toBe(409);
+    expect(await emailCounts(stack.knex, student.user.id)).toEqual({ 'submission-received': 1, 'feedback-available': 1 });
+  }, 60_000);
+
+  it('answers 202 FAILED when the follow-ups fail for good; the review stands', async () => {
+    const { student, trainer, submissionId } = await submitted();
+    // Erased between submission and review: the feedback email has no recipient left.
+    await stack.knex('users').where({ id: student.user.id }).update({ anonymized: true });
+    const res = await stack.http.as(trainer.token).post(`/api/submissions/${submissionId}/review`, { decision: 'APPROVED', feedback: 'Good.' });
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({ workflowId: `review:${submissionId}`, status: 'FAILED' });
+    expect((await stack.knex('submissions').where({ id: submissionId }).first()).status).toBe('APPROVED');
+    expect(await stack.knex('email_messages').where({ idempotencyKey: `review:${submissionId}:feedback` })).toEqual([]);
+  }, 60_000);
+});

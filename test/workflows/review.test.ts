@@ -24,7 +24,10 @@ afterAll(async () => {
   await connection?.close();
 });
 
-interface Scenario { facts: Partial<ReviewFacts>; completed?: boolean; next?: { projectId: string; projectTitle: string } | null; trackCompleted?: boolean }
+interface Scenario {
+  facts: Partial<ReviewFacts>; completed?: boolean; next?: { projectId: string; projectTitle: string } | null;
+  optional?: { projectId: string; projectTitle: string }[]; trackCompleted?: boolean;
+}
 
 async function runReview(scenario: Scenario | 'not-recorded') {
   const calls: { name: string; input: unknown }[] = [];
@@ -38,6 +41,7 @@ async function runReview(scenario: Scenario | 'not-recorded') {
     settleProjectAfterReview: record('settleProjectAfterReview', { completed: scenario !== 'not-recorded' && (scenario.completed ?? false) }),
     unlockNextProject: record('unlockNextProject', {
       next: scenario !== 'not-recorded' && scenario.next ? { ...scenario.next, newlyUnlocked: true } : null,
+      optional: scenario !== 'not-recorded' ? (scenario.optional ?? []).map((p) => ({ ...p, newlyUnlocked: true })) : [],
       trackCompleted: scenario !== 'not-recorded' && (scenario.trackCompleted ?? false),
     }),
     handOverToCertification: record('handOverToCertification', { workflowId: 'certificate:u1:DP' }),
@@ -62,6 +66,16 @@ describe('review workflow', () => {
     expect(result).toMatchObject({ approved: true, projectCompleted: true, unlockedProjectId: 'p2', certificationWorkflowId: null });
     expect(calls.map((c) => c.name)).toEqual(['loadReview', 'sendEmail', 'settleProjectAfterReview', 'unlockNextProject', 'sendEmail']);
     expect(calls[4]!.input).toMatchObject({ idempotencyKey: 'unlock:u1:p2', template: 'project-unlocked', data: { projectTitle: 'P2' } });
+  });
+
+  it('announces optional projects unlocked alongside the next required one, each keyed on its unlock', async () => {
+    const { result, calls } = await runReview({ facts: {}, completed: true, next: { projectId: 'p6', projectTitle: 'Capstone' }, optional: [{ projectId: 'p5', projectTitle: 'ML' }] });
+    expect(result).toMatchObject({ projectCompleted: true, unlockedProjectId: 'p6' });
+    expect(calls.map((c) => c.name)).toEqual(['loadReview', 'sendEmail', 'settleProjectAfterReview', 'unlockNextProject', 'sendEmail', 'sendEmail']);
+    expect(calls.slice(4).map((c) => c.input)).toEqual([
+      expect.objectContaining({ idempotencyKey: 'unlock:u1:p6', template: 'project-unlocked', data: { projectTitle: 'Capstone' } }),
+      expect.objectContaining({ idempotencyKey: 'unlock:u1:p5', template: 'project-unlocked', data: { projectTitle: 'ML' } }),
+    ]);
   });
 
   it('on the last project: hands over to certification', async () => {
