@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emailCounts, enrollStudent, trackOutline } from '../helpers/enrollment';
 import { startStack, type TestStack } from '../helpers/stack';
 import { createTestUser } from '../helpers/users';
+import { createDemoContext } from '../../scripts/demo/runner';
 
 let stack: TestStack;
 beforeAll(async () => { stack = await startStack(); });
@@ -104,23 +105,8 @@ describe('demo stages (scripts/demo/learning.ts)', () => {
     const admin = await createTestUser(stack.knex, { role: 'admin' });
     const trainer = await createTestUser(stack.knex, { role: 'trainer' });
     await enrollStudent(stack.knex, { userId: student.user.id, trainerUserId: trainer.user.id, track: 'DP' });
-    const ctx = {
-      baseUrl: stack.baseUrl,
-      state: { studentToken: student.token, adminToken: admin.token } as Record<string, any>,
-      async request(method: string, path: string, options: { token?: string; body?: unknown } = {}) {
-        const res = await stack.http.as(options.token).request(method, path, options.body);
-        return { status: res.status, body: res.body };
-      },
-      async waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-        const deadline = Date.now() + timeoutMs;
-        for (;;) {
-          const value = await check();
-          if (value !== undefined) return value;
-          if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      },
-    };
+    const ctx = createDemoContext(stack.baseUrl);
+    Object.assign(ctx.state, { studentToken: student.token, adminToken: admin.token });
     expect(stages.map((s) => s.name)).toEqual(['project 1 started', 'submission reviewed', 'project 2 unlocked']);
     for (const stage of stages) await stage.run(ctx);
     expect(ctx.state).toMatchObject({ track: 'DP', firstProjectId: expect.any(String), secondProjectId: expect.any(String) });
