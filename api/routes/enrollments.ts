@@ -101,7 +101,10 @@ export const createEnrollmentsRouter: RouterFactory = (deps, registry) => {
     const track = await knex('tracks').where({ code: body.track, active: true }).first();
     if (!track) throw errors.conflict('This track is not open for enrollment.');
     // Notes live on the enrollment row, never in workflow payloads (which carry ids only).
-    await knex.transaction(async (trx) => {
+    // The saga starts before this transaction commits (convention 11): a crash after the
+    // commit cannot leave an enrollment without its saga, and the saga's first write
+    // waits on this transaction's row lock, so it sees the notes once they commit.
+    const handle = await knex.transaction(async (trx) => {
       const enrollment = await enrollmentsRepo.openPending(trx, body.userId, body.track, { bypassPayment: body.bypassPayment, ...(body.notes !== undefined ? { notes: body.notes } : {}) });
       // The audit log takes no free text (lib/audit): it names the enrollment row that holds the notes.
       await recordAudit(trx, {
@@ -109,14 +112,14 @@ export const createEnrollmentsRouter: RouterFactory = (deps, registry) => {
         // Key names dodge lib/audit's personal-data filter (/pass/, /notes/), which dropped bypassPayment and hasNotes.
         details: { track: body.track, paymentWaived: body.bypassPayment, noteAttached: Boolean(body.notes) },
       });
+      const options = onboardingStartOptions(deps, body.userId, body.track);
+      return body.bypassPayment
+        ? deps.temporal.workflow.signalWithStart(onboarding, {
+          workflowId: options.workflowId, taskQueue: options.taskQueue, args: options.args, typedSearchAttributes: options.typedSearchAttributes,
+          workflowIdReusePolicy: options.workflowIdReusePolicy, signal: adminEnrollRequested, signalArgs: [{ adminId: adminUser.id }],
+        })
+        : deps.temporal.workflow.start(onboarding, options);
     });
-    const options = onboardingStartOptions(deps, body.userId, body.track);
-    const handle = body.bypassPayment
-      ? await deps.temporal.workflow.signalWithStart(onboarding, {
-        workflowId: options.workflowId, taskQueue: options.taskQueue, args: options.args, typedSearchAttributes: options.typedSearchAttributes,
-        workflowIdReusePolicy: options.workflowIdReusePolicy, signal: adminEnrollRequested, signalArgs: [{ adminId: adminUser.id }],
-      })
-      : await deps.temporal.workflow.start(onboarding, options);
     const current = await awaitOnboardingStatus(handle, ['ENROLLED', 'SUSPENDED', 'REFUNDED', ...(body.bypassPayment ? [] : ['AWAITING_PAYMENT' as const])], ADMIN_ENROLL_WAIT_MS);
     res.status(202).json({ workflowId: handle.workflowId, status: current?.phase ?? 'STARTING' });
   });
