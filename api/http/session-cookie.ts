@@ -17,3 +17,9 @@ export function setSessionCookie(res: Response, config: Config, token: string, e
 export function clearSessionCookie(res: Response, config: Config): void {
   res.clearCookie(SESSION_COOKIE, cookieOptions(config));
 }
+
+/** Hands a new session to the client (the cookie) and names its user as the audit subject. */
+export function handOverSession(res: Response, config: Config, userId: string, session: { token: string; expiresAt: Date }): void {
+  res.locals.auditUserId = userId;
+  setSessionCookie(res, config, session.token, session.expiresAt);
+}

@@ -12,7 +12,7 @@ import { currentAuth, requireUser } from '../http/auth';
 import { requestContext } from '../http/context';
 import { loginRateLimit } from '../http/login-rate-limit';
 import { ApiRouter } from '../http/route';
-import { clearSessionCookie, setSessionCookie } from '../http/session-cookie';
+import { clearSessionCookie, handOverSession } from '../http/session-cookie';
 import { emailField, fullNameField, passwordField, tokenAndUserSchema, versionField } from './account-schemas';
 import type { RouterFactory } from './index';
 
@@ -47,9 +47,8 @@ export const createAuthRouter: RouterFactory = ({ knex, config }, registry) => {
       const created = await signUp(trx, { ...rest, passwordHash }, context);
       return { user: created, session: await createSession(trx, created.id, config.SESSION_TTL, context) };
     });
-    res.locals.auditUserId = user.id;
+    handOverSession(res, config, user.id, session);
     res.locals.auditDetails = { privacyVersion: user.privacyVersion, termsVersion: user.termsVersion, marketingConsent: user.marketingConsent, dataRetentionConsent: user.dataRetentionConsent };
-    setSessionCookie(res, config, session.token, session.expiresAt);
     res.status(201).json({ token: session.token, user: presentUser(user) });
   });
 
@@ -66,8 +65,7 @@ export const createAuthRouter: RouterFactory = ({ knex, config }, registry) => {
       throw errors.unauthenticated('Email or password is wrong.');
     }
     const session = await createSession(knex, user.id, config.SESSION_TTL, requestContext(req));
-    res.locals.auditUserId = user.id;
-    setSessionCookie(res, config, session.token, session.expiresAt);
+    handOverSession(res, config, user.id, session);
     res.json({ token: session.token, user: await loadPresentedUser(knex, user) });
   });
 
@@ -80,8 +78,7 @@ export const createAuthRouter: RouterFactory = ({ knex, config }, registry) => {
     const user = await setPasswordWithToken(knex, body.token, await hashPassword(body.password));
     if (!user) throw errors.validation('This link is invalid, used or expired; ask an admin for a new one.', [{ path: 'token', message: 'invalid, used or expired' }]);
     const session = await createSession(knex, user.id, config.SESSION_TTL, requestContext(req));
-    res.locals.auditUserId = user.id;
-    setSessionCookie(res, config, session.token, session.expiresAt);
+    handOverSession(res, config, user.id, session);
     res.json({ token: session.token, user: await loadPresentedUser(knex, user) });
   });
 

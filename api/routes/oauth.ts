@@ -10,7 +10,7 @@ import { audited } from '../http/audit';
 import { requestContext } from '../http/context';
 import { clearOAuthStateCookie, readOAuthStateCookie, setOAuthStateCookie } from '../http/oauth-state-cookie';
 import { ApiRouter } from '../http/route';
-import { setSessionCookie } from '../http/session-cookie';
+import { handOverSession } from '../http/session-cookie';
 import type { RouterFactory } from './index';
 
 const providerParams = z.object({ provider: z.string().max(20) });
@@ -93,9 +93,8 @@ export const createOAuthRouter: RouterFactory = ({ knex, config }, registry) => 
       const result = await signInWithOAuth(trx, identity);
       return { ...result, session: await createSession(trx, result.user.id, config.SESSION_TTL, context) };
     });
-    res.locals.auditUserId = user.id;
+    handOverSession(res, config, user.id, session);
     res.locals.auditDetails = { provider: provider.name, created };
-    setSessionCookie(res, config, session.token, session.expiresAt);
     // The token rides in the fragment, which browsers never send to a server or a Referer.
     const target = new URL(config.FRONTEND_URL ?? config.PUBLIC_BASE_URL);
     target.hash = new URLSearchParams({ token: session.token, provider: provider.name }).toString();
