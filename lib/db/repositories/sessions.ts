@@ -6,16 +6,17 @@ export const sessionsRepo = {
     const [row] = await db('sessions').insert(values).returning(['id', 'expiresAt']);
     return row as { id: string; expiresAt: Date };
   },
-  /** The user behind a live session, or nothing. */
+  /** The user behind a live session, or nothing: one query on every authenticated request. */
   findUserByTokenHash: async (db: Db, tokenHash: string): Promise<{ sessionId: string; user: UserRow } | undefined> => {
-    const session = await db('sessions')
-      .where({ tokenHash })
-      .whereNull('revokedAt')
-      .where('expiresAt', '>', db.fn.now())
-      .first('id', 'userId');
-    if (!session) return undefined;
-    const user: UserRow | undefined = await db('users').where({ id: session.userId, anonymized: false }).first();
-    return user ? { sessionId: session.id, user } : undefined;
+    const row: (UserRow & { sessionId: string }) | undefined = await db('sessions')
+      .join('users', 'users.id', 'sessions.userId')
+      .where({ 'sessions.tokenHash': tokenHash, 'users.anonymized': false })
+      .whereNull('sessions.revokedAt')
+      .where('sessions.expiresAt', '>', db.fn.now())
+      .first('users.*', 'sessions.id as sessionId');
+    if (!row) return undefined;
+    const { sessionId, ...user } = row;
+    return { sessionId, user };
   },
   revoke: (db: Db, id: string) => db('sessions').where({ id }).whereNull('revokedAt').update({ revokedAt: db.fn.now() }),
   revokeAllForUser: (db: Db, userId: string) =>
