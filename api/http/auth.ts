@@ -1,14 +1,13 @@
 import type { Request, RequestHandler } from 'express';
 import type { Knex } from '../../lib/db/knex';
 import { hashToken } from '../../lib/auth/tokens';
-import { sessionsRepo } from '../../lib/db/repositories/sessions';
-import { policiesRepo } from '../../lib/db/repositories/policies';
+import { sessionsRepo, type ActiveVersions } from '../../lib/db/repositories/sessions';
 import type { Role, UserRow } from '../../lib/db/repositories/users';
 import { errors } from '../../lib/errors';
 
 export const SESSION_COOKIE = 'cohort_session';
 
-export interface AuthContext { user: UserRow; sessionId: string }
+export interface AuthContext { user: UserRow; sessionId: string; activeVersions: ActiveVersions }
 
 declare module 'express-serve-static-core' {
   interface Request { auth?: AuthContext }
@@ -54,16 +53,17 @@ export const currentAuth = (req: Request): AuthContext => {
  * Guards a route: a signed-in user with one of `roles` who has accepted the active
  * privacy policy and terms (unless `consent: false`, for the routes API.md exempts).
  */
-export function requireUser(knex: Knex, options: { roles?: Role[]; consent?: boolean } = {}): RequestHandler {
+export function requireUser(options: { roles?: Role[]; consent?: boolean } = {}): RequestHandler {
   const { roles, consent = true } = options;
-  return async (req, _res, next) => {
-    const { user } = currentAuth(req);
+  return (req, _res, next) => {
+    const { user, activeVersions } = currentAuth(req);
     if (consent) {
-      const active = await policiesRepo.activeVersions(knex);
-      if (user.privacyVersion !== active.privacyVersion || user.termsVersion !== active.termsVersion) {
+      // The active versions came with the session lookup: no query of its own.
+      const { activePrivacyVersion, activeTermsVersion } = activeVersions;
+      if (user.privacyVersion !== activePrivacyVersion || user.termsVersion !== activeTermsVersion) {
         throw errors.consentRequired('Accept the current privacy policy and terms to continue.', {
-          privacyVersion: active.privacyVersion,
-          termsVersion: active.termsVersion,
+          privacyVersion: activePrivacyVersion,
+          termsVersion: activeTermsVersion,
         });
       }
     }

@@ -25,7 +25,7 @@ export const createAdminEmailsRouter: RouterFactory = ({ knex }, registry) => {
       limit: z.coerce.number().int().min(1).max(500).default(100),
     }),
     responses: { 200: { description: 'Email messages', schema: z.array(emailMessage) } },
-  }, [requireUser(knex, { roles: ['admin'] })], async ({ query }, _req, res) => {
+  }, [requireUser({ roles: ['admin'] })], async ({ query }, _req, res) => {
     const rows: { toAddress: string; createdAt: Date; sentAt: Date | null }[] = await knex('email_messages')
       .modify((q) => {
         // Admin alerts go to several addresses in one message, so `to` matches within the list.

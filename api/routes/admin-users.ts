@@ -27,7 +27,7 @@ const legalHoldSchema = z.object({ userId: z.uuid(), legalHold: z.boolean(), leg
 export const createAdminUsersRouter: RouterFactory = (deps, registry) => {
   const { knex } = deps;
   const api = new ApiRouter(registry);
-  const admin = requireUser(knex, { roles: ['admin'] });
+  const admin = requireUser({ roles: ['admin'] });
   // `audited` goes first so refused attempts (401/403) are recorded too.
   // Only a well-formed id reaches the log, even when the request is refused.
   const userIdParam = (req: Request) => (typeof req.params.id === 'string' && UUID.test(req.params.id) ? req.params.id : undefined);

@@ -25,7 +25,7 @@ export const createAuditLogsRouter: RouterFactory = ({ knex }, registry) => {
     method: 'get', path: '/api/admin/audit-logs', summary: 'Audit log, newest first, filtered and paginated', tags: ['Admin'], secured: true,
     query: auditQuery,
     responses: { 200: { description: 'A page of entries; pass nextBefore as `before` for the next page', schema: z.object({ items: z.array(auditEntry), nextBefore: z.number().int().nullable() }) } },
-  }, [requireUser(knex, { roles: ['admin'] })], async ({ query }, _req, res) => {
+  }, [requireUser({ roles: ['admin'] })], async ({ query }, _req, res) => {
     res.json(await listAuditLogs(knex, query));
   });
 

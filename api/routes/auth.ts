@@ -85,7 +85,7 @@ export const createAuthRouter: RouterFactory = ({ knex, config }, registry) => {
   api.route({
     method: 'post', path: '/api/auth/logout', summary: 'Sign out: revokes this session', tags: ['Accounts'], secured: true,
     responses: { 204: { description: 'Signed out' } },
-  }, [requireUser(knex, { consent: false }), audited(knex, 'auth.logout')],
+  }, [requireUser({ consent: false }), audited(knex, 'auth.logout')],
   async (_input, req, res) => {
     await sessionsRepo.revoke(knex, currentAuth(req).sessionId);
     clearSessionCookie(res, config);

@@ -30,7 +30,7 @@ const ADMIN_ENROLL_WAIT_MS = 3_000;
 export const createEnrollmentsRouter: RouterFactory = (deps, registry) => {
   const api = new ApiRouter(registry);
   const { knex } = deps;
-  const admin = requireUser(knex, { roles: ['admin'] });
+  const admin = requireUser({ roles: ['admin'] });
 
   async function view(row: EnrollmentRow) {
     const trainer = row.trainerId
@@ -46,7 +46,7 @@ export const createEnrollmentsRouter: RouterFactory = (deps, registry) => {
   api.route({
     method: 'get', path: '/api/enrollment', summary: 'The signed-in student’s enrollment', tags: ['Enrollment'], secured: true,
     responses: { 200: { description: 'The enrollment', schema: enrollmentView } },
-  }, [requireUser(knex, { roles: ['student'] })], async (_input, req, res) => {
+  }, [requireUser({ roles: ['student'] })], async (_input, req, res) => {
     const row = await enrollmentsRepo.current(knex, currentAuth(req).user.id);
     if (!row) throw errors.notFound('Enrollment');
     res.json(await view(row));

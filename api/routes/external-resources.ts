@@ -30,7 +30,7 @@ export const createExternalResourcesRouter: RouterFactory = ({ knex }, registry)
       resourceUrl: webUrl, credentialsStored: z.boolean().default(false),
     }),
     responses: { 201: { description: 'The resource', schema: resourceView } },
-  }, [requireUser(knex, { roles: ['student', 'trainer', 'admin'] }), audited(knex, 'external_resource.create')], async ({ body }, req, res) => {
+  }, [requireUser({ roles: ['student', 'trainer', 'admin'] }), audited(knex, 'external_resource.create')], async ({ body }, req, res) => {
     const { user } = currentAuth(req);
     const staff = isStaff(user);
     if (!staff && body.userId && body.userId !== user.id) throw errors.notFound('User');
@@ -50,7 +50,7 @@ export const createExternalResourcesRouter: RouterFactory = ({ knex }, registry)
     method: 'get', path: '/api/external-resources', summary: 'External resources: own (student), all (staff)', tags: ['External resources'], secured: true,
     query: z.object({ userId: z.uuid().optional(), active: z.stringbool().optional() }),
     responses: { 200: { description: 'Resources, newest first', schema: z.array(resourceView) } },
-  }, [requireUser(knex)], async ({ query }, req, res) => {
+  }, [requireUser()], async ({ query }, req, res) => {
     const { user } = currentAuth(req);
     const rows: Row[] = await knex('external_resources').modify((q) => {
       if (!isStaff(user)) q.where({ userId: user.id });
@@ -65,7 +65,7 @@ export const createExternalResourcesRouter: RouterFactory = ({ knex }, registry)
     method: 'post', path: '/api/external-resources/:id/deprovision', summary: 'Mark an external resource as deprovisioned', tags: ['External resources'], secured: true,
     params: z.object({ id: z.uuid() }),
     responses: { 200: { description: 'The resource, with deprovisionedAt', schema: resourceView } },
-  }, [requireUser(knex, { roles: ['trainer', 'admin'] }), audited(knex, 'external_resource.deprovision', { resource: (req) => `external_resource:${String(req.params.id)}` })], async ({ params }, _req, res) => {
+  }, [requireUser({ roles: ['trainer', 'admin'] }), audited(knex, 'external_resource.deprovision', { resource: (req) => `external_resource:${String(req.params.id)}` })], async ({ params }, _req, res) => {
     // Idempotent: the first deprovisioning time stands.
     const [row] = await knex('external_resources').where({ id: params.id })
       .update({ deprovisionedAt: knex.raw('coalesce(deprovisioned_at, now())') }).returning('*');

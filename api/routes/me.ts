@@ -17,7 +17,7 @@ const patchBody = z.strictObject({
 export const createMeRouter: RouterFactory = ({ knex }, registry) => {
   const api = new ApiRouter(registry);
   // /api/me stays reachable before the current policies are accepted (API.md exempts it).
-  const signedIn = requireUser(knex, { consent: false });
+  const signedIn = requireUser({ consent: false });
 
   api.route({
     method: 'get', path: '/api/me', summary: 'The signed-in user', tags: ['Accounts'], secured: true,

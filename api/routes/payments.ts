@@ -32,7 +32,7 @@ export const createPaymentsRouter: RouterFactory = (deps, registry) => {
     method: 'post', path: '/api/payments/checkout', summary: 'Start paying for a track (Stripe Checkout)', tags: ['Payments'], secured: true,
     body: checkoutBody,
     responses: { 201: { description: 'Checkout session; pay at checkoutUrl', schema: checkoutAnswer } },
-  }, [requireUser(knex, { roles: ['student'] })], async ({ body }, req, res) => {
+  }, [requireUser({ roles: ['student'] })], async ({ body }, req, res) => {
     if (!config.STRIPE_SECRET_KEY) throw errors.paymentsNotConfigured();
     const { user } = currentAuth(req);
     const existing = await enrollmentsRepo.find(knex, user.id, body.track);

@@ -37,7 +37,7 @@ export const createPoliciesRouter: RouterFactory = ({ knex }, registry) => {
     method: 'post', path: '/api/policies/accept', summary: 'Accept the active privacy policy and terms', tags: ['Accounts'], secured: true,
     body: acceptBody,
     responses: { 201: { description: 'The consent record', schema: consentRecordSchema } },
-  }, [requireUser(knex, { consent: false }), audited(knex, 'consent.policies_accepted')],
+  }, [requireUser({ consent: false }), audited(knex, 'consent.policies_accepted')],
   async ({ body }, req, res) => {
     const { user } = currentAuth(req);
     const consent = await knex.transaction((trx) => acceptPolicies(trx, user.id, body, requestContext(req)));
@@ -53,7 +53,7 @@ export const createPoliciesRouter: RouterFactory = ({ knex }, registry) => {
     method: 'post', path: '/api/admin/policies', summary: 'Publish a privacy policy or terms version', tags: ['Admin'], secured: true,
     body: publishBody,
     responses: { 201: { description: 'Published', schema: policySchema.extend({ id: z.uuid(), kind: z.enum(['privacy', 'terms']), active: z.boolean() }) } },
-  }, [audited(knex, 'policy.published'), requireUser(knex, { roles: ['admin'] })],
+  }, [audited(knex, 'policy.published'), requireUser({ roles: ['admin'] })],
   async ({ body }, req, res) => {
     const row = await knex.transaction((trx) => publishPolicy(trx, body, currentAuth(req).user.id));
     res.locals.auditDetails = { kind: body.kind, version: row.version, activate: row.active };

@@ -47,7 +47,7 @@ async function stepIdsDone(knex: Knex, userId: string, projectId: string): Promi
 
 export const createProgressRouter: RouterFactory = ({ knex }, registry) => {
   const api = new ApiRouter(registry);
-  const student = requireUser(knex, { roles: ['student'] });
+  const student = requireUser({ roles: ['student'] });
 
   api.route({
     method: 'get', path: '/api/progress', summary: "The student's progress through their track", tags: ['Progress'], secured: true,

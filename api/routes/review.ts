@@ -32,7 +32,7 @@ export function createReviewRoute(api: ApiRouter, { knex, temporal, taskQueues }
       200: { description: 'Reviewed, with every follow-up done', schema: z.object({ submission: submissionView, outcome }) },
       202: { description: 'Reviewed; follow-ups still running (status RUNNING) or failed (FAILED)', schema: z.object({ workflowId: z.string(), status: z.string() }) },
     },
-  }, [requireUser(knex, { roles: ['trainer', 'admin'] }), audited(knex, 'submission.review', { resource: (req) => `submission:${String(req.params.id)}` })], async ({ params, body }, req, res) => {
+  }, [requireUser({ roles: ['trainer', 'admin'] }), audited(knex, 'submission.review', { resource: (req) => `submission:${String(req.params.id)}` })], async ({ params, body }, req, res) => {
     const { user } = currentAuth(req);
     const found = await knex('submissions as s').join('projects as p', 'p.id', 's.projectId')
       .leftJoin('enrollments as e', (j) => j.on('e.userId', 's.userId').andOn('e.trackCode', 'p.trackCode'))

@@ -55,7 +55,7 @@ export const createSubmissionsRouter: RouterFactory = (deps, registry) => {
     params: z.object({ projectId: z.uuid() }),
     body: submissionBody,
     responses: { 201: { description: 'The submission', schema: submissionView } },
-  }, [requireUser(knex, { roles: ['student'] }), audited(knex, 'submission.create', { resource: (req) => `project:${String(req.params.projectId)}` })], async ({ params, body }, req, res) => {
+  }, [requireUser({ roles: ['student'] }), audited(knex, 'submission.create', { resource: (req) => `project:${String(req.params.projectId)}` })], async ({ params, body }, req, res) => {
     const { user } = currentAuth(req);
     const enrollment = await requireEnrollment(knex, user.id);
     if (enrollment.status !== 'ENROLLED') throw errors.conflict('Your enrollment is not active.');
@@ -110,7 +110,7 @@ export const createSubmissionsRouter: RouterFactory = (deps, registry) => {
       limit: z.coerce.number().int().min(1).max(500).default(200),
     }),
     responses: { 200: { description: 'Submissions, newest first', schema: z.array(submissionView) } },
-  }, [requireUser(knex)], async ({ query }, req, res) => {
+  }, [requireUser()], async ({ query }, req, res) => {
     const { user } = currentAuth(req);
     const role = hasRole(user, 'admin') ? 'admin' : user.role;
     const rows = await visibleSubmissions(knex, { id: user.id, role })
