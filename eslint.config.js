@@ -22,13 +22,37 @@ export default tseslint.config(
     // The workflow sandbox: deterministic code only, activities as types only.
     files: ['workflows/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          { group: ['node:*', 'fs', 'path', 'crypto', 'http', 'https', 'net', 'os', 'child_process', 'worker_threads'], message: 'Node built-ins are not allowed in workflow code.' },
-          { group: ['pg', 'knex', 'stripe', 'postmark', 'playwright-core', '@aws-sdk/*', 'express', 'pino'], message: 'Side-effecting libraries belong in activities.' },
-          { group: ['../activities/*', '../lib/*', '../api/*', '../worker/*', '../activities', '../lib'], allowTypeImports: true, message: 'Import activities and lib as types only.' },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                'node:*',
+                'fs',
+                'path',
+                'crypto',
+                'http',
+                'https',
+                'net',
+                'os',
+                'child_process',
+                'worker_threads',
+              ],
+              message: 'Node built-ins are not allowed in workflow code.',
+            },
+            {
+              group: ['pg', 'knex', 'stripe', 'postmark', 'playwright-core', '@aws-sdk/*', 'express', 'pino'],
+              message: 'Side-effecting libraries belong in activities.',
+            },
+            {
+              group: ['../activities/*', '../lib/*', '../api/*', '../worker/*', '../activities', '../lib'],
+              allowTypeImports: true,
+              message: 'Import activities and lib as types only.',
+            },
+          ],
+        },
+      ],
     },
   },
   {

@@ -6,40 +6,71 @@ import { trainersRepo } from '../lib/db/repositories/trainers';
 import { usersRepo } from '../lib/db/repositories/users';
 import type { ActivityDeps } from './index';
 
-export interface EnrollmentSnapshot { enrollmentId: string; status: EnrollmentStatus; trainerId: string | null; paymentVerified: boolean }
+export interface EnrollmentSnapshot {
+  enrollmentId: string;
+  status: EnrollmentStatus;
+  trainerId: string | null;
+  paymentVerified: boolean;
+}
 /** What the welcome email needs besides the recipient (looked up by the email activity). */
-export interface Enrolled extends EnrollmentSnapshot { trackName: string; mustSetPassword: boolean }
+export interface Enrolled extends EnrollmentSnapshot {
+  trackName: string;
+  mustSetPassword: boolean;
+}
 
 export function createEnrollmentActivities({ knex }: ActivityDeps) {
   return {
     /** Where a (re)started onboarding stands in the database, the source of truth. */
     async loadEnrollment(input: { userId: string; track: string }): Promise<EnrollmentSnapshot | null> {
       const row = await enrollmentsRepo.find(knex, input.userId, input.track);
-      return row ? { enrollmentId: row.id, status: row.status, trainerId: row.trainerId, paymentVerified: row.paymentVerified } : null;
+      return row
+        ? { enrollmentId: row.id, status: row.status, trainerId: row.trainerId, paymentVerified: row.paymentVerified }
+        : null;
     },
 
     /**
      * ENROLLED with enrolled_at and payment_verified (or bypass_payment). Fails for
      * good when the user was erased or the track closed: the saga then refunds.
      */
-    async enrollStudent(input: { userId: string; track: string; paymentId?: string; bypassPayment?: boolean }): Promise<Enrolled> {
+    async enrollStudent(input: {
+      userId: string;
+      track: string;
+      paymentId?: string;
+      bypassPayment?: boolean;
+    }): Promise<Enrolled> {
       const user = await usersRepo.findById(knex, input.userId);
-      if (!user || user.anonymized) throw ApplicationFailure.nonRetryable('The user no longer exists', 'UserUnavailable');
+      if (!user || user.anonymized)
+        throw ApplicationFailure.nonRetryable('The user no longer exists', 'UserUnavailable');
       const track = await curriculumRepo.findTrack(knex, input.track);
       if (!track?.active) throw ApplicationFailure.nonRetryable('The track is closed', 'TrackClosed');
       return knex.transaction(async (trx) => {
-        const pending = await enrollmentsRepo.openPending(trx, input.userId, input.track, input.bypassPayment ? { bypassPayment: true } : {});
-        const [row] = await trx('enrollments').where({ id: pending.id }).update({
-          status: trx.raw(`CASE WHEN status IN ('PENDING_PAYMENT','EXPIRED') THEN 'ENROLLED' ELSE status END`),
-          enrolledAt: trx.raw('COALESCE(enrolled_at, now())'),
-          paymentVerified: trx.raw('payment_verified OR ?', [Boolean(input.paymentId)]),
-          statusReason: trx.raw(`CASE WHEN status IN ('PENDING_PAYMENT','EXPIRED') THEN NULL ELSE status_reason END`),
-          updatedAt: trx.fn.now(),
-        }).returning('*');
-        if (input.paymentId) await trx('payments').where({ id: input.paymentId }).update({ enrollmentId: pending.id, userId: input.userId });
+        const pending = await enrollmentsRepo.openPending(
+          trx,
+          input.userId,
+          input.track,
+          input.bypassPayment ? { bypassPayment: true } : {},
+        );
+        const [row] = await trx('enrollments')
+          .where({ id: pending.id })
+          .update({
+            status: trx.raw(`CASE WHEN status IN ('PENDING_PAYMENT','EXPIRED') THEN 'ENROLLED' ELSE status END`),
+            enrolledAt: trx.raw('COALESCE(enrolled_at, now())'),
+            paymentVerified: trx.raw('payment_verified OR ?', [Boolean(input.paymentId)]),
+            statusReason: trx.raw(`CASE WHEN status IN ('PENDING_PAYMENT','EXPIRED') THEN NULL ELSE status_reason END`),
+            updatedAt: trx.fn.now(),
+          })
+          .returning('*');
+        if (input.paymentId)
+          await trx('payments')
+            .where({ id: input.paymentId })
+            .update({ enrollmentId: pending.id, userId: input.userId });
         return {
-          enrollmentId: row.id, status: row.status, trainerId: row.trainerId, paymentVerified: row.paymentVerified,
-          trackName: track.name, mustSetPassword: user.mustSetPassword,
+          enrollmentId: row.id,
+          status: row.status,
+          trainerId: row.trainerId,
+          paymentVerified: row.paymentVerified,
+          trackName: track.name,
+          mustSetPassword: user.mustSetPassword,
         };
       });
     },
@@ -50,9 +81,16 @@ export function createEnrollmentActivities({ knex }: ActivityDeps) {
     },
 
     /** A refund or dispute reported by Stripe: payment marked, enrollment SUSPENDED. */
-    async suspendForPaymentReversal(input: { userId: string; track: string; kind: 'refund' | 'dispute'; paymentIntentId?: string }): Promise<{ suspended: boolean }> {
+    async suspendForPaymentReversal(input: {
+      userId: string;
+      track: string;
+      kind: 'refund' | 'dispute';
+      paymentIntentId?: string;
+    }): Promise<{ suspended: boolean }> {
       return knex.transaction(async (trx) => {
-        const payment = input.paymentIntentId ? await paymentsRepo.byPaymentIntent(trx, input.paymentIntentId) : undefined;
+        const payment = input.paymentIntentId
+          ? await paymentsRepo.byPaymentIntent(trx, input.paymentIntentId)
+          : undefined;
         if (payment) {
           if (input.kind === 'refund') await paymentsRepo.markRefunded(trx, payment.id, null);
           else await paymentsRepo.markDisputed(trx, payment.id);
@@ -60,7 +98,8 @@ export function createEnrollmentActivities({ knex }: ActivityDeps) {
         const enrollment = await enrollmentsRepo.find(trx, input.userId, input.track);
         if (!enrollment) return { suspended: false };
         const row = await enrollmentsRepo.setStatus(trx, enrollment.id, 'SUSPENDED', {
-          from: ['ENROLLED', 'PENDING_PAYMENT'], reason: input.kind === 'refund' ? 'payment refunded' : 'payment disputed',
+          from: ['ENROLLED', 'PENDING_PAYMENT'],
+          reason: input.kind === 'refund' ? 'payment refunded' : 'payment disputed',
         });
         return { suspended: Boolean(row) };
       });
@@ -69,13 +108,21 @@ export function createEnrollmentActivities({ knex }: ActivityDeps) {
     /** Closes an enrollment after a compensation refund. */
     async closeRefundedEnrollment(input: { userId: string; track: string; reason: string }): Promise<void> {
       const enrollment = await enrollmentsRepo.find(knex, input.userId, input.track);
-      if (enrollment) await enrollmentsRepo.setStatus(knex, enrollment.id, 'SUSPENDED', { from: ['PENDING_PAYMENT', 'ENROLLED', 'EXPIRED'], reason: `refunded: ${input.reason}` });
+      if (enrollment)
+        await enrollmentsRepo.setStatus(knex, enrollment.id, 'SUSPENDED', {
+          from: ['PENDING_PAYMENT', 'ENROLLED', 'EXPIRED'],
+          reason: `refunded: ${input.reason}`,
+        });
     },
 
     /** An unpaid checkout timed out: the pending enrollment is closed. */
     async expireCheckout(input: { userId: string; track: string }): Promise<void> {
       const enrollment = await enrollmentsRepo.find(knex, input.userId, input.track);
-      if (enrollment) await enrollmentsRepo.setStatus(knex, enrollment.id, 'EXPIRED', { from: ['PENDING_PAYMENT'], reason: 'checkout expired' });
+      if (enrollment)
+        await enrollmentsRepo.setStatus(knex, enrollment.id, 'EXPIRED', {
+          from: ['PENDING_PAYMENT'],
+          reason: 'checkout expired',
+        });
     },
   };
 }

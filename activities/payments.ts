@@ -7,9 +7,17 @@ import { paymentsRepo } from '../lib/db/repositories/payments';
 import { usersRepo } from '../lib/db/repositories/users';
 import type { ActivityDeps } from './index';
 
-export interface CheckoutResult { sessionId: string; checkoutUrl: string }
+export interface CheckoutResult {
+  sessionId: string;
+  checkoutUrl: string;
+}
 export type VerificationOutcome = 'paid' | 'unpaid' | 'expired' | 'unknown' | 'mismatch';
-export interface Verification { outcome: VerificationOutcome; amountCents?: number; currency?: string; paymentIntentId?: string | null }
+export interface Verification {
+  outcome: VerificationOutcome;
+  amountCents?: number;
+  currency?: string;
+  paymentIntentId?: string | null;
+}
 
 /** Stripe 4xx: a business failure no retry fixes; anything else is retried. */
 function classify(error: unknown, type: string): never {
@@ -35,19 +43,35 @@ export function createPaymentActivities({ knex, stripe, config }: ActivityDeps) 
       const track = await curriculumRepo.findTrack(knex, input.track);
       if (!track?.active) throw ApplicationFailure.nonRetryable('The track is closed', 'TrackClosed');
       const enrollment = await enrollmentsRepo.openPending(knex, input.userId, input.track);
-      const session = await client().checkout.sessions.create({
-        mode: 'payment',
-        line_items: [{ quantity: 1, price_data: { currency: track.currency, unit_amount: track.priceCents, product_data: { name: track.name } } }],
-        client_reference_id: input.userId,
-        customer_email: user.email,
-        metadata: { userId: input.userId, track: input.track },
-        // Refund and dispute events carry the payment intent, not the session.
-        payment_intent_data: { metadata: { userId: input.userId, track: input.track } },
-        success_url: `${config.PUBLIC_BASE_URL}/enrollment?checkout=success&session_id={CHECKOUT_SESSION_ID}`,
-        cancel_url: `${config.PUBLIC_BASE_URL}/enrollment?checkout=cancelled`,
-      }, { idempotencyKey: input.idempotencyKey }).catch((error: unknown) => classify(error, 'CheckoutRejected'));
+      const session = await client()
+        .checkout.sessions.create(
+          {
+            mode: 'payment',
+            line_items: [
+              {
+                quantity: 1,
+                price_data: {
+                  currency: track.currency,
+                  unit_amount: track.priceCents,
+                  product_data: { name: track.name },
+                },
+              },
+            ],
+            client_reference_id: input.userId,
+            customer_email: user.email,
+            metadata: { userId: input.userId, track: input.track },
+            // Refund and dispute events carry the payment intent, not the session.
+            payment_intent_data: { metadata: { userId: input.userId, track: input.track } },
+            success_url: `${config.PUBLIC_BASE_URL}/enrollment?checkout=success&session_id={CHECKOUT_SESSION_ID}`,
+            cancel_url: `${config.PUBLIC_BASE_URL}/enrollment?checkout=cancelled`,
+          },
+          { idempotencyKey: input.idempotencyKey },
+        )
+        .catch((error: unknown) => classify(error, 'CheckoutRejected'));
       if (!session.url) throw ApplicationFailure.nonRetryable('Stripe returned no checkout URL', 'CheckoutRejected');
-      await knex('enrollments').where({ id: enrollment.id }).update({ checkoutSessionId: session.id, updatedAt: knex.fn.now() });
+      await knex('enrollments')
+        .where({ id: enrollment.id })
+        .update({ checkoutSessionId: session.id, updatedAt: knex.fn.now() });
       return { sessionId: session.id, checkoutUrl: session.url };
     },
 
@@ -62,37 +86,63 @@ export function createPaymentActivities({ knex, stripe, config }: ActivityDeps) 
       }
       const track = await curriculumRepo.findTrack(knex, input.track);
       const owner = session.metadata?.userId ?? session.client_reference_id;
-      const paymentIntentId = typeof session.payment_intent === 'string' ? session.payment_intent : session.payment_intent?.id ?? null;
-      const facts = { amountCents: session.amount_total ?? undefined, currency: session.currency ?? undefined, paymentIntentId };
-      if (owner !== input.userId || (session.metadata?.track ?? input.track) !== input.track) return { outcome: 'mismatch', ...facts };
+      const paymentIntentId =
+        typeof session.payment_intent === 'string' ? session.payment_intent : (session.payment_intent?.id ?? null);
+      const facts = {
+        amountCents: session.amount_total ?? undefined,
+        currency: session.currency ?? undefined,
+        paymentIntentId,
+      };
+      if (owner !== input.userId || (session.metadata?.track ?? input.track) !== input.track)
+        return { outcome: 'mismatch', ...facts };
       if (session.status === 'expired') return { outcome: 'expired', ...facts };
       if (session.payment_status !== 'paid') return { outcome: 'unpaid', ...facts };
-      if (!track || session.amount_total !== track.priceCents || session.currency !== track.currency) return { outcome: 'mismatch', ...facts };
+      if (!track || session.amount_total !== track.priceCents || session.currency !== track.currency)
+        return { outcome: 'mismatch', ...facts };
       return { outcome: 'paid', ...facts };
     },
 
     /** The payment, once per checkout session (kept seven years, even after erasure). */
-    async recordPayment(input: { userId: string; track: string; sessionId: string; amountCents: number; currency: string; paymentIntentId: string | null }): Promise<{ paymentId: string; trackName: string }> {
+    async recordPayment(input: {
+      userId: string;
+      track: string;
+      sessionId: string;
+      amountCents: number;
+      currency: string;
+      paymentIntentId: string | null;
+    }): Promise<{ paymentId: string; trackName: string }> {
       const user = await usersRepo.findById(knex, input.userId);
       const enrollment = await enrollmentsRepo.find(knex, input.userId, input.track);
       const payment = await paymentsRepo.record(knex, {
-        userId: user ? input.userId : null, enrollmentId: enrollment?.id ?? null, trackCode: input.track,
-        stripeCheckoutSessionId: input.sessionId, stripePaymentIntentId: input.paymentIntentId,
-        amountCents: input.amountCents, currency: input.currency,
+        userId: user ? input.userId : null,
+        enrollmentId: enrollment?.id ?? null,
+        trackCode: input.track,
+        stripeCheckoutSessionId: input.sessionId,
+        stripePaymentIntentId: input.paymentIntentId,
+        amountCents: input.amountCents,
+        currency: input.currency,
       });
       const track = await curriculumRepo.findTrack(knex, input.track);
       return { paymentId: payment.id, trackName: track?.name ?? input.track };
     },
 
     /** Gives the money back (compensation); a payment refunded already counts as done. */
-    async refundPayment(input: { paymentId: string; idempotencyKey: string; reason: string }): Promise<{ refundId: string | null }> {
+    async refundPayment(input: {
+      paymentId: string;
+      idempotencyKey: string;
+      reason: string;
+    }): Promise<{ refundId: string | null }> {
       const payment = await knex('payments').where({ id: input.paymentId }).first();
       if (!payment) throw ApplicationFailure.nonRetryable('No such payment', 'PaymentMissing');
       if (payment.status === 'REFUNDED') return { refundId: payment.stripeRefundId };
       let refundId: string | null = null;
       try {
         const refund = await client().refunds.create(
-          { payment_intent: payment.stripePaymentIntentId, reason: 'requested_by_customer', metadata: { cohortReason: input.reason } },
+          {
+            payment_intent: payment.stripePaymentIntentId,
+            reason: 'requested_by_customer',
+            metadata: { cohortReason: input.reason },
+          },
           { idempotencyKey: input.idempotencyKey },
         );
         refundId = refund.id;

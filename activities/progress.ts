@@ -2,12 +2,21 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Knex } from '../lib/db/knex';
 import { progressRepo, type TrackCode } from '../lib/db/repositories/progress';
 
-export interface ProgressActivityDeps { knex: Knex }
+export interface ProgressActivityDeps {
+  knex: Knex;
+}
 
-export interface UnlockResult { projectId: string; projectTitle: string; newlyUnlocked: boolean }
+export interface UnlockResult {
+  projectId: string;
+  projectTitle: string;
+  newlyUnlocked: boolean;
+}
 
 async function firstRequiredProject(knex: Knex, track: TrackCode) {
-  const project = await knex('projects').where({ trackCode: track, required: true }).orderBy('position').first('id', 'title');
+  const project = await knex('projects')
+    .where({ trackCode: track, required: true })
+    .orderBy('position')
+    .first('id', 'title');
   if (!project) throw ApplicationFailure.nonRetryable(`Track ${track} has no required project.`, 'TrackHasNoProjects');
   return project as { id: string; title: string };
 }

@@ -20,11 +20,20 @@ export function createApp(deps: AppDeps): Express {
 
   const metrics = deps.metrics ?? createApiMetrics();
   app.use(metrics.observe);
-  app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' } }));
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
+    }),
+  );
   const registry = createRegistry();
   app.use(createHealthRouter(deps, registry));
   documentRoute(registry, {
-    method: 'get', path: '/metrics', summary: 'Prometheus metrics (on the API port only with the metrics token)', tags: ['Health'], secured: true,
+    method: 'get',
+    path: '/metrics',
+    summary: 'Prometheus metrics (on the API port only with the metrics token)',
+    tags: ['Health'],
+    secured: true,
     responses: { 200: { description: 'Prometheus text exposition', schema: z.string(), contentType: 'text/plain' } },
   });
   app.get('/metrics', metricsOnApiPort(metrics, deps.config.METRICS_TOKEN));
@@ -39,12 +48,21 @@ export function createApp(deps: AppDeps): Express {
   for (const router of resourceRouters.filter((r) => !r.rawBody)) app.use(router.router);
 
   documentRoute(registry, {
-    method: 'get', path: '/api/openapi.json', summary: 'This document', tags: ['Health'],
+    method: 'get',
+    path: '/api/openapi.json',
+    summary: 'This document',
+    tags: ['Health'],
     responses: { 200: { description: 'OpenAPI 3.1', schema: z.looseObject({ openapi: z.string() }) } },
   });
   documentRoute(registry, {
-    method: 'get', path: '/api/docs', summary: 'Browsable API docs', tags: ['Health'],
-    responses: { 200: { description: 'An HTML page', schema: z.string(), contentType: 'text/html' }, 301: { description: 'To /api/docs/' } },
+    method: 'get',
+    path: '/api/docs',
+    summary: 'Browsable API docs',
+    tags: ['Health'],
+    responses: {
+      200: { description: 'An HTML page', schema: z.string(), contentType: 'text/html' },
+      301: { description: 'To /api/docs/' },
+    },
   });
   const document = generateOpenApi(registry, deps.config.PUBLIC_BASE_URL);
   app.get('/api/openapi.json', (_req, res) => {

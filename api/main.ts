@@ -15,10 +15,18 @@ async function main() {
   const connection = await Connection.connect(temporalConnectionOptions(config));
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const metrics = createApiMetrics();
-  const app = createApp({ config, knex, temporal, taskQueues: taskQueues(config.TEMPORAL_TASK_QUEUE_PREFIX), logger, metrics });
+  const app = createApp({
+    config,
+    knex,
+    temporal,
+    taskQueues: taskQueues(config.TEMPORAL_TASK_QUEUE_PREFIX),
+    logger,
+    metrics,
+  });
 
   const server = app.listen(config.PORT, () => logger.info({ port: config.PORT }, 'api listening'));
-  const metricsServer = config.METRICS_PORT === undefined ? undefined : await startMetricsServer(metrics, config.METRICS_PORT);
+  const metricsServer =
+    config.METRICS_PORT === undefined ? undefined : await startMetricsServer(metrics, config.METRICS_PORT);
   if (metricsServer) logger.info({ port: config.METRICS_PORT }, 'metrics listening');
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'api shutting down');

@@ -4,9 +4,19 @@ import { workflowIds, type Track } from '../workflows/shared/ids';
 import { cohortSearchAttributes } from '../workflows/shared/search-attributes';
 import type { TaskQueues } from '../workflows/shared/task-queues';
 import type { Knex } from '../lib/db/knex';
-import { onboarding, onboardingStatus, openCheckoutUpdate, trainerCapacityChanged, type OnboardingStatus } from '../workflows/onboarding';
+import {
+  onboarding,
+  onboardingStatus,
+  openCheckoutUpdate,
+  trainerCapacityChanged,
+  type OnboardingStatus,
+} from '../workflows/onboarding';
 
-interface OnboardingDeps { config: Config; temporal: Client; taskQueues: TaskQueues }
+interface OnboardingDeps {
+  config: Config;
+  temporal: Client;
+  taskQueues: TaskQueues;
+}
 
 /**
  * How every caller starts `onboarding:<userId>:<track>`:
@@ -21,7 +31,14 @@ export function onboardingStartOptions(deps: OnboardingDeps, userId: string, tra
   return {
     workflowId: workflowIds.onboarding(userId, track),
     taskQueue: deps.taskQueues.default,
-    args: [{ userId, track, checkoutExpiryMs: deps.config.CHECKOUT_EXPIRY, trainerRetryMs: deps.config.TRAINER_ASSIGNMENT_RETRY }] as Parameters<typeof onboarding>,
+    args: [
+      {
+        userId,
+        track,
+        checkoutExpiryMs: deps.config.CHECKOUT_EXPIRY,
+        trainerRetryMs: deps.config.TRAINER_ASSIGNMENT_RETRY,
+      },
+    ] as Parameters<typeof onboarding>,
     typedSearchAttributes: cohortSearchAttributes('onboarding', userId, track),
     workflowIdReusePolicy: 'ALLOW_DUPLICATE' as const,
     workflowIdConflictPolicy: 'USE_EXISTING' as const,
@@ -34,14 +51,21 @@ export function onboardingStartOptions(deps: OnboardingDeps, userId: string, tra
  * the workflow id), so a crash cannot leave a session without its saga.
  */
 export async function openCheckout(deps: OnboardingDeps, userId: string, track: Track) {
-  const startWorkflowOperation = new WithStartWorkflowOperation(onboarding, onboardingStartOptions(deps, userId, track));
+  const startWorkflowOperation = new WithStartWorkflowOperation(
+    onboarding,
+    onboardingStartOptions(deps, userId, track),
+  );
   const result = await deps.temporal.workflow.executeUpdateWithStart(openCheckoutUpdate, { startWorkflowOperation });
   const handle = await startWorkflowOperation.workflowHandle();
   return { ...result, workflowId: handle.workflowId };
 }
 
 /** The saga's status, waiting up to `waitMs` for it to reach one of `until`. */
-export async function awaitOnboardingStatus(handle: WorkflowHandle, until: OnboardingStatus['phase'][], waitMs: number): Promise<OnboardingStatus | undefined> {
+export async function awaitOnboardingStatus(
+  handle: WorkflowHandle,
+  until: OnboardingStatus['phase'][],
+  waitMs: number,
+): Promise<OnboardingStatus | undefined> {
   const deadline = Date.now() + waitMs;
   let status: OnboardingStatus | undefined;
   for (;;) {
@@ -61,11 +85,16 @@ export async function awaitOnboardingStatus(handle: WorkflowHandle, until: Onboa
  * that fails (a closed run) loses nothing.
  */
 export async function nudgeWaitingOnboardings(deps: OnboardingDeps & { knex: Knex }, tracks: Track[]): Promise<number> {
-  const waiting: { userId: string; trackCode: Track }[] = await deps.knex('enrollments')
-    .where({ status: 'ENROLLED' }).whereNull('trainerId').whereIn('trackCode', tracks)
+  const waiting: { userId: string; trackCode: Track }[] = await deps
+    .knex('enrollments')
+    .where({ status: 'ENROLLED' })
+    .whereNull('trainerId')
+    .whereIn('trackCode', tracks)
     .select('userId', 'trackCode');
   const results = await Promise.allSettled(
-    waiting.map(({ userId, trackCode }) => deps.temporal.workflow.getHandle(workflowIds.onboarding(userId, trackCode)).signal(trainerCapacityChanged)),
+    waiting.map(({ userId, trackCode }) =>
+      deps.temporal.workflow.getHandle(workflowIds.onboarding(userId, trackCode)).signal(trainerCapacityChanged),
+    ),
   );
   return results.filter((r) => r.status === 'fulfilled').length;
 }

@@ -9,7 +9,12 @@ export function createRegistry(): OpenAPIRegistry {
 export function generateOpenApi(registry: OpenAPIRegistry, serverUrl: string) {
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
-    info: { title: 'Cohort API', version: '1.0.0', description: 'The bootcamp student lifecycle: accounts, consent, curriculum, payments, progress, certificates and privacy rights.' },
+    info: {
+      title: 'Cohort API',
+      version: '1.0.0',
+      description:
+        'The bootcamp student lifecycle: accounts, consent, curriculum, payments, progress, certificates and privacy rights.',
+    },
     servers: [{ url: serverUrl }],
   });
 }

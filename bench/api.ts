@@ -21,7 +21,9 @@ const WARM_UP: LoopLimits = { maxCount: 300, maxMs: 2_000, concurrency: 4 };
 
 function listen(app: Express): Promise<{ server: Server; url: string }> {
   return new Promise((resolve) => {
-    const server = app.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }));
+    const server = app.listen(0, '127.0.0.1', () =>
+      resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }),
+    );
   });
 }
 
@@ -40,14 +42,23 @@ const bench: Bench = async (ctx) => {
   const knex = createKnex(db.url);
   await migrateLatest(knex);
   await seedAll(knex);
-  const config = loadConfig({ ...process.env, DATABASE_URL: db.url, COHORT_ENCRYPTION_KEY: '0'.repeat(64), LOG_LEVEL: 'silent' });
+  const config = loadConfig({
+    ...process.env,
+    DATABASE_URL: db.url,
+    COHORT_ENCRYPTION_KEY: '0'.repeat(64),
+    LOG_LEVEL: 'silent',
+  });
   // GET /api/tracks never calls Temporal: a lazy connection that is never dialled.
   const temporal = new Client({ connection: Connection.lazy({ address: config.TEMPORAL_ADDRESS }) });
-  const real = await listen(createApp({ config, knex, temporal, taskQueues: taskQueues(), logger: createLogger('silent') }));
+  const real = await listen(
+    createApp({ config, knex, temporal, taskQueues: taskQueues(), logger: createLogger('silent') }),
+  );
 
   const payload = await (await fetch(`${real.url}/api/tracks`)).json();
   const bare = express();
-  bare.get('/api/tracks', (_req, res) => { res.json(payload); });
+  bare.get('/api/tracks', (_req, res) => {
+    res.json(payload);
+  });
   const baseline = await listen(bare);
 
   try {

@@ -44,8 +44,12 @@ export async function timedLoop(limits: LoopLimits, call: () => Promise<void>): 
   const elapsedMs = performance.now() - started;
   latencies.sort((a, b) => a - b);
   return {
-    count: latencies.length, elapsedMs, latenciesMs: latencies,
-    perSecond: latencies.length / (elapsedMs / 1000), p50: percentile(latencies, 50), p99: percentile(latencies, 99),
+    count: latencies.length,
+    elapsedMs,
+    latenciesMs: latencies,
+    perSecond: latencies.length / (elapsedMs / 1000),
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
   };
 }
 

@@ -22,43 +22,72 @@ const bench: Bench = async (ctx) => {
     const { knex } = stack;
     const versions = await policiesRepo.activeVersions(knex);
     for (let i = 0; i < 2; i++) {
-      const [trainerUser] = await knex('users').insert({ email: `trainer-${i}-${Date.now()}@bench.test`, fullName: 'Bench Trainer', role: 'trainer' }).returning('id');
+      const [trainerUser] = await knex('users')
+        .insert({ email: `trainer-${i}-${Date.now()}@bench.test`, fullName: 'Bench Trainer', role: 'trainer' })
+        .returning('id');
       await knex('trainers').insert({ userId: trainerUser.id, tracks: ['DP'], maxStudents: 20 });
     }
     const students: { id: string; token: string }[] = [];
     for (let i = 0; i < SAGAS; i++) {
-      const [user] = await knex('users').insert({
-        email: `student-${i}-${Date.now()}@bench.test`, fullName: 'Bench Student', role: 'student', privacyAccepted: true,
-        privacyAcceptedAt: new Date(), privacyVersion: versions.privacyVersion, termsVersion: versions.termsVersion,
-      }).returning('id');
+      const [user] = await knex('users')
+        .insert({
+          email: `student-${i}-${Date.now()}@bench.test`,
+          fullName: 'Bench Student',
+          role: 'student',
+          privacyAccepted: true,
+          privacyAcceptedAt: new Date(),
+          privacyVersion: versions.privacyVersion,
+          termsVersion: versions.termsVersion,
+        })
+        .returning('id');
       const token = newToken();
-      await knex('sessions').insert({ userId: user.id, tokenHash: hashToken(token), expiresAt: new Date(Date.now() + 3_600_000) });
+      await knex('sessions').insert({
+        userId: user.id,
+        tokenHash: hashToken(token),
+        expiresAt: new Date(Date.now() + 3_600_000),
+      });
       students.push({ id: user.id as string, token });
     }
 
     const started = performance.now();
-    await Promise.all(students.map(async (s) => {
-      const res = await fetch(`${stack.baseUrl}/api/payments/checkout`, {
-        method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${s.token}` }, body: JSON.stringify({ track: 'DP' }),
-      });
-      if (res.status !== 201) throw new Error(`checkout answered ${res.status}: ${await res.text()}`);
-      const { checkoutUrl } = (await res.json()) as { checkoutUrl: string };
-      await (await fetch(checkoutUrl, { method: 'POST' })).arrayBuffer();
-    }));
+    await Promise.all(
+      students.map(async (s) => {
+        const res = await fetch(`${stack.baseUrl}/api/payments/checkout`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${s.token}` },
+          body: JSON.stringify({ track: 'DP' }),
+        });
+        if (res.status !== 201) throw new Error(`checkout answered ${res.status}: ${await res.text()}`);
+        const { checkoutUrl } = (await res.json()) as { checkoutUrl: string };
+        await (await fetch(checkoutUrl, { method: 'POST' })).arrayBuffer();
+      }),
+    );
     for (;;) {
       const [row] = await knex('email_messages').where({ template: 'welcome' }).count({ n: '*' });
       if (Number(row?.n) >= SAGAS) break;
-      if (performance.now() - started > MAX_WAIT_MS) throw new Error(`only ${String(row?.n)} of ${SAGAS} sagas sent their welcome email within ${MAX_WAIT_MS / 1000} s`);
+      if (performance.now() - started > MAX_WAIT_MS)
+        throw new Error(
+          `only ${String(row?.n)} of ${SAGAS} sagas sent their welcome email within ${MAX_WAIT_MS / 1000} s`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     const sagaSeconds = (performance.now() - started) / 1000;
 
-    const noopBundle = await buildWorkflowBundle(fileURLToPath(new URL('./support/noop-saga.workflow.ts', import.meta.url)));
+    const noopBundle = await buildWorkflowBundle(
+      fileURLToPath(new URL('./support/noop-saga.workflow.ts', import.meta.url)),
+    );
     const taskQueue = `${stack.taskQueues.default}-noop`;
-    const worker = await Worker.create({ connection: stack.nativeConnection, taskQueue, workflowBundle: noopBundle, activities: { noop: async () => undefined } });
+    const worker = await Worker.create({
+      connection: stack.nativeConnection,
+      taskQueue,
+      workflowBundle: noopBundle,
+      activities: { noop: async () => undefined },
+    });
     const noopSeconds = await worker.runUntil(async () => {
       const t0 = performance.now();
-      await Promise.all(students.map((s) => stack.client.workflow.execute('noopSaga', { taskQueue, workflowId: `noop-saga-${s.id}` })));
+      await Promise.all(
+        students.map((s) => stack.client.workflow.execute('noopSaga', { taskQueue, workflowId: `noop-saga-${s.id}` })),
+      );
       return (performance.now() - t0) / 1000;
     });
 

@@ -18,15 +18,21 @@ const WARM_UP: LoopLimits = { maxCount: 3, maxMs: 20_000 };
 
 async function call(stack: CohortStack, token: string, method: string, path: string, body?: unknown) {
   const res = await fetch(`${stack.baseUrl}${path}`, {
-    method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
   });
-  const json = await res.json() as any;
+  const json = (await res.json()) as any;
   if (res.status >= 300) throw new Error(`${method} ${path} answered ${res.status}: ${JSON.stringify(json)}`);
   return json;
 }
 
 /** A student whose project 1 awaits only the review of its last deliverable; returns that submission. */
-async function prepare(stack: CohortStack, trainer: { user: { id: string }; token: string }, outline: Awaited<ReturnType<typeof trackOutline>>) {
+async function prepare(
+  stack: CohortStack,
+  trainer: { user: { id: string }; token: string },
+  outline: Awaited<ReturnType<typeof trackOutline>>,
+) {
   const student = await createTestUser(stack.knex);
   await enrollStudent(stack.knex, { userId: student.user.id, trainerUserId: trainer.user.id, track: 'DP' });
   const project = outline[0]!;
@@ -34,9 +40,16 @@ async function prepare(stack: CohortStack, trainer: { user: { id: string }; toke
   const deliverables = project.steps.flatMap((s) => s.deliverables);
   let last = '';
   for (const [n, d] of deliverables.entries()) {
-    const submitted = await call(stack, student.token, 'POST', `/api/projects/${project.id}/submissions`, { deliverableId: d.id, repoUrl: `https://github.com/bench/r${n}` });
+    const submitted = await call(stack, student.token, 'POST', `/api/projects/${project.id}/submissions`, {
+      deliverableId: d.id,
+      repoUrl: `https://github.com/bench/r${n}`,
+    });
     last = submitted.id;
-    if (n < deliverables.length - 1) await call(stack, trainer.token, 'POST', `/api/submissions/${submitted.id}/review`, { decision: 'APPROVED', feedback: 'ok' });
+    if (n < deliverables.length - 1)
+      await call(stack, trainer.token, 'POST', `/api/submissions/${submitted.id}/review`, {
+        decision: 'APPROVED',
+        feedback: 'ok',
+      });
   }
   return last;
 }
@@ -48,14 +61,22 @@ async function measureReviews(stack: CohortStack, limits: LoopLimits) {
   const pending: string[] = [];
   for (let i = 0; i < limits.maxCount; i++) pending.push(await prepare(stack, trainer, outline));
   return timedLoop(limits, async () => {
-    const reviewed = await call(stack, trainer.token, 'POST', `/api/submissions/${pending.pop()!}/review`, { decision: 'APPROVED', feedback: 'Well done.' });
-    if (reviewed.outcome?.unlockedProjectId !== outline[1]!.id) throw new Error(`review did not unlock project 2: ${JSON.stringify(reviewed)}`);
+    const reviewed = await call(stack, trainer.token, 'POST', `/api/submissions/${pending.pop()!}/review`, {
+      decision: 'APPROVED',
+      feedback: 'Well done.',
+    });
+    if (reviewed.outcome?.unlockedProjectId !== outline[1]!.id)
+      throw new Error(`review did not unlock project 2: ${JSON.stringify(reviewed)}`);
   });
 }
 
 function measurePing(stack: CohortStack, limits: LoopLimits) {
   return timedLoop(limits, async () => {
-    await stack.client.workflow.execute('ping', { args: ['pong'], taskQueue: stack.taskQueues.default, workflowId: `bench-ping-${randomUUID()}` });
+    await stack.client.workflow.execute('ping', {
+      args: ['pong'],
+      taskQueue: stack.taskQueues.default,
+      workflowId: `bench-ping-${randomUUID()}`,
+    });
   });
 }
 

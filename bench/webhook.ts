@@ -20,20 +20,40 @@ const bench: Bench = async (ctx) => {
   const stack = await startCohortStack({ stripe: true, worker: false, adminAlerts: { email: 'ops@cohort.test' } });
   const standin = stack.standin!;
   const bare = express();
-  bare.post('/webhook', express.raw({ type: () => true }), (_req, res) => { res.json({ received: true }); });
-  const bareServer = await new Promise<Server>((resolve) => { const s = bare.listen(0, '127.0.0.1', () => resolve(s)); });
+  bare.post('/webhook', express.raw({ type: () => true }), (_req, res) => {
+    res.json({ received: true });
+  });
+  const bareServer = await new Promise<Server>((resolve) => {
+    const s = bare.listen(0, '127.0.0.1', () => resolve(s));
+  });
   try {
     // 100 students, each with several events: the saga runs get signals, as in production.
     const users = Array.from({ length: 100 }, () => randomUUID());
-    const payloads = Array.from({ length: EVENTS }, (_, i) => JSON.stringify({
-      id: `evt_bench_${randomUUID().replace(/-/g, '')}`, object: 'event', type: 'checkout.session.completed', created: Math.floor(Date.now() / 1000),
-      data: { object: { id: `cs_bench_${i}`, object: 'checkout.session', client_reference_id: users[i % users.length], metadata: { userId: users[i % users.length], track: 'DP' } } },
-    }));
+    const payloads = Array.from({ length: EVENTS }, (_, i) =>
+      JSON.stringify({
+        id: `evt_bench_${randomUUID().replace(/-/g, '')}`,
+        object: 'event',
+        type: 'checkout.session.completed',
+        created: Math.floor(Date.now() / 1000),
+        data: {
+          object: {
+            id: `cs_bench_${i}`,
+            object: 'checkout.session',
+            client_reference_id: users[i % users.length],
+            metadata: { userId: users[i % users.length], track: 'DP' },
+          },
+        },
+      }),
+    );
     const poster = (url: string) => {
       let next = 0;
       return async () => {
         const payload = payloads[next++ % payloads.length]!;
-        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': standin.controls.sign(payload) }, body: payload });
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'stripe-signature': standin.controls.sign(payload) },
+          body: payload,
+        });
         await res.arrayBuffer();
         if (res.status !== 200) throw new Error(`webhook answered ${res.status}`);
       };

@@ -11,13 +11,17 @@ export interface AuditEntry {
 }
 
 // Keys whose values never enter the audit log, at any depth (free text such as a reason may name people).
-const FORBIDDEN_KEY = /pass(word)?|token|secret|authorization|cookie|email|name|ip|address|phone|body|content|notes|feedback|reason/i;
+const FORBIDDEN_KEY =
+  /pass(word)?|token|secret|authorization|cookie|email|name|ip|address|phone|body|content|notes|feedback|reason/i;
 
 function scrub(value: unknown, depth = 0): unknown {
-  if (depth > 3 || value === null || typeof value !== 'object') return typeof value === 'string' ? value.slice(0, 200) : value;
+  if (depth > 3 || value === null || typeof value !== 'object')
+    return typeof value === 'string' ? value.slice(0, 200) : value;
   if (Array.isArray(value)) return value.slice(0, 20).map((v) => scrub(v, depth + 1));
   return Object.fromEntries(
-    Object.entries(value).filter(([key]) => !FORBIDDEN_KEY.test(key)).map(([key, v]) => [key, scrub(v, depth + 1)]),
+    Object.entries(value)
+      .filter(([key]) => !FORBIDDEN_KEY.test(key))
+      .map(([key, v]) => [key, scrub(v, depth + 1)]),
   );
 }
 

@@ -30,7 +30,12 @@ export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly extra: { errors?: FieldError[]; status?: number; internal?: string; fields?: Record<string, unknown> } = {},
+    readonly extra: {
+      errors?: FieldError[];
+      status?: number;
+      internal?: string;
+      fields?: Record<string, unknown>;
+    } = {},
   ) {
     super(message);
     this.name = 'AppError';
@@ -39,7 +44,8 @@ export class AppError extends Error {
 }
 
 export const errors = {
-  validation: (message: string, fieldErrors?: FieldError[]) => new AppError('validation_failed', message, { errors: fieldErrors }),
+  validation: (message: string, fieldErrors?: FieldError[]) =>
+    new AppError('validation_failed', message, { errors: fieldErrors }),
   unauthenticated: (message = 'Sign in to continue.') => new AppError('unauthenticated', message),
   forbidden: (message = 'You are not allowed to do this.') => new AppError('forbidden', message),
   notFound: (what = 'Resource') => new AppError('not_found', `${what} not found.`),

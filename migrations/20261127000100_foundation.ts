@@ -26,7 +26,9 @@ export async function up(knex: Knex): Promise<void> {
     t.boolean('must_set_password').notNullable().defaultTo(false);
     t.timestamps(true, true);
   });
-  await knex.raw(`ALTER TABLE users ADD CONSTRAINT users_role_check CHECK (role IN ('student','trainer','admin','superadmin'))`);
+  await knex.raw(
+    `ALTER TABLE users ADD CONSTRAINT users_role_check CHECK (role IN ('student','trainer','admin','superadmin'))`,
+  );
   await knex.raw('CREATE UNIQUE INDEX users_email_unique ON users (lower(email))');
 
   await knex.schema.createTable('sessions', (t) => {
@@ -80,7 +82,9 @@ export async function up(knex: Knex): Promise<void> {
     t.text('user_agent');
     t.index(['user_id']);
   });
-  await knex.raw(`ALTER TABLE user_consents ADD CONSTRAINT user_consents_kind_check CHECK (kind IN ('policies','marketing','data_retention'))`);
+  await knex.raw(
+    `ALTER TABLE user_consents ADD CONSTRAINT user_consents_kind_check CHECK (kind IN ('policies','marketing','data_retention'))`,
+  );
 
   await knex.schema.createTable('audit_logs', (t) => {
     t.bigIncrements('id');
@@ -144,7 +148,9 @@ export async function up(knex: Knex): Promise<void> {
     t.boolean('active').notNullable().defaultTo(true);
     t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
   });
-  await knex.raw('ALTER TABLE trainers ADD CONSTRAINT trainers_max_students_check CHECK (max_students BETWEEN 1 AND 20)');
+  await knex.raw(
+    'ALTER TABLE trainers ADD CONSTRAINT trainers_max_students_check CHECK (max_students BETWEEN 1 AND 20)',
+  );
 
   await knex.schema.createTable('enrollments', (t) => {
     t.uuid('id').primary().defaultTo(knex.raw('gen_random_uuid()'));
@@ -163,11 +169,27 @@ export async function up(knex: Knex): Promise<void> {
     t.unique(['user_id', 'track_code']);
     t.index(['trainer_id', 'status']);
   });
-  await knex.raw(`ALTER TABLE enrollments ADD CONSTRAINT enrollments_status_check CHECK (status IN ('PENDING_PAYMENT','ENROLLED','SUSPENDED','COMPLETED','EXPIRED'))`);
+  await knex.raw(
+    `ALTER TABLE enrollments ADD CONSTRAINT enrollments_status_check CHECK (status IN ('PENDING_PAYMENT','ENROLLED','SUSPENDED','COMPLETED','EXPIRED'))`,
+  );
 }
 
 export async function down(knex: Knex): Promise<void> {
-  for (const table of ['enrollments', 'trainers', 'deliverables', 'steps', 'projects', 'tracks', 'audit_logs', 'user_consents', 'terms_of_service', 'privacy_policies', 'oauth_accounts', 'sessions', 'users']) {
+  for (const table of [
+    'enrollments',
+    'trainers',
+    'deliverables',
+    'steps',
+    'projects',
+    'tracks',
+    'audit_logs',
+    'user_consents',
+    'terms_of_service',
+    'privacy_policies',
+    'oauth_accounts',
+    'sessions',
+    'users',
+  ]) {
     await knex.schema.dropTableIfExists(table);
   }
 }

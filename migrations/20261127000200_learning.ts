@@ -16,7 +16,9 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamps(true, true);
     t.unique(['user_id', 'project_id']);
   });
-  await knex.raw(`ALTER TABLE student_progress ADD CONSTRAINT student_progress_status_check CHECK (status IN ('LOCKED','UNLOCKED','IN_PROGRESS','SUBMITTED','COMPLETED'))`);
+  await knex.raw(
+    `ALTER TABLE student_progress ADD CONSTRAINT student_progress_status_check CHECK (status IN ('LOCKED','UNLOCKED','IN_PROGRESS','SUBMITTED','COMPLETED'))`,
+  );
 
   await knex.schema.createTable('step_completions', (t) => {
     t.uuid('user_id').notNullable().references('users.id').onDelete('CASCADE');
@@ -40,7 +42,9 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamps(true, true);
     t.index(['user_id', 'project_id']);
   });
-  await knex.raw(`ALTER TABLE submissions ADD CONSTRAINT submissions_status_check CHECK (status IN ('SUBMITTED','APPROVED','CHANGES_REQUESTED'))`);
+  await knex.raw(
+    `ALTER TABLE submissions ADD CONSTRAINT submissions_status_check CHECK (status IN ('SUBMITTED','APPROVED','CHANGES_REQUESTED'))`,
+  );
 
   await knex.schema.createTable('external_resources', (t) => {
     t.uuid('id').primary().defaultTo(knex.raw('gen_random_uuid()'));
@@ -55,7 +59,9 @@ export async function up(knex: Knex): Promise<void> {
     t.uuid('created_by').references('users.id').onDelete('SET NULL');
     t.index(['user_id']);
   });
-  await knex.raw(`ALTER TABLE external_resources ADD CONSTRAINT external_resources_type_check CHECK (resource_type IN ('SUPERSET','JUPYTER','NETLIFY','VERCEL','CLOUD','OTHER'))`);
+  await knex.raw(
+    `ALTER TABLE external_resources ADD CONSTRAINT external_resources_type_check CHECK (resource_type IN ('SUPERSET','JUPYTER','NETLIFY','VERCEL','CLOUD','OTHER'))`,
+  );
 
   await knex.schema.createTable('email_messages', (t) => {
     t.uuid('id').primary().defaultTo(knex.raw('gen_random_uuid()'));
@@ -76,7 +82,9 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['to_address']);
     t.index(['template', 'created_at']);
   });
-  await knex.raw(`ALTER TABLE email_messages ADD CONSTRAINT email_messages_status_check CHECK (status IN ('QUEUED','SENT','FAILED','STORED'))`);
+  await knex.raw(
+    `ALTER TABLE email_messages ADD CONSTRAINT email_messages_status_check CHECK (status IN ('QUEUED','SENT','FAILED','STORED'))`,
+  );
 
   // Hand-over records for capabilities that start later workflows (certification).
   await knex.schema.createTable('handovers', (t) => {
@@ -91,7 +99,14 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  for (const table of ['handovers', 'email_messages', 'external_resources', 'submissions', 'step_completions', 'student_progress']) {
+  for (const table of [
+    'handovers',
+    'email_messages',
+    'external_resources',
+    'submissions',
+    'step_completions',
+    'student_progress',
+  ]) {
     await knex.schema.dropTableIfExists(table);
   }
 }

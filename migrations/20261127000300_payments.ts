@@ -20,7 +20,9 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['user_id']);
     t.index(['paid_at']);
   });
-  await knex.raw(`ALTER TABLE payments ADD CONSTRAINT payments_status_check CHECK (status IN ('PAID','REFUNDED','DISPUTED'))`);
+  await knex.raw(
+    `ALTER TABLE payments ADD CONSTRAINT payments_status_check CHECK (status IN ('PAID','REFUNDED','DISPUTED'))`,
+  );
 
   // Only ids and types: Stripe payloads carry customer personal data.
   await knex.schema.createTable('stripe_events', (t) => {

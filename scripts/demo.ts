@@ -18,6 +18,10 @@ try {
 
 const modules = await loadStageModules();
 print(`Demo against ${baseUrl} (${modules.map((m) => m.module).join(', ')})`);
-const result = await runStages(modules.flatMap((m) => m.stages), createDemoContext(baseUrl), print);
+const result = await runStages(
+  modules.flatMap((m) => m.stages),
+  createDemoContext(baseUrl),
+  print,
+);
 if (result.failed) process.exit(1);
 print(`All ${result.passed.length} stages passed.`);

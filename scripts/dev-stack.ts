@@ -34,7 +34,9 @@ let stopping: Promise<never> | undefined;
 function shutdown(reason: string, exitCode: number): Promise<never> {
   stopping ??= (async () => {
     out(`\n[dev-stack] stopping (${reason})`);
-    const codes = await Promise.all(children.map(async (child) => ({ name: child.name, code: await stopManagedChild(child) })));
+    const codes = await Promise.all(
+      children.map(async (child) => ({ name: child.name, code: await stopManagedChild(child) })),
+    );
     for (const { name, code } of codes) {
       if (code !== 0) {
         out(`[dev-stack] ${name} exited with code ${code}`);
@@ -121,9 +123,13 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void shutdown('SIGTERM', 0));
 
   const temporal = await startOrReuseTemporal({
-    address: process.env.TEMPORAL_ADDRESS, uiPort, dataDir,
+    address: process.env.TEMPORAL_ADDRESS,
+    uiPort,
+    dataDir,
     // Its shutdown chatter is noise once we are stopping it on purpose.
-    onOutput: (chunk) => { if (!stopping) process.stderr.write(chunk); },
+    onOutput: (chunk) => {
+      if (!stopping) process.stderr.write(chunk);
+    },
   });
   cleanups.push({ name: 'Temporal dev server', run: () => temporal.stop() });
   out(`[dev-stack] temporal: ${temporal.started ? 'started dev server' : 'reusing'} at ${temporal.address}`);
@@ -147,7 +153,10 @@ async function main(): Promise<void> {
   Object.assign(childEnv, await startStripeStandinIfNeeded(secrets.STRIPE_WEBHOOK_SECRET));
   const config = loadConfig(childEnv); // Every configuration problem, named at once, before anything starts.
 
-  for (const [name, entry] of [['worker', 'worker/main.ts'], ['api', 'api/main.ts']] as const) {
+  for (const [name, entry] of [
+    ['worker', 'worker/main.ts'],
+    ['api', 'api/main.ts'],
+  ] as const) {
     const child = startTsChild(name, entry, childEnv);
     children.push(child);
     void child.exited.then((code) => {
@@ -157,8 +166,11 @@ async function main(): Promise<void> {
   await waitForReady(`http://127.0.0.1:${port}/readyz`);
   const worker = children[0]!;
   await waitForWorkflowPoller(
-    temporalConnectionOptions(config), config.TEMPORAL_NAMESPACE, taskQueues(config.TEMPORAL_TASK_QUEUE_PREFIX).default,
-    () => worker.process.exitCode !== null || worker.process.signalCode !== null, readyTimeoutMs,
+    temporalConnectionOptions(config),
+    config.TEMPORAL_NAMESPACE,
+    taskQueues(config.TEMPORAL_TASK_QUEUE_PREFIX).default,
+    () => worker.process.exitCode !== null || worker.process.signalCode !== null,
+    readyTimeoutMs,
   );
 
   out('');

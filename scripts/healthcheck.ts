@@ -15,7 +15,13 @@ try {
     if (!res.ok) throw new Error(`/readyz answered ${res.status}`);
   } else if (kind === 'worker') {
     const queue = taskQueues(config.TEMPORAL_TASK_QUEUE_PREFIX).default;
-    await waitForWorkflowPoller(temporalConnectionOptions(config), config.TEMPORAL_NAMESPACE, queue, () => false, 4_000);
+    await waitForWorkflowPoller(
+      temporalConnectionOptions(config),
+      config.TEMPORAL_NAMESPACE,
+      queue,
+      () => false,
+      4_000,
+    );
   } else {
     throw new Error('usage: healthcheck.ts api|worker');
   }

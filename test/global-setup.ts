@@ -56,7 +56,8 @@ export default async function setup(project: TestProject) {
   return async () => {
     await env?.teardown();
     const leftovers = await admin.raw(`SELECT datname FROM pg_database WHERE datname LIKE ?`, [`cohort_t_${runId}_%`]);
-    for (const { datname } of leftovers.rows as { datname: string }[]) await admin.raw(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
+    for (const { datname } of leftovers.rows as { datname: string }[])
+      await admin.raw(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
     await admin.raw(`DROP DATABASE IF EXISTS ${templateDatabase} WITH (FORCE)`);
     await admin.destroy();
   };

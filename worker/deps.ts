@@ -13,7 +13,9 @@ import type { Logger } from '../lib/logger';
  */
 export async function buildActivityDeps(config: Config, knex: Knex, logger: Logger): Promise<ActivityDeps> {
   return {
-    config, knex, logger,
+    config,
+    knex,
+    logger,
     stripe: createStripeClient(config),
     alerts: createSlackAlerts({ webhookUrl: config.SLACK_WEBHOOK_URL, logger }),
     email: createEmailSender(config, knex),

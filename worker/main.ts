@@ -13,13 +13,20 @@ async function main() {
   const logger = createLogger(config.LOG_LEVEL);
   if (config.WORKER_METRICS_PORT !== undefined) {
     // The SDK's own exporter; it must be installed before the first connection.
-    Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${config.WORKER_METRICS_PORT}` } } } });
+    Runtime.install({
+      telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${config.WORKER_METRICS_PORT}` } } },
+    });
   }
   const knex = createKnex(config.DATABASE_URL);
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   const queues = taskQueues(config.TEMPORAL_TASK_QUEUE_PREFIX);
   const activityDeps = await buildActivityDeps(config, knex, logger);
-  const workers = await createWorkers({ activityDeps, connection, namespace: config.TEMPORAL_NAMESPACE, taskQueues: queues });
+  const workers = await createWorkers({
+    activityDeps,
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueues: queues,
+  });
   logger.info({ taskQueues: queues }, 'worker running');
   try {
     await runWorkers(workers);

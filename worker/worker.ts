@@ -7,7 +7,17 @@ export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', imp
 
 /** Bundles `workflowsPath` (Cohort's workflows by default) without the bundler's chatter. */
 export function buildWorkflowBundle(workflowsPath = WORKFLOWS_PATH) {
-  return bundleWorkflowCode({ workflowsPath, logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined } as never });
+  return bundleWorkflowCode({
+    workflowsPath,
+    logger: {
+      log: () => undefined,
+      trace: () => undefined,
+      debug: () => undefined,
+      info: () => undefined,
+      warn: () => undefined,
+      error: () => undefined,
+    } as never,
+  });
 }
 
 export interface WorkerDeps {
@@ -21,7 +31,9 @@ export interface WorkerDeps {
 
 /** The workers of one process: the default queue now; pdf and workspace queues join as they come. */
 export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
-  const workflowSource = deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH };
+  const workflowSource = deps.workflowBundle
+    ? { workflowBundle: deps.workflowBundle }
+    : { workflowsPath: WORKFLOWS_PATH };
   const main = await Worker.create({
     connection: deps.connection,
     namespace: deps.namespace,

@@ -1,6 +1,15 @@
 import {
-  ActivityFailure, ApplicationFailure, allHandlersFinished, condition, defineQuery, defineSignal, defineUpdate,
-  log, proxyActivities, setHandler, workflowInfo,
+  ActivityFailure,
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  log,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { CohortActivities } from '../activities/index';
 import type { AdminAlert } from '../activities/alerts';
@@ -17,7 +26,8 @@ export interface OnboardingInput {
   trainerRetryMs: number;
 }
 
-export type OnboardingPhase = 'STARTING' | 'AWAITING_PAYMENT' | 'ENROLLING' | 'ENROLLED' | 'SUSPENDED' | 'EXPIRED' | 'REFUNDED' | 'REJECTED';
+export type OnboardingPhase =
+  'STARTING' | 'AWAITING_PAYMENT' | 'ENROLLING' | 'ENROLLED' | 'SUSPENDED' | 'EXPIRED' | 'REFUNDED' | 'REJECTED';
 
 export interface OnboardingStatus {
   phase: OnboardingPhase;
@@ -28,8 +38,15 @@ export interface OnboardingStatus {
   bypassPayment: boolean;
 }
 
-export interface PaymentNotice { sessionId: string; eventId?: string }
-export interface ReversalNotice { kind: 'refund' | 'dispute'; eventId: string; paymentIntentId?: string }
+export interface PaymentNotice {
+  sessionId: string;
+  eventId?: string;
+}
+export interface ReversalNotice {
+  kind: 'refund' | 'dispute';
+  eventId: string;
+  paymentIntentId?: string;
+}
 
 /** Stripe says something happened to a checkout session (completed, async succeeded). */
 export const paymentNotified = defineSignal<[PaymentNotice]>('paymentNotified');
@@ -42,7 +59,8 @@ export const adminEnrollRequested = defineSignal<[{ adminId: string }]>('adminEn
 /** A trainer seat may have freed up: retry assignment now rather than at the next timer. */
 export const trainerCapacityChanged = defineSignal('trainerCapacityChanged');
 /** An admin suspended or reinstated the enrollment (a reinstated student may have lost a full trainer's seat). */
-export const enrollmentChanged = defineSignal<[{ status: 'ENROLLED' | 'SUSPENDED'; trainerId: string | null }]>('enrollmentChanged');
+export const enrollmentChanged =
+  defineSignal<[{ status: 'ENROLLED' | 'SUSPENDED'; trainerId: string | null }]>('enrollmentChanged');
 /** Opens (or returns the open) Checkout Session of this onboarding. */
 export const openCheckoutUpdate = defineUpdate<CheckoutResult>('openCheckout');
 export const onboardingStatus = defineQuery<OnboardingStatus>('status');
@@ -57,7 +75,8 @@ const acts = proxyActivities<CohortActivities>({
 });
 // The student waits on this one behind the API: give up after two minutes.
 const checkoutActs = proxyActivities<CohortActivities>({
-  startToCloseTimeout: '20s', scheduleToCloseTimeout: '2m',
+  startToCloseTimeout: '20s',
+  scheduleToCloseTimeout: '2m',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '5s' },
 });
 
@@ -90,7 +109,8 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
   let checkoutOpened = false;
   let alertSeq = 0;
   // Each alert of this run gets its own key, so a retried activity emails admins once.
-  const alert = (a: Omit<AdminAlert, 'idempotencyKey'>) => acts.alertAdmins({ ...a, idempotencyKey: `${workflowId}:${runId}:alert:${++alertSeq}` });
+  const alert = (a: Omit<AdminAlert, 'idempotencyKey'>) =>
+    acts.alertAdmins({ ...a, idempotencyKey: `${workflowId}:${runId}:alert:${++alertSeq}` });
 
   setHandler(onboardingStatus, () => state);
   setHandler(paymentNotified, (notice) => {
@@ -102,27 +122,40 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
   setHandler(paymentReversed, (notice) => {
     if (!reversals.some((r) => r.eventId === notice.eventId)) reversals.push(notice);
   });
-  setHandler(adminEnrollRequested, (request) => { adminRequest ??= request; });
-  setHandler(trainerCapacityChanged, () => { capacityNudged = true; });
+  setHandler(adminEnrollRequested, (request) => {
+    adminRequest ??= request;
+  });
+  setHandler(trainerCapacityChanged, () => {
+    capacityNudged = true;
+  });
   setHandler(enrollmentChanged, (change) => {
     if (state.phase !== 'ENROLLED' && state.phase !== 'SUSPENDED') return;
     state.phase = change.status;
     state.trainerId = change.trainerId;
     capacityNudged = true;
   });
-  setHandler(openCheckoutUpdate, async () => {
-    // Concurrent or repeated requests share one session; a failed attempt is retried by the next request.
-    checkout ??= checkoutActs.openCheckout({ userId, track, idempotencyKey: `${workflowId}:${runId}:checkout:${++checkoutAttempt}` })
-      .catch((error: unknown) => { checkout = undefined; throw error; });
-    const result = await checkout;
-    checkoutOpened = true;
-    state.sessionId = result.sessionId;
-    return result;
-  }, {
-    validator: () => {
-      if (state.phase !== 'STARTING' && state.phase !== 'AWAITING_PAYMENT') throw new Error(`checkout closed: onboarding is ${state.phase}`);
+  setHandler(
+    openCheckoutUpdate,
+    async () => {
+      // Concurrent or repeated requests share one session; a failed attempt is retried by the next request.
+      checkout ??= checkoutActs
+        .openCheckout({ userId, track, idempotencyKey: `${workflowId}:${runId}:checkout:${++checkoutAttempt}` })
+        .catch((error: unknown) => {
+          checkout = undefined;
+          throw error;
+        });
+      const result = await checkout;
+      checkoutOpened = true;
+      state.sessionId = result.sessionId;
+      return result;
     },
-  });
+    {
+      validator: () => {
+        if (state.phase !== 'STARTING' && state.phase !== 'AWAITING_PAYMENT')
+          throw new Error(`checkout closed: onboarding is ${state.phase}`);
+      },
+    },
+  );
 
   const finish = async (phase: OnboardingPhase) => {
     state.phase = phase;
@@ -133,7 +166,11 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
   const existing = await acts.loadEnrollment({ userId, track });
   const alreadyEnrolled = existing && ['ENROLLED', 'SUSPENDED', 'COMPLETED'].includes(existing.status);
   if (existing && alreadyEnrolled) {
-    Object.assign(state, { enrollmentId: existing.enrollmentId, trainerId: existing.trainerId, phase: existing.status === 'ENROLLED' ? 'ENROLLED' : 'SUSPENDED' });
+    Object.assign(state, {
+      enrollmentId: existing.enrollmentId,
+      trainerId: existing.trainerId,
+      phase: existing.status === 'ENROLLED' ? 'ENROLLED' : 'SUSPENDED',
+    });
   } else {
     state.phase = 'AWAITING_PAYMENT';
     const outcome = await awaitPayment();
@@ -153,7 +190,8 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
     const deadline = Date.now() + input.checkoutExpiryMs;
     for (;;) {
       const remaining = deadline - Date.now();
-      const woke = remaining > 0 && await condition(() => notices.length > 0 || adminRequest !== undefined, remaining);
+      const woke =
+        remaining > 0 && (await condition(() => notices.length > 0 || adminRequest !== undefined, remaining));
       if (adminRequest) return { kind: 'admin', adminId: adminRequest.adminId };
       if (!woke) return { kind: 'expired' };
       const notice = notices.shift()!;
@@ -162,7 +200,9 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
       if (verification.outcome === 'unknown' || verification.outcome === 'mismatch') {
         await alert({
           kind: verification.outcome === 'unknown' ? 'unknown-checkout-session' : 'checkout-mismatch',
-          userId, track, refs: { session: notice.sessionId, event: notice.eventId },
+          userId,
+          track,
+          refs: { session: notice.sessionId, event: notice.eventId },
         });
         // Started by a webhook alone, with no checkout of ours to wait for: nothing more to do.
         if (!checkoutOpened && !existing && notices.length === 0) return { kind: 'rejected' };
@@ -178,34 +218,66 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
       if (outcome.kind === 'paid') {
         const { verification, sessionId } = outcome;
         const { paymentId, trackName } = await acts.recordPayment({
-          userId, track, sessionId, amountCents: verification.amountCents!, currency: verification.currency!, paymentIntentId: verification.paymentIntentId ?? null,
+          userId,
+          track,
+          sessionId,
+          amountCents: verification.amountCents!,
+          currency: verification.currency!,
+          paymentIntentId: verification.paymentIntentId ?? null,
         });
         state.paymentId = paymentId;
         state.sessionId = sessionId;
         compensations.push(async () => {
-          await acts.refundPayment({ paymentId, idempotencyKey: `${workflowId}:refund:${sessionId}`, reason: 'enrollment failed' });
+          await acts.refundPayment({
+            paymentId,
+            idempotencyKey: `${workflowId}:refund:${sessionId}`,
+            reason: 'enrollment failed',
+          });
           // The student hears about it unless they are gone (erased): that is not worth failing over.
-          await acts.sendEmail({ idempotencyKey: `${workflowId}:refund-email:${sessionId}`, template: 'enrollment-refunded', recipient: { userId }, data: { trackName } })
-            .catch((error: unknown) => { if (!isBusinessFailure(error)) throw error; });
+          await acts
+            .sendEmail({
+              idempotencyKey: `${workflowId}:refund-email:${sessionId}`,
+              template: 'enrollment-refunded',
+              recipient: { userId },
+              data: { trackName },
+            })
+            .catch((error: unknown) => {
+              if (!isBusinessFailure(error)) throw error;
+            });
         });
       } else {
         state.bypassPayment = true;
       }
-      const enrollment = await acts.enrollStudent({ userId, track, paymentId: state.paymentId, bypassPayment: state.bypassPayment });
+      const enrollment = await acts.enrollStudent({
+        userId,
+        track,
+        paymentId: state.paymentId,
+        bypassPayment: state.bypassPayment,
+      });
       state.enrollmentId = enrollment.enrollmentId;
       compensations.push(() => acts.closeRefundedEnrollment({ userId, track, reason: 'enrollment failed' }));
       state.phase = 'ENROLLED';
 
       state.trainerId = (await acts.assignTrainer({ enrollmentId: enrollment.enrollmentId, track })).trainerId;
-      if (!state.trainerId) await alert({ kind: 'no-trainer-capacity', userId, track, refs: { enrollment: enrollment.enrollmentId } });
+      if (!state.trainerId)
+        await alert({ kind: 'no-trainer-capacity', userId, track, refs: { enrollment: enrollment.enrollmentId } });
       await acts.unlockFirstProject({ userId, track });
       await acts.sendEmail({
-        idempotencyKey: `${workflowId}:welcome`, template: 'welcome', recipient: { userId },
+        idempotencyKey: `${workflowId}:welcome`,
+        template: 'welcome',
+        recipient: { userId },
         data: { trackName: enrollment.trackName, mustSetPassword: enrollment.mustSetPassword },
       });
       await alert({
-        kind: 'student-enrolled', userId, track,
-        refs: { enrollment: enrollment.enrollmentId, trainer: state.trainerId, payment: state.paymentId, bypass: state.bypassPayment ? 'yes' : null },
+        kind: 'student-enrolled',
+        userId,
+        track,
+        refs: {
+          enrollment: enrollment.enrollmentId,
+          trainer: state.trainerId,
+          payment: state.paymentId,
+          bypass: state.bypassPayment ? 'yes' : null,
+        },
       });
       return true;
     } catch (error) {
@@ -228,10 +300,17 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
     const verification = await acts.verifyCheckoutSession({ userId, track, sessionId: notice.sessionId });
     if (verification.outcome !== 'paid') return;
     const { paymentId } = await acts.recordPayment({
-      userId, track, sessionId: notice.sessionId, amountCents: verification.amountCents!, currency: verification.currency!, paymentIntentId: verification.paymentIntentId ?? null,
+      userId,
+      track,
+      sessionId: notice.sessionId,
+      amountCents: verification.amountCents!,
+      currency: verification.currency!,
+      paymentIntentId: verification.paymentIntentId ?? null,
     });
     state.paymentId ??= paymentId;
-    await acts.enrollStudent({ userId, track, paymentId }).catch((error: unknown) => { if (!isBusinessFailure(error)) throw error; });
+    await acts.enrollStudent({ userId, track, paymentId }).catch((error: unknown) => {
+      if (!isBusinessFailure(error)) throw error;
+    });
   }
 
   /** Applies refunds and disputes; keeps retrying trainer assignment while nobody has room. */
@@ -241,17 +320,30 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
     for (;;) {
       while (reversals.length > 0) {
         const reversal = reversals.shift()!;
-        const { suspended } = await acts.suspendForPaymentReversal({ userId, track, kind: reversal.kind, paymentIntentId: reversal.paymentIntentId });
+        const { suspended } = await acts.suspendForPaymentReversal({
+          userId,
+          track,
+          kind: reversal.kind,
+          paymentIntentId: reversal.paymentIntentId,
+        });
         if (suspended) {
           state.phase = 'SUSPENDED';
-          await alert({ kind: 'payment-reversed', userId, track, refs: { event: reversal.eventId, kind: reversal.kind } });
+          await alert({
+            kind: 'payment-reversed',
+            userId,
+            track,
+            refs: { event: reversal.eventId, kind: reversal.kind },
+          });
         }
       }
       while (notices.length > 0) await recordLatePayment(notices.shift()!);
       const waitingForTrainer = state.phase === 'ENROLLED' && !state.trainerId && state.enrollmentId !== undefined;
       const remaining = watchUntil - Date.now();
       if (remaining <= 0) return;
-      const woke = await condition(() => reversals.length > 0 || notices.length > 0 || capacityNudged, waitingForTrainer ? Math.min(retryMs, remaining) : remaining);
+      const woke = await condition(
+        () => reversals.length > 0 || notices.length > 0 || capacityNudged,
+        waitingForTrainer ? Math.min(retryMs, remaining) : remaining,
+      );
       if (reversals.length > 0 || notices.length > 0 || !waitingForTrainer || (woke && !capacityNudged)) {
         // A nudge while not waiting is spent, unless it just made this saga wait (reinstated without a seat).
         if (!waitingForTrainer) capacityNudged &&= state.phase === 'ENROLLED' && !state.trainerId;
@@ -259,7 +351,13 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
       }
       capacityNudged = false;
       state.trainerId = (await acts.assignTrainer({ enrollmentId: state.enrollmentId!, track })).trainerId;
-      if (state.trainerId) await alert({ kind: 'trainer-assigned', userId, track, refs: { enrollment: state.enrollmentId, trainer: state.trainerId } });
+      if (state.trainerId)
+        await alert({
+          kind: 'trainer-assigned',
+          userId,
+          track,
+          refs: { enrollment: state.enrollmentId, trainer: state.trainerId },
+        });
       else retryMs = Math.min(retryMs * 2, TRAINER_RETRY_CAP_MS);
     }
   }

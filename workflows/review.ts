@@ -1,7 +1,9 @@
 import { defineQuery, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import { dbActivities, emailActivities } from './shared/learning-activities';
 
-export interface ReviewWorkflowInput { submissionId: string }
+export interface ReviewWorkflowInput {
+  submissionId: string;
+}
 export interface ReviewWorkflowResult {
   submissionId: string;
   approved: boolean;
@@ -32,19 +34,32 @@ export async function review(input: ReviewWorkflowInput): Promise<ReviewWorkflow
   });
 
   status = 'settling project';
-  const { completed } = await dbActivities.settleProjectAfterReview({ userId: facts.userId, projectId: facts.projectId });
-  const result: ReviewWorkflowResult = { submissionId: input.submissionId, approved: facts.approved, projectCompleted: completed, unlockedProjectId: null, certificationWorkflowId: null };
+  const { completed } = await dbActivities.settleProjectAfterReview({
+    userId: facts.userId,
+    projectId: facts.projectId,
+  });
+  const result: ReviewWorkflowResult = {
+    submissionId: input.submissionId,
+    approved: facts.approved,
+    projectCompleted: completed,
+    unlockedProjectId: null,
+    certificationWorkflowId: null,
+  };
 
   if (completed) {
     status = 'unlocking next project';
-    const { next, optional, trackCompleted } = await dbActivities.unlockNextProject({ userId: facts.userId, projectId: facts.projectId });
-    // Keyed on the unlock itself, so however it is reached the student hears once.
-    const announce = (project: { projectId: string; projectTitle: string }) => emailActivities.sendEmail({
-      idempotencyKey: `unlock:${facts.userId}:${project.projectId}`,
-      template: 'project-unlocked',
-      recipient: { userId: facts.userId },
-      data: { projectTitle: project.projectTitle },
+    const { next, optional, trackCompleted } = await dbActivities.unlockNextProject({
+      userId: facts.userId,
+      projectId: facts.projectId,
     });
+    // Keyed on the unlock itself, so however it is reached the student hears once.
+    const announce = (project: { projectId: string; projectTitle: string }) =>
+      emailActivities.sendEmail({
+        idempotencyKey: `unlock:${facts.userId}:${project.projectId}`,
+        template: 'project-unlocked',
+        recipient: { userId: facts.userId },
+        data: { projectTitle: project.projectTitle },
+      });
     if (next) {
       result.unlockedProjectId = next.projectId;
       await announce(next);
@@ -55,7 +70,9 @@ export async function review(input: ReviewWorkflowInput): Promise<ReviewWorkflow
     }
     if (trackCompleted) {
       status = 'handing over to certification';
-      result.certificationWorkflowId = (await dbActivities.handOverToCertification({ userId: facts.userId, track: facts.track })).workflowId;
+      result.certificationWorkflowId = (
+        await dbActivities.handOverToCertification({ userId: facts.userId, track: facts.track })
+      ).workflowId;
     }
   }
   status = 'done';

@@ -1,8 +1,15 @@
 import { defineQuery, setHandler, workflowInfo } from '@temporalio/workflow';
 import { dbActivities, emailActivities } from './shared/learning-activities';
 
-export interface SubmissionWorkflowInput { submissionId: string; userId: string; projectId: string }
-export interface SubmissionWorkflowResult { submissionId: string; emailStatus: string }
+export interface SubmissionWorkflowInput {
+  submissionId: string;
+  userId: string;
+  projectId: string;
+}
+export interface SubmissionWorkflowResult {
+  submissionId: string;
+  emailStatus: string;
+}
 
 export const submissionStatusQuery = defineQuery<string>('status');
 

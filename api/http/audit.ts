@@ -33,7 +33,11 @@ export function audited(knex: Knex, action: string, options: AuditOptions = {}):
         resource: options.resource?.(req) ?? null,
         outcome: ok ? 'success' : 'failure',
         ipAddress: req.ip ?? null,
-        details: { status: res.statusCode, ...(options.details?.(req) ?? {}), ...((res.locals.auditDetails as object | undefined) ?? {}) },
+        details: {
+          status: res.statusCode,
+          ...(options.details?.(req) ?? {}),
+          ...((res.locals.auditDetails as object | undefined) ?? {}),
+        },
       })
         .catch((error: unknown) => req.log?.error({ err: error, action }, 'audit write failed'))
         .finally(() => end(...args));

@@ -7,10 +7,16 @@ import { errors } from '../../lib/errors';
 
 export const SESSION_COOKIE = 'cohort_session';
 
-export interface AuthContext { user: UserRow; sessionId: string; activeVersions: ActiveVersions }
+export interface AuthContext {
+  user: UserRow;
+  sessionId: string;
+  activeVersions: ActiveVersions;
+}
 
 declare module 'express-serve-static-core' {
-  interface Request { auth?: AuthContext }
+  interface Request {
+    auth?: AuthContext;
+  }
 }
 
 const ROLE_RANK: Record<Role, Role[]> = {

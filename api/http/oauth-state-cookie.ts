@@ -5,9 +5,18 @@ import type { Config } from '../../lib/config';
 export const OAUTH_STATE_COOKIE = 'cohort_oauth';
 const TTL_MS = 10 * 60_000;
 
-export interface OAuthState { provider: string; state: string; codeVerifier: string; nonce?: string; expiresAt: number }
+export interface OAuthState {
+  provider: string;
+  state: string;
+  codeVerifier: string;
+  nonce?: string;
+  expiresAt: number;
+}
 
-const sign = (config: Config, payload: string) => createHmac('sha256', Buffer.from(config.COHORT_ENCRYPTION_KEY, 'hex')).update(`oauth-state:${payload}`).digest('base64url');
+const sign = (config: Config, payload: string) =>
+  createHmac('sha256', Buffer.from(config.COHORT_ENCRYPTION_KEY, 'hex'))
+    .update(`oauth-state:${payload}`)
+    .digest('base64url');
 
 /**
  * The state, PKCE verifier and nonce travel in a signed, httpOnly, ten-minute cookie
@@ -16,7 +25,11 @@ const sign = (config: Config, payload: string) => createHmac('sha256', Buffer.fr
 export function setOAuthStateCookie(res: Response, config: Config, value: Omit<OAuthState, 'expiresAt'>): void {
   const payload = Buffer.from(JSON.stringify({ ...value, expiresAt: Date.now() + TTL_MS })).toString('base64url');
   res.cookie(OAUTH_STATE_COOKIE, `${payload}.${sign(config, payload)}`, {
-    httpOnly: true, sameSite: 'lax', secure: config.PUBLIC_BASE_URL.startsWith('https:'), path: '/api/auth/oauth', maxAge: TTL_MS,
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: config.PUBLIC_BASE_URL.startsWith('https:'),
+    path: '/api/auth/oauth',
+    maxAge: TTL_MS,
   });
 }
 

@@ -22,12 +22,18 @@ const TITLES: Record<ErrorCode, string> = {
 export const PROBLEM_TYPE_BASE = 'https://cohort.dev/problems/';
 
 /** Errors from body-parser and friends carry an HTTP status and a `type` of their own. */
-function fromHttpError(error: { status?: number; statusCode?: number; type?: string; expose?: boolean }): AppError | undefined {
+function fromHttpError(error: {
+  status?: number;
+  statusCode?: number;
+  type?: string;
+  expose?: boolean;
+}): AppError | undefined {
   const status = error.status ?? error.statusCode;
   if (typeof status !== 'number' || status < 400 || status >= 500) return undefined;
   if (status === 413) return new AppError('payload_too_large', 'The request body is too large.');
   if (status === 415) return new AppError('unsupported_media_type', 'Send JSON (Content-Type: application/json).');
-  if (error.type === 'entity.parse.failed') return new AppError('validation_failed', 'The request body is not valid JSON.');
+  if (error.type === 'entity.parse.failed')
+    return new AppError('validation_failed', 'The request body is not valid JSON.');
   return new AppError('validation_failed', 'The request is malformed.', { status });
 }
 

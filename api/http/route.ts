@@ -18,12 +18,20 @@ export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z
   responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
 }
 
-export interface RouteInput<B, Q, P> { body: B; query: Q; params: P }
+export interface RouteInput<B, Q, P> {
+  body: B;
+  query: Q;
+  params: P;
+}
 
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
 
 const problemSchema = z.object({
-  type: z.string(), title: z.string(), status: z.number().int(), detail: z.string(), code: z.string(),
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  code: z.string(),
   errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
 });
 
@@ -37,7 +45,11 @@ export class ApiRouter {
   readonly router = Router();
   constructor(private readonly registry: OpenAPIRegistry) {}
 
-  route<B extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined, P extends z.ZodType = z.ZodUndefined>(
+  route<
+    B extends z.ZodType = z.ZodUndefined,
+    Q extends z.ZodType = z.ZodUndefined,
+    P extends z.ZodType = z.ZodUndefined,
+  >(
     spec: RouteSpec<B, Q, P>,
     guards: RequestHandler[],
     handler: (input: RouteInput<Out<B>, Out<Q>, Out<P>>, req: Request, res: Response) => Promise<unknown> | unknown,
@@ -63,10 +75,16 @@ export function documentRoute(registry: OpenAPIRegistry, spec: RouteSpec<z.ZodTy
   const responses: RouteConfig['responses'] = {};
   for (const [status, response] of Object.entries(spec.responses)) {
     responses[status] = response.schema
-      ? { description: response.description, content: { [response.contentType ?? 'application/json']: { schema: response.schema } } }
+      ? {
+          description: response.description,
+          content: { [response.contentType ?? 'application/json']: { schema: response.schema } },
+        }
       : { description: response.description };
   }
-  responses.default = { description: 'A problem (RFC 9457)', content: { 'application/problem+json': { schema: problemSchema } } };
+  responses.default = {
+    description: 'A problem (RFC 9457)',
+    content: { 'application/problem+json': { schema: problemSchema } },
+  };
   registry.registerPath({
     method: spec.method,
     path: toOpenApiPath(spec.path),

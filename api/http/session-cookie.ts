@@ -19,7 +19,12 @@ export function clearSessionCookie(res: Response, config: Config): void {
 }
 
 /** Hands a new session to the client (the cookie) and names its user as the audit subject. */
-export function handOverSession(res: Response, config: Config, userId: string, session: { token: string; expiresAt: Date }): void {
+export function handOverSession(
+  res: Response,
+  config: Config,
+  userId: string,
+  session: { token: string; expiresAt: Date },
+): void {
   res.locals.auditUserId = userId;
   setSessionCookie(res, config, session.token, session.expiresAt);
 }

@@ -7,14 +7,32 @@ const NO_CONTROL_EXCEPT_WHITESPACE = /^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F]*$/;
 export const emailField = z.email().max(254);
 export const passwordField = z.string().min(10).max(200);
 export const fullNameField = z.string().trim().min(1).max(200).regex(NO_CONTROL, 'must not contain control characters');
-export const versionField = z.string().min(1).max(50).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash or underscore');
+export const versionField = z
+  .string()
+  .min(1)
+  .max(50)
+  .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash or underscore');
 export const roleField = z.enum(['student', 'trainer', 'admin', 'superadmin']);
 export const trackField = z.enum(['DP', 'FSD']);
-export const reasonField = z.string().trim().min(1).max(1000).regex(NO_CONTROL_EXCEPT_WHITESPACE, 'must not contain control characters');
-export const policyContentField = z.string().min(1).max(50_000).regex(NO_CONTROL_EXCEPT_WHITESPACE, 'must not contain control characters');
+export const reasonField = z
+  .string()
+  .trim()
+  .min(1)
+  .max(1000)
+  .regex(NO_CONTROL_EXCEPT_WHITESPACE, 'must not contain control characters');
+export const policyContentField = z
+  .string()
+  .min(1)
+  .max(50_000)
+  .regex(NO_CONTROL_EXCEPT_WHITESPACE, 'must not contain control characters');
 
 export const enrollmentSummarySchema = z.object({
-  id: z.uuid(), track: z.string(), status: z.string(), enrolledAt: z.iso.datetime().nullable(), graduationDate: z.iso.date().nullable(), paymentVerified: z.boolean(),
+  id: z.uuid(),
+  track: z.string(),
+  status: z.string(),
+  enrolledAt: z.iso.datetime().nullable(),
+  graduationDate: z.iso.date().nullable(),
+  paymentVerified: z.boolean(),
 });
 
 export const userSchema = z.object({
@@ -36,5 +54,10 @@ export const userSchema = z.object({
 export const tokenAndUserSchema = z.object({ token: z.string(), user: userSchema });
 
 export const consentRecordSchema = z.object({
-  id: z.uuid(), kind: z.string(), granted: z.boolean(), privacyVersion: z.string().nullable(), termsVersion: z.string().nullable(), acceptedAt: z.iso.datetime(),
+  id: z.uuid(),
+  kind: z.string(),
+  granted: z.boolean(),
+  privacyVersion: z.string().nullable(),
+  termsVersion: z.string().nullable(),
+  acceptedAt: z.iso.datetime(),
 });

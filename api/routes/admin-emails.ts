@@ -5,9 +5,16 @@ import { ApiRouter } from '../http/route';
 import type { RouterFactory } from './index';
 
 const emailMessage = z.object({
-  id: z.uuid(), to: z.string(), template: z.string(), subject: z.string(),
-  status: z.enum(['QUEUED', 'SENT', 'STORED', 'FAILED']), provider: z.string().nullable(),
-  error: z.string().nullable(), attempts: z.number().int(), createdAt: z.string(), sentAt: z.string().nullable(),
+  id: z.uuid(),
+  to: z.string(),
+  template: z.string(),
+  subject: z.string(),
+  status: z.enum(['QUEUED', 'SENT', 'STORED', 'FAILED']),
+  provider: z.string().nullable(),
+  error: z.string().nullable(),
+  attempts: z.number().int(),
+  createdAt: z.string(),
+  sentAt: z.string().nullable(),
 });
 
 const escapeLike = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -16,29 +23,62 @@ const escapeLike = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`);
 export const createAdminEmailsRouter: RouterFactory = ({ knex }, registry) => {
   const api = new ApiRouter(registry);
 
-  api.route({
-    method: 'get', path: '/api/admin/emails', summary: 'Sent and queued email messages, newest first', tags: ['Operations'], secured: true,
-    query: z.object({
-      // No control characters: PostgreSQL rejects a NUL in a query parameter (a 500 otherwise).
-      to: z.string().trim().min(1).max(320).regex(/^[^\x00-\x1F\x7F]*$/, 'must not contain control characters').optional(),
-      template: z.enum(TEMPLATE_NAMES as [TemplateName, ...TemplateName[]]).optional(),
-      limit: z.coerce.number().int().min(1).max(500).default(100),
-    }),
-    responses: { 200: { description: 'Email messages', schema: z.array(emailMessage) } },
-  }, [requireUser({ roles: ['admin'] })], async ({ query }, _req, res) => {
-    const rows: { toAddress: string; createdAt: Date; sentAt: Date | null }[] = await knex('email_messages')
-      .modify((q) => {
-        // Admin alerts go to several addresses in one message, so `to` matches within the list.
-        if (query.to) q.whereRaw(`lower(to_address) LIKE ? ESCAPE '\\'`, [`%${escapeLike(query.to.toLowerCase())}%`]);
-        if (query.template) q.where({ template: query.template });
-      })
-      .orderBy([{ column: 'createdAt', order: 'desc' }, { column: 'id', order: 'asc' }])
-      .limit(query.limit)
-      .select('id', 'toAddress', 'template', 'subject', 'status', 'provider', 'error', 'attempts', 'createdAt', 'sentAt');
-    res.json(rows.map(({ toAddress, createdAt, sentAt, ...rest }) => ({
-      ...rest, to: toAddress, createdAt: createdAt.toISOString(), sentAt: sentAt ? sentAt.toISOString() : null,
-    })));
-  });
+  api.route(
+    {
+      method: 'get',
+      path: '/api/admin/emails',
+      summary: 'Sent and queued email messages, newest first',
+      tags: ['Operations'],
+      secured: true,
+      query: z.object({
+        // No control characters: PostgreSQL rejects a NUL in a query parameter (a 500 otherwise).
+        to: z
+          .string()
+          .trim()
+          .min(1)
+          .max(320)
+          .regex(/^[^\x00-\x1F\x7F]*$/, 'must not contain control characters')
+          .optional(),
+        template: z.enum(TEMPLATE_NAMES as [TemplateName, ...TemplateName[]]).optional(),
+        limit: z.coerce.number().int().min(1).max(500).default(100),
+      }),
+      responses: { 200: { description: 'Email messages', schema: z.array(emailMessage) } },
+    },
+    [requireUser({ roles: ['admin'] })],
+    async ({ query }, _req, res) => {
+      const rows: { toAddress: string; createdAt: Date; sentAt: Date | null }[] = await knex('email_messages')
+        .modify((q) => {
+          // Admin alerts go to several addresses in one message, so `to` matches within the list.
+          if (query.to) q.whereRaw(`lower(to_address) LIKE ? ESCAPE '\\'`, [`%${escapeLike(query.to.toLowerCase())}%`]);
+          if (query.template) q.where({ template: query.template });
+        })
+        .orderBy([
+          { column: 'createdAt', order: 'desc' },
+          { column: 'id', order: 'asc' },
+        ])
+        .limit(query.limit)
+        .select(
+          'id',
+          'toAddress',
+          'template',
+          'subject',
+          'status',
+          'provider',
+          'error',
+          'attempts',
+          'createdAt',
+          'sentAt',
+        );
+      res.json(
+        rows.map(({ toAddress, createdAt, sentAt, ...rest }) => ({
+          ...rest,
+          to: toAddress,
+          createdAt: createdAt.toISOString(),
+          sentAt: sentAt ? sentAt.toISOString() : null,
+        })),
+      );
+    },
+  );
 
   return { router: api.router };
 };

@@ -9,20 +9,48 @@ import { currentAuth, requireUser } from '../http/auth';
 import { ApiRouter } from '../http/route';
 import { nudgeWaitingOnboardings } from '../onboarding-workflow';
 import type { Track } from '../../workflows/shared/ids';
-import { emailField, fullNameField, passwordField, reasonField, roleField, trackField, userSchema } from './account-schemas';
+import {
+  emailField,
+  fullNameField,
+  passwordField,
+  reasonField,
+  roleField,
+  trackField,
+  userSchema,
+} from './account-schemas';
 import type { RouterFactory } from './index';
 
-const createUserBody = z.strictObject({ email: emailField, fullName: fullNameField, role: roleField, password: passwordField.optional() });
+const createUserBody = z.strictObject({
+  email: emailField,
+  fullName: fullNameField,
+  role: roleField,
+  password: passwordField.optional(),
+});
 const createTrainerBody = z.strictObject({
   userId: z.uuid(),
-  tracks: z.array(trackField).min(1).max(2).refine((t) => new Set(t).size === t.length, 'tracks must not repeat'),
+  tracks: z
+    .array(trackField)
+    .min(1)
+    .max(2)
+    .refine((t) => new Set(t).size === t.length, 'tracks must not repeat'),
   maxStudents: z.number().int().min(1).max(20).default(20),
 });
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const userIdParams = z.object({ id: z.uuid() });
 const legalHoldBody = z.strictObject({ reason: reasonField });
-const trainerSchema = z.object({ id: z.uuid(), userId: z.uuid(), tracks: z.array(trackField), maxStudents: z.number().int(), active: z.boolean() });
-const legalHoldSchema = z.object({ userId: z.uuid(), legalHold: z.boolean(), legalHoldReason: z.string().nullable(), legalHoldAt: z.iso.datetime().nullable() });
+const trainerSchema = z.object({
+  id: z.uuid(),
+  userId: z.uuid(),
+  tracks: z.array(trackField),
+  maxStudents: z.number().int(),
+  active: z.boolean(),
+});
+const legalHoldSchema = z.object({
+  userId: z.uuid(),
+  legalHold: z.boolean(),
+  legalHoldReason: z.string().nullable(),
+  legalHoldAt: z.iso.datetime().nullable(),
+});
 
 export const createAdminUsersRouter: RouterFactory = (deps, registry) => {
   const { knex } = deps;
@@ -30,48 +58,103 @@ export const createAdminUsersRouter: RouterFactory = (deps, registry) => {
   const admin = requireUser({ roles: ['admin'] });
   // `audited` goes first so refused attempts (401/403) are recorded too.
   // Only a well-formed id reaches the log, even when the request is refused.
-  const userIdParam = (req: Request) => (typeof req.params.id === 'string' && UUID.test(req.params.id) ? req.params.id : undefined);
-  const subjectFromParams = { subject: userIdParam, resource: (req: Request) => { const id = userIdParam(req); return id && `user:${id}`; } };
+  const userIdParam = (req: Request) =>
+    typeof req.params.id === 'string' && UUID.test(req.params.id) ? req.params.id : undefined;
+  const subjectFromParams = {
+    subject: userIdParam,
+    resource: (req: Request) => {
+      const id = userIdParam(req);
+      return id && `user:${id}`;
+    },
+  };
 
-  api.route({
-    method: 'post', path: '/api/admin/users', summary: 'Create a user (superadmin alone may create admins)', tags: ['Admin'], secured: true,
-    body: createUserBody,
-    responses: { 201: { description: 'The user', schema: userSchema } },
-  }, [audited(knex, 'admin.user_created'), admin], async ({ body }, req, res) => {
-    const user = await createUser(knex, body, currentAuth(req).user.role);
-    res.locals.auditDetails = { createdUserId: user.id, role: user.role, mustSetPassword: user.mustSetPassword };
-    res.status(201).json(presentUser(user));
+  api.route(
+    {
+      method: 'post',
+      path: '/api/admin/users',
+      summary: 'Create a user (superadmin alone may create admins)',
+      tags: ['Admin'],
+      secured: true,
+      body: createUserBody,
+      responses: { 201: { description: 'The user', schema: userSchema } },
+    },
+    [audited(knex, 'admin.user_created'), admin],
+    async ({ body }, req, res) => {
+      const user = await createUser(knex, body, currentAuth(req).user.role);
+      res.locals.auditDetails = { createdUserId: user.id, role: user.role, mustSetPassword: user.mustSetPassword };
+      res.status(201).json(presentUser(user));
+    },
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/api/admin/trainers',
+      summary: 'Make a user a trainer for tracks',
+      tags: ['Admin'],
+      secured: true,
+      body: createTrainerBody,
+      responses: { 201: { description: 'The trainer', schema: trainerSchema } },
+    },
+    [audited(knex, 'admin.trainer_created'), admin],
+    async ({ body }, _req, res) => {
+      const trainer = await knex.transaction((trx) => createTrainer(trx, body));
+      await nudgeWaitingOnboardings(deps, trainer.tracks as Track[]);
+      res.locals.auditDetails = {
+        trainerId: trainer.id,
+        trainerUserId: trainer.userId,
+        tracks: trainer.tracks,
+        maxStudents: trainer.maxStudents,
+      };
+      res.status(201).json({
+        id: trainer.id,
+        userId: trainer.userId,
+        tracks: trainer.tracks,
+        maxStudents: trainer.maxStudents,
+        active: trainer.active,
+      });
+    },
+  );
+
+  const showHold = (user: Awaited<ReturnType<typeof setLegalHold>>) => ({
+    userId: user.id,
+    legalHold: user.legalHold,
+    legalHoldReason: user.legalHoldReason,
+    legalHoldAt: user.legalHoldAt,
   });
 
-  api.route({
-    method: 'post', path: '/api/admin/trainers', summary: 'Make a user a trainer for tracks', tags: ['Admin'], secured: true,
-    body: createTrainerBody,
-    responses: { 201: { description: 'The trainer', schema: trainerSchema } },
-  }, [audited(knex, 'admin.trainer_created'), admin], async ({ body }, _req, res) => {
-    const trainer = await knex.transaction((trx) => createTrainer(trx, body));
-    await nudgeWaitingOnboardings(deps, trainer.tracks as Track[]);
-    res.locals.auditDetails = { trainerId: trainer.id, trainerUserId: trainer.userId, tracks: trainer.tracks, maxStudents: trainer.maxStudents };
-    res.status(201).json({ id: trainer.id, userId: trainer.userId, tracks: trainer.tracks, maxStudents: trainer.maxStudents, active: trainer.active });
-  });
+  api.route(
+    {
+      method: 'post',
+      path: '/api/admin/users/:id/legal-hold',
+      summary: 'Place a legal hold (pauses erasure and retention)',
+      tags: ['Admin'],
+      secured: true,
+      params: userIdParams,
+      body: legalHoldBody,
+      responses: { 200: { description: 'Held', schema: legalHoldSchema } },
+    },
+    [audited(knex, 'admin.legal_hold_placed', subjectFromParams), admin],
+    async ({ params, body }, _req, res) => {
+      res.json(showHold(await setLegalHold(knex, params.id, body.reason)));
+    },
+  );
 
-  const showHold = (user: Awaited<ReturnType<typeof setLegalHold>>) =>
-    ({ userId: user.id, legalHold: user.legalHold, legalHoldReason: user.legalHoldReason, legalHoldAt: user.legalHoldAt });
-
-  api.route({
-    method: 'post', path: '/api/admin/users/:id/legal-hold', summary: 'Place a legal hold (pauses erasure and retention)', tags: ['Admin'], secured: true,
-    params: userIdParams, body: legalHoldBody,
-    responses: { 200: { description: 'Held', schema: legalHoldSchema } },
-  }, [audited(knex, 'admin.legal_hold_placed', subjectFromParams), admin], async ({ params, body }, _req, res) => {
-    res.json(showHold(await setLegalHold(knex, params.id, body.reason)));
-  });
-
-  api.route({
-    method: 'delete', path: '/api/admin/users/:id/legal-hold', summary: 'Lift a legal hold', tags: ['Admin'], secured: true,
-    params: userIdParams,
-    responses: { 200: { description: 'Lifted', schema: legalHoldSchema } },
-  }, [audited(knex, 'admin.legal_hold_lifted', subjectFromParams), admin], async ({ params }, _req, res) => {
-    res.json(showHold(await setLegalHold(knex, params.id, null)));
-  });
+  api.route(
+    {
+      method: 'delete',
+      path: '/api/admin/users/:id/legal-hold',
+      summary: 'Lift a legal hold',
+      tags: ['Admin'],
+      secured: true,
+      params: userIdParams,
+      responses: { 200: { description: 'Lifted', schema: legalHoldSchema } },
+    },
+    [audited(knex, 'admin.legal_hold_lifted', subjectFromParams), admin],
+    async ({ params }, _req, res) => {
+      res.json(showHold(await setLegalHold(knex, params.id, null)));
+    },
+  );
 
   return { router: api.router };
 };

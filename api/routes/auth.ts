@@ -29,68 +29,108 @@ const signUpBody = z.strictObject({
 // Login checks only shape and size: a wrong-but-well-formed password must look like any other failure.
 const loginBody = z.strictObject({ email: emailField, password: z.string().min(1).max(200) });
 // Tokens are 43 base64url characters (32 random bytes).
-const setPasswordBody = z.strictObject({ token: z.string().min(20).max(200).regex(/^[A-Za-z0-9_-]+$/, 'not a set-password token'), password: passwordField });
+const setPasswordBody = z.strictObject({
+  token: z
+    .string()
+    .min(20)
+    .max(200)
+    .regex(/^[A-Za-z0-9_-]+$/, 'not a set-password token'),
+  password: passwordField,
+});
 
 export const createAuthRouter: RouterFactory = ({ knex, config }, registry) => {
   const api = new ApiRouter(registry);
 
-  api.route({
-    method: 'post', path: '/api/auth/signup', summary: 'Sign up, accepting the active privacy policy and terms', tags: ['Accounts'],
-    body: signUpBody,
-    responses: { 201: { description: 'Signed up and signed in', schema: tokenAndUserSchema } },
-  }, [audited(knex, 'auth.signup')],
-  async ({ body }, req, res) => {
-    const context = requestContext(req);
-    const { password, ...rest } = body;
-    const passwordHash = await hashPassword(password);
-    const { user, session } = await knex.transaction(async (trx) => {
-      const created = await signUp(trx, { ...rest, passwordHash }, context);
-      return { user: created, session: await createSession(trx, created.id, config.SESSION_TTL, context) };
-    });
-    handOverSession(res, config, user.id, session);
-    res.locals.auditDetails = { privacyVersion: user.privacyVersion, termsVersion: user.termsVersion, marketingConsent: user.marketingConsent, dataRetentionConsent: user.dataRetentionConsent };
-    res.status(201).json({ token: session.token, user: presentUser(user) });
-  });
+  api.route(
+    {
+      method: 'post',
+      path: '/api/auth/signup',
+      summary: 'Sign up, accepting the active privacy policy and terms',
+      tags: ['Accounts'],
+      body: signUpBody,
+      responses: { 201: { description: 'Signed up and signed in', schema: tokenAndUserSchema } },
+    },
+    [audited(knex, 'auth.signup')],
+    async ({ body }, req, res) => {
+      const context = requestContext(req);
+      const { password, ...rest } = body;
+      const passwordHash = await hashPassword(password);
+      const { user, session } = await knex.transaction(async (trx) => {
+        const created = await signUp(trx, { ...rest, passwordHash }, context);
+        return { user: created, session: await createSession(trx, created.id, config.SESSION_TTL, context) };
+      });
+      handOverSession(res, config, user.id, session);
+      res.locals.auditDetails = {
+        privacyVersion: user.privacyVersion,
+        termsVersion: user.termsVersion,
+        marketingConsent: user.marketingConsent,
+        dataRetentionConsent: user.dataRetentionConsent,
+      };
+      res.status(201).json({ token: session.token, user: presentUser(user) });
+    },
+  );
 
-  api.route({
-    method: 'post', path: '/api/auth/login', summary: 'Sign in with email and password', tags: ['Accounts'],
-    body: loginBody,
-    responses: { 200: { description: 'Signed in', schema: tokenAndUserSchema } },
-  }, [audited(knex, 'auth.login'), loginRateLimit(config)],
-  async ({ body }, req, res) => {
-    const { user, knownUserId } = await verifyCredentials(knex, body.email, body.password);
-    if (!user) {
-      // Attribute the failure to the account (by id) when there is one; never store the email.
-      res.locals.auditUserId = knownUserId;
-      throw errors.unauthenticated('Email or password is wrong.');
-    }
-    const session = await createSession(knex, user.id, config.SESSION_TTL, requestContext(req));
-    handOverSession(res, config, user.id, session);
-    res.json({ token: session.token, user: await loadPresentedUser(knex, user) });
-  });
+  api.route(
+    {
+      method: 'post',
+      path: '/api/auth/login',
+      summary: 'Sign in with email and password',
+      tags: ['Accounts'],
+      body: loginBody,
+      responses: { 200: { description: 'Signed in', schema: tokenAndUserSchema } },
+    },
+    [audited(knex, 'auth.login'), loginRateLimit(config)],
+    async ({ body }, req, res) => {
+      const { user, knownUserId } = await verifyCredentials(knex, body.email, body.password);
+      if (!user) {
+        // Attribute the failure to the account (by id) when there is one; never store the email.
+        res.locals.auditUserId = knownUserId;
+        throw errors.unauthenticated('Email or password is wrong.');
+      }
+      const session = await createSession(knex, user.id, config.SESSION_TTL, requestContext(req));
+      handOverSession(res, config, user.id, session);
+      res.json({ token: session.token, user: await loadPresentedUser(knex, user) });
+    },
+  );
 
-  api.route({
-    method: 'post', path: '/api/auth/set-password', summary: 'Choose a first password with the single-use link from the welcome email', tags: ['Accounts'],
-    body: setPasswordBody,
-    responses: { 200: { description: 'Password set and signed in', schema: tokenAndUserSchema } },
-  }, [audited(knex, 'auth.password_set')],
-  async ({ body }, req, res) => {
-    const user = await setPasswordWithToken(knex, body.token, await hashPassword(body.password));
-    if (!user) throw errors.validation('This link is invalid, used or expired; ask an admin for a new one.', [{ path: 'token', message: 'invalid, used or expired' }]);
-    const session = await createSession(knex, user.id, config.SESSION_TTL, requestContext(req));
-    handOverSession(res, config, user.id, session);
-    res.json({ token: session.token, user: await loadPresentedUser(knex, user) });
-  });
+  api.route(
+    {
+      method: 'post',
+      path: '/api/auth/set-password',
+      summary: 'Choose a first password with the single-use link from the welcome email',
+      tags: ['Accounts'],
+      body: setPasswordBody,
+      responses: { 200: { description: 'Password set and signed in', schema: tokenAndUserSchema } },
+    },
+    [audited(knex, 'auth.password_set')],
+    async ({ body }, req, res) => {
+      const user = await setPasswordWithToken(knex, body.token, await hashPassword(body.password));
+      if (!user)
+        throw errors.validation('This link is invalid, used or expired; ask an admin for a new one.', [
+          { path: 'token', message: 'invalid, used or expired' },
+        ]);
+      const session = await createSession(knex, user.id, config.SESSION_TTL, requestContext(req));
+      handOverSession(res, config, user.id, session);
+      res.json({ token: session.token, user: await loadPresentedUser(knex, user) });
+    },
+  );
 
-  api.route({
-    method: 'post', path: '/api/auth/logout', summary: 'Sign out: revokes this session', tags: ['Accounts'], secured: true,
-    responses: { 204: { description: 'Signed out' } },
-  }, [requireUser({ consent: false }), audited(knex, 'auth.logout')],
-  async (_input, req, res) => {
-    await sessionsRepo.revoke(knex, currentAuth(req).sessionId);
-    clearSessionCookie(res, config);
-    res.status(204).end();
-  });
+  api.route(
+    {
+      method: 'post',
+      path: '/api/auth/logout',
+      summary: 'Sign out: revokes this session',
+      tags: ['Accounts'],
+      secured: true,
+      responses: { 204: { description: 'Signed out' } },
+    },
+    [requireUser({ consent: false }), audited(knex, 'auth.logout')],
+    async (_input, req, res) => {
+      await sessionsRepo.revoke(knex, currentAuth(req).sessionId);
+      clearSessionCookie(res, config);
+      res.status(204).end();
+    },
+  );
 
   return { router: api.router };
 };

@@ -8,14 +8,41 @@ import type { RouterFactory } from './index';
 
 const resourceType = z.enum(['SUPERSET', 'JUPYTER', 'NETLIFY', 'VERCEL', 'CLOUD', 'OTHER']);
 const resourceView = z.object({
-  id: z.uuid(), userId: z.uuid(), projectId: z.uuid().nullable(), submissionId: z.uuid().nullable(), resourceType,
-  resourceUrl: z.string(), credentialsStored: z.boolean(), provisionedAt: z.string(), deprovisionedAt: z.string().nullable(), createdBy: z.uuid().nullable(),
+  id: z.uuid(),
+  userId: z.uuid(),
+  projectId: z.uuid().nullable(),
+  submissionId: z.uuid().nullable(),
+  resourceType,
+  resourceUrl: z.string(),
+  credentialsStored: z.boolean(),
+  provisionedAt: z.string(),
+  deprovisionedAt: z.string().nullable(),
+  createdBy: z.uuid().nullable(),
 });
 
 type Row = Record<string, unknown> & { provisionedAt: Date; deprovisionedAt: Date | null };
-const toView = ({ id, userId, projectId, submissionId, resourceType: type, resourceUrl, credentialsStored, provisionedAt, deprovisionedAt, createdBy }: Row) => ({
-  id, userId, projectId, submissionId, resourceType: type, resourceUrl, credentialsStored,
-  provisionedAt: provisionedAt.toISOString(), deprovisionedAt: deprovisionedAt ? deprovisionedAt.toISOString() : null, createdBy,
+const toView = ({
+  id,
+  userId,
+  projectId,
+  submissionId,
+  resourceType: type,
+  resourceUrl,
+  credentialsStored,
+  provisionedAt,
+  deprovisionedAt,
+  createdBy,
+}: Row) => ({
+  id,
+  userId,
+  projectId,
+  submissionId,
+  resourceType: type,
+  resourceUrl,
+  credentialsStored,
+  provisionedAt: provisionedAt.toISOString(),
+  deprovisionedAt: deprovisionedAt ? deprovisionedAt.toISOString() : null,
+  createdBy,
 });
 
 /** Dashboards, notebooks, deployments and cloud resources a student uses, for the record and for erasure. */
@@ -23,55 +50,108 @@ export const createExternalResourcesRouter: RouterFactory = ({ knex }, registry)
   const api = new ApiRouter(registry);
   const isStaff = (user: { role: string }) => user.role === 'trainer' || hasRole(user as never, 'admin');
 
-  api.route({
-    method: 'post', path: '/api/external-resources', summary: 'Record an external resource of a student', tags: ['External resources'], secured: true,
-    body: z.object({
-      userId: z.uuid().optional(), projectId: z.uuid().optional(), submissionId: z.uuid().optional(), resourceType,
-      resourceUrl: webUrl, credentialsStored: z.boolean().default(false),
-    }),
-    responses: { 201: { description: 'The resource', schema: resourceView } },
-  }, [requireUser({ roles: ['student', 'trainer', 'admin'] }), audited(knex, 'external_resource.create')], async ({ body }, req, res) => {
-    const { user } = currentAuth(req);
-    const staff = isStaff(user);
-    if (!staff && body.userId && body.userId !== user.id) throw errors.notFound('User');
-    if (staff && !body.userId) throw errors.validation('The request body is not valid.', [{ path: 'userId', message: 'staff must name the student' }]);
-    const ownerId = body.userId ?? user.id;
-    if (!(await knex('users').where({ id: ownerId, role: 'student' }).first('id'))) throw errors.notFound('User');
-    if (body.projectId && !(await knex('projects').where({ id: body.projectId }).first('id'))) throw errors.notFound('Project');
-    if (body.submissionId && !(await knex('submissions').where({ id: body.submissionId, userId: ownerId }).first('id'))) throw errors.notFound('Submission');
-    const [row] = await knex('external_resources').insert({
-      userId: ownerId, projectId: body.projectId ?? null, submissionId: body.submissionId ?? null, resourceType: body.resourceType,
-      resourceUrl: body.resourceUrl, credentialsStored: body.credentialsStored, createdBy: user.id,
-    }).returning('*');
-    res.status(201).json(toView(row));
-  });
+  api.route(
+    {
+      method: 'post',
+      path: '/api/external-resources',
+      summary: 'Record an external resource of a student',
+      tags: ['External resources'],
+      secured: true,
+      body: z.object({
+        userId: z.uuid().optional(),
+        projectId: z.uuid().optional(),
+        submissionId: z.uuid().optional(),
+        resourceType,
+        resourceUrl: webUrl,
+        credentialsStored: z.boolean().default(false),
+      }),
+      responses: { 201: { description: 'The resource', schema: resourceView } },
+    },
+    [requireUser({ roles: ['student', 'trainer', 'admin'] }), audited(knex, 'external_resource.create')],
+    async ({ body }, req, res) => {
+      const { user } = currentAuth(req);
+      const staff = isStaff(user);
+      if (!staff && body.userId && body.userId !== user.id) throw errors.notFound('User');
+      if (staff && !body.userId)
+        throw errors.validation('The request body is not valid.', [
+          { path: 'userId', message: 'staff must name the student' },
+        ]);
+      const ownerId = body.userId ?? user.id;
+      if (!(await knex('users').where({ id: ownerId, role: 'student' }).first('id'))) throw errors.notFound('User');
+      if (body.projectId && !(await knex('projects').where({ id: body.projectId }).first('id')))
+        throw errors.notFound('Project');
+      if (
+        body.submissionId &&
+        !(await knex('submissions').where({ id: body.submissionId, userId: ownerId }).first('id'))
+      )
+        throw errors.notFound('Submission');
+      const [row] = await knex('external_resources')
+        .insert({
+          userId: ownerId,
+          projectId: body.projectId ?? null,
+          submissionId: body.submissionId ?? null,
+          resourceType: body.resourceType,
+          resourceUrl: body.resourceUrl,
+          credentialsStored: body.credentialsStored,
+          createdBy: user.id,
+        })
+        .returning('*');
+      res.status(201).json(toView(row));
+    },
+  );
 
-  api.route({
-    method: 'get', path: '/api/external-resources', summary: 'External resources: own (student), all (staff)', tags: ['External resources'], secured: true,
-    query: z.object({ userId: z.uuid().optional(), active: z.stringbool().optional() }),
-    responses: { 200: { description: 'Resources, newest first', schema: z.array(resourceView) } },
-  }, [requireUser()], async ({ query }, req, res) => {
-    const { user } = currentAuth(req);
-    const rows: Row[] = await knex('external_resources').modify((q) => {
-      if (!isStaff(user)) q.where({ userId: user.id });
-      if (query.userId) q.where({ userId: query.userId });
-      if (query.active === true) q.whereNull('deprovisionedAt');
-      if (query.active === false) q.whereNotNull('deprovisionedAt');
-    }).orderBy('provisionedAt', 'desc').limit(500);
-    res.json(rows.map(toView));
-  });
+  api.route(
+    {
+      method: 'get',
+      path: '/api/external-resources',
+      summary: 'External resources: own (student), all (staff)',
+      tags: ['External resources'],
+      secured: true,
+      query: z.object({ userId: z.uuid().optional(), active: z.stringbool().optional() }),
+      responses: { 200: { description: 'Resources, newest first', schema: z.array(resourceView) } },
+    },
+    [requireUser()],
+    async ({ query }, req, res) => {
+      const { user } = currentAuth(req);
+      const rows: Row[] = await knex('external_resources')
+        .modify((q) => {
+          if (!isStaff(user)) q.where({ userId: user.id });
+          if (query.userId) q.where({ userId: query.userId });
+          if (query.active === true) q.whereNull('deprovisionedAt');
+          if (query.active === false) q.whereNotNull('deprovisionedAt');
+        })
+        .orderBy('provisionedAt', 'desc')
+        .limit(500);
+      res.json(rows.map(toView));
+    },
+  );
 
-  api.route({
-    method: 'post', path: '/api/external-resources/:id/deprovision', summary: 'Mark an external resource as deprovisioned', tags: ['External resources'], secured: true,
-    params: z.object({ id: z.uuid() }),
-    responses: { 200: { description: 'The resource, with deprovisionedAt', schema: resourceView } },
-  }, [requireUser({ roles: ['trainer', 'admin'] }), audited(knex, 'external_resource.deprovision', { resource: (req) => `external_resource:${String(req.params.id)}` })], async ({ params }, _req, res) => {
-    // Idempotent: the first deprovisioning time stands.
-    const [row] = await knex('external_resources').where({ id: params.id })
-      .update({ deprovisionedAt: knex.raw('coalesce(deprovisioned_at, now())') }).returning('*');
-    if (!row) throw errors.notFound('External resource');
-    res.json(toView(row));
-  });
+  api.route(
+    {
+      method: 'post',
+      path: '/api/external-resources/:id/deprovision',
+      summary: 'Mark an external resource as deprovisioned',
+      tags: ['External resources'],
+      secured: true,
+      params: z.object({ id: z.uuid() }),
+      responses: { 200: { description: 'The resource, with deprovisionedAt', schema: resourceView } },
+    },
+    [
+      requireUser({ roles: ['trainer', 'admin'] }),
+      audited(knex, 'external_resource.deprovision', {
+        resource: (req) => `external_resource:${String(req.params.id)}`,
+      }),
+    ],
+    async ({ params }, _req, res) => {
+      // Idempotent: the first deprovisioning time stands.
+      const [row] = await knex('external_resources')
+        .where({ id: params.id })
+        .update({ deprovisionedAt: knex.raw('coalesce(deprovisioned_at, now())') })
+        .returning('*');
+      if (!row) throw errors.notFound('External resource');
+      res.json(toView(row));
+    },
+  );
 
   return { router: api.router };
 };

@@ -7,7 +7,11 @@ import { ApiRouter } from '../http/route';
 import { openCheckout } from '../onboarding-workflow';
 import type { RouterFactory } from './index';
 
-export const trackCode = z.string().max(10).transform((c) => c.toUpperCase()).pipe(z.enum(['DP', 'FSD']));
+export const trackCode = z
+  .string()
+  .max(10)
+  .transform((c) => c.toUpperCase())
+  .pipe(z.enum(['DP', 'FSD']));
 const checkoutBody = z.object({ track: trackCode }).strict();
 const checkoutAnswer = z.object({ checkoutUrl: z.url(), sessionId: z.string(), workflowId: z.string() });
 
@@ -28,28 +32,42 @@ export const createPaymentsRouter: RouterFactory = (deps, registry) => {
   const api = new ApiRouter(registry);
   const { knex, config } = deps;
 
-  api.route({
-    method: 'post', path: '/api/payments/checkout', summary: 'Start paying for a track (Stripe Checkout)', tags: ['Payments'], secured: true,
-    body: checkoutBody,
-    responses: { 201: { description: 'Checkout session; pay at checkoutUrl', schema: checkoutAnswer } },
-  }, [requireUser({ roles: ['student'] })], async ({ body }, req, res) => {
-    if (!config.STRIPE_SECRET_KEY) throw errors.paymentsNotConfigured();
-    const { user } = currentAuth(req);
-    const existing = await enrollmentsRepo.find(knex, user.id, body.track);
-    if (existing && ['ENROLLED', 'SUSPENDED', 'COMPLETED'].includes(existing.status)) throw errors.conflict('You are already enrolled in this track.');
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(errors.unavailable('Checkout is taking longer than usual; try again in a moment.')), CHECKOUT_WAIT_MS);
-    });
-    try {
-      const result = await Promise.race([openCheckout(deps, user.id, body.track), timeout]);
-      res.status(201).json({ checkoutUrl: result.checkoutUrl, sessionId: result.sessionId, workflowId: result.workflowId });
-    } catch (error) {
-      throw checkoutRefusal(error) ?? error;
-    } finally {
-      clearTimeout(timer);
-    }
-  });
+  api.route(
+    {
+      method: 'post',
+      path: '/api/payments/checkout',
+      summary: 'Start paying for a track (Stripe Checkout)',
+      tags: ['Payments'],
+      secured: true,
+      body: checkoutBody,
+      responses: { 201: { description: 'Checkout session; pay at checkoutUrl', schema: checkoutAnswer } },
+    },
+    [requireUser({ roles: ['student'] })],
+    async ({ body }, req, res) => {
+      if (!config.STRIPE_SECRET_KEY) throw errors.paymentsNotConfigured();
+      const { user } = currentAuth(req);
+      const existing = await enrollmentsRepo.find(knex, user.id, body.track);
+      if (existing && ['ENROLLED', 'SUSPENDED', 'COMPLETED'].includes(existing.status))
+        throw errors.conflict('You are already enrolled in this track.');
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(errors.unavailable('Checkout is taking longer than usual; try again in a moment.')),
+          CHECKOUT_WAIT_MS,
+        );
+      });
+      try {
+        const result = await Promise.race([openCheckout(deps, user.id, body.track), timeout]);
+        res
+          .status(201)
+          .json({ checkoutUrl: result.checkoutUrl, sessionId: result.sessionId, workflowId: result.workflowId });
+      } catch (error) {
+        throw checkoutRefusal(error) ?? error;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  );
 
   return { router: api.router };
 };

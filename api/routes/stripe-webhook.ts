@@ -11,12 +11,19 @@ import type { Track } from '../../workflows/shared/ids';
 import type { RouterFactory } from './index';
 
 const HANDLED_EVENTS = new Set([
-  'checkout.session.completed', 'checkout.session.async_payment_succeeded', 'checkout.session.async_payment_failed',
-  'charge.refunded', 'charge.dispute.created',
+  'checkout.session.completed',
+  'checkout.session.async_payment_succeeded',
+  'checkout.session.async_payment_failed',
+  'charge.refunded',
+  'charge.dispute.created',
 ]);
 const cohortRef = z.object({ userId: z.uuid(), track: z.enum(['DP', 'FSD']) });
 // Every Stripe event has these; a signed body without them is refused (400), not a 500 Stripe would retry.
-const eventShape = z.object({ id: z.string().min(1).max(255), type: z.string().min(1).max(255), data: z.object({ object: z.looseObject({ id: z.string().min(1).max(255) }) }) });
+const eventShape = z.object({
+  id: z.string().min(1).max(255),
+  type: z.string().min(1).max(255),
+  data: z.object({ object: z.looseObject({ id: z.string().min(1).max(255) }) }),
+});
 type Outcome = 'routed' | 'ignored' | 'retry-later';
 
 /**
@@ -27,12 +34,23 @@ type Outcome = 'routed' | 'ignored' | 'retry-later';
 export const createStripeWebhookRouter: RouterFactory = (deps, registry) => {
   const router = Router();
   registry.registerPath({
-    method: 'post', path: '/api/payments/webhook', summary: 'Stripe webhook (signed events)', tags: ['Payments'],
-    request: { headers: z.object({ 'stripe-signature': z.string() }), body: { content: { 'application/json': { schema: z.object({ id: z.string(), type: z.string() }) } } } },
+    method: 'post',
+    path: '/api/payments/webhook',
+    summary: 'Stripe webhook (signed events)',
+    tags: ['Payments'],
+    request: {
+      headers: z.object({ 'stripe-signature': z.string() }),
+      body: { content: { 'application/json': { schema: z.object({ id: z.string(), type: z.string() }) } } },
+    },
     responses: {
-      200: { description: 'Received (or ignored: an event type Cohort does not handle)', content: { 'application/json': { schema: z.object({ received: z.literal(true) }) } } },
+      200: {
+        description: 'Received (or ignored: an event type Cohort does not handle)',
+        content: { 'application/json': { schema: z.object({ received: z.literal(true) }) } },
+      },
       400: { description: 'Missing, invalid or stale signature, or not JSON; nothing stored' },
-      503: { description: 'Payments not configured, or the event names a payment not recorded yet (Stripe redelivers)' },
+      503: {
+        description: 'Payments not configured, or the event names a payment not recorded yet (Stripe redelivers)',
+      },
     },
   });
 
@@ -45,7 +63,11 @@ export const createStripeWebhookRouter: RouterFactory = (deps, registry) => {
       event = verifyStripeEvent(body, req.get('stripe-signature'), secret);
     } catch (error) {
       req.log?.info({ reason: (error as Error).name }, 'stripe webhook rejected');
-      throw errors.validation(error instanceof SyntaxError ? 'The event is not valid JSON.' : 'The Stripe-Signature is missing, invalid or too old.');
+      throw errors.validation(
+        error instanceof SyntaxError
+          ? 'The event is not valid JSON.'
+          : 'The Stripe-Signature is missing, invalid or too old.',
+      );
     }
     if (!eventShape.safeParse(event).success) throw errors.validation('The body is not a Stripe event.');
     if (!HANDLED_EVENTS.has(event.type)) {
@@ -53,7 +75,12 @@ export const createStripeWebhookRouter: RouterFactory = (deps, registry) => {
       return;
     }
     const object = event.data.object as { id: string };
-    const [fresh] = await deps.knex('stripeEvents').insert({ id: event.id, type: event.type, objectId: object.id }).onConflict('id').ignore().returning('id');
+    const [fresh] = await deps
+      .knex('stripeEvents')
+      .insert({ id: event.id, type: event.type, objectId: object.id })
+      .onConflict('id')
+      .ignore()
+      .returning('id');
     if (!fresh) {
       const seen = await deps.knex('stripeEvents').where({ id: event.id }).first();
       // Processed already: a duplicate delivery changes nothing. Stored but unprocessed: a crash, so route it again.
@@ -63,7 +90,8 @@ export const createStripeWebhookRouter: RouterFactory = (deps, registry) => {
       }
     }
     const outcome = await routeEvent(deps, event, req.log);
-    if (outcome === 'retry-later') throw errors.unavailable('The event refers to a payment not recorded yet; Stripe will redeliver it.');
+    if (outcome === 'retry-later')
+      throw errors.unavailable('The event refers to a payment not recorded yet; Stripe will redeliver it.');
     await deps.knex('stripeEvents').where({ id: event.id }).update({ processedAt: deps.knex.fn.now() });
     res.json({ received: true });
   });
@@ -71,11 +99,18 @@ export const createStripeWebhookRouter: RouterFactory = (deps, registry) => {
   return { router, rawBody: true };
 };
 
-async function routeEvent(deps: AppDeps, event: Stripe.Event, log?: { warn: (o: object, m: string) => void }): Promise<Outcome> {
+async function routeEvent(
+  deps: AppDeps,
+  event: Stripe.Event,
+  log?: { warn: (o: object, m: string) => void },
+): Promise<Outcome> {
   const client = deps.temporal.workflow;
   if (event.type.startsWith('checkout.session.')) {
     const session = event.data.object as Stripe.Checkout.Session;
-    const ref = cohortRef.safeParse({ userId: session.metadata?.userId ?? session.client_reference_id, track: session.metadata?.track });
+    const ref = cohortRef.safeParse({
+      userId: session.metadata?.userId ?? session.client_reference_id,
+      track: session.metadata?.track,
+    });
     if (!ref.success) {
       log?.warn({ eventId: event.id }, 'checkout event without a Cohort user and track; ignored');
       return 'ignored';
@@ -83,17 +118,24 @@ async function routeEvent(deps: AppDeps, event: Stripe.Event, log?: { warn: (o: 
     const signal = event.type === 'checkout.session.async_payment_failed' ? paymentFailed : paymentNotified;
     await client.signalWithStart(onboarding, {
       ...withoutConflictPolicy(onboardingStartOptions(deps, ref.data.userId, ref.data.track)),
-      signal, signalArgs: [{ sessionId: session.id, eventId: event.id }],
+      signal,
+      signalArgs: [{ sessionId: session.id, eventId: event.id }],
     });
     return 'routed';
   }
 
   // charge.refunded carries a Charge; charge.dispute.created a Dispute: both name the payment intent.
-  const object = event.data.object as { payment_intent?: string | { id: string } | null; refunded?: boolean; metadata?: Record<string, string> };
+  const object = event.data.object as {
+    payment_intent?: string | { id: string } | null;
+    refunded?: boolean;
+    metadata?: Record<string, string>;
+  };
   if (event.type === 'charge.refunded' && object.refunded === false) return 'ignored'; // partial refund: the enrollment stands
   const paymentIntentId = typeof object.payment_intent === 'string' ? object.payment_intent : object.payment_intent?.id;
   const payment = paymentIntentId ? await paymentsRepo.byPaymentIntent(deps.knex, paymentIntentId) : undefined;
-  const ref = cohortRef.safeParse(payment?.userId ? { userId: payment.userId, track: payment.trackCode } : object.metadata ?? {});
+  const ref = cohortRef.safeParse(
+    payment?.userId ? { userId: payment.userId, track: payment.trackCode } : (object.metadata ?? {}),
+  );
   if (!ref.success) return payment ? 'ignored' : 'retry-later';
   await client.signalWithStart(onboarding, {
     ...withoutConflictPolicy(onboardingStartOptions(deps, ref.data.userId, ref.data.track as Track)),
@@ -104,7 +146,9 @@ async function routeEvent(deps: AppDeps, event: Stripe.Event, log?: { warn: (o: 
 }
 
 // Signal-with-start always joins a running workflow; the server takes no conflict policy for it.
-function withoutConflictPolicy<T extends { workflowIdConflictPolicy?: unknown }>(options: T): Omit<T, 'workflowIdConflictPolicy'> {
+function withoutConflictPolicy<T extends { workflowIdConflictPolicy?: unknown }>(
+  options: T,
+): Omit<T, 'workflowIdConflictPolicy'> {
   const { workflowIdConflictPolicy: _ignored, ...rest } = options;
   return rest;
 }

@@ -27,20 +27,33 @@ import { submissionView, toSubmission } from './submission-view';
 const GITHUB_REPO = /^https:\/\/github\.com\/([A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?)\/([A-Za-z0-9._-]{1,100})$/;
 const namesARepository = (url: string) => !/\/\.+$/.test(url) && !/\.git$/i.test(url);
 
-const submissionBody = z.object({
-  deliverableId: z.uuid(),
-  repoUrl: z.string().max(300).regex(GITHUB_REPO, 'must be https://github.com/<owner>/<repo>').refine(namesARepository, 'must name a repository (without .git)').optional(),
-  deploymentUrl: webUrl.optional(),
-  notes: freeText(5000).optional(),
-}).refine((b) => b.repoUrl || b.deploymentUrl, { message: 'repoUrl or deploymentUrl is required', path: ['repoUrl'] });
+const submissionBody = z
+  .object({
+    deliverableId: z.uuid(),
+    repoUrl: z
+      .string()
+      .max(300)
+      .regex(GITHUB_REPO, 'must be https://github.com/<owner>/<repo>')
+      .refine(namesARepository, 'must name a repository (without .git)')
+      .optional(),
+    deploymentUrl: webUrl.optional(),
+    notes: freeText(5000).optional(),
+  })
+  .refine((b) => b.repoUrl || b.deploymentUrl, { message: 'repoUrl or deploymentUrl is required', path: ['repoUrl'] });
 
 /** Submissions a caller may see: a student their own, a trainer their assigned students', an admin all. */
 export function visibleSubmissions(knex: Knex, user: { id: string; role: string }) {
   const q = knex('submissions as s');
   if (user.role === 'student') return q.where('s.userId', user.id);
   if (user.role === 'trainer') {
-    return q.whereExists((e) => e.select(knex.raw('1')).from('enrollments as e').join('trainers as t', 't.id', 'e.trainerId')
-      .whereRaw('e.user_id = s.user_id').where('t.userId', user.id));
+    return q.whereExists((e) =>
+      e
+        .select(knex.raw('1'))
+        .from('enrollments as e')
+        .join('trainers as t', 't.id', 'e.trainerId')
+        .whereRaw('e.user_id = s.user_id')
+        .where('t.userId', user.id),
+    );
   }
   return q;
 }
@@ -50,78 +63,121 @@ export const createSubmissionsRouter: RouterFactory = (deps, registry) => {
   const api = new ApiRouter(registry);
   const github = config.GITHUB_VERIFY_REPOS ? createGitHubRepoChecker(config) : undefined;
 
-  api.route({
-    method: 'post', path: '/api/projects/:projectId/submissions', summary: 'Submit a deliverable of a started project', tags: ['Submissions'], secured: true,
-    params: z.object({ projectId: z.uuid() }),
-    body: submissionBody,
-    responses: { 201: { description: 'The submission', schema: submissionView } },
-  }, [requireUser({ roles: ['student'] }), audited(knex, 'submission.create', { resource: (req) => `project:${String(req.params.projectId)}` })], async ({ params, body }, req, res) => {
-    const { user } = currentAuth(req);
-    const enrollment = await requireEnrollment(knex, user.id);
-    if (enrollment.status !== 'ENROLLED') throw errors.conflict('Your enrollment is not active.');
-    const project = await projectInTrack(knex, enrollment, params.projectId);
-    const deliverable = await knex('deliverables as d').join('steps as s', 's.id', 'd.stepId')
-      .where({ 'd.id': body.deliverableId, 's.projectId': project.id }).first('d.id');
-    if (!deliverable) throw errors.validation('The request body is not valid.', [{ path: 'deliverableId', message: 'not a deliverable of this project' }]);
-    const progress = await progressRepo.find(knex, user.id, project.id);
-    if (!progress || progress.status === 'LOCKED') throw errors.conflict('This project is locked.');
-    if (progress.status === 'COMPLETED') throw errors.conflict('This project is already completed.');
-    if (github && body.repoUrl) {
-      const [, owner, repo] = GITHUB_REPO.exec(body.repoUrl)!;
-      let exists: boolean;
-      try {
-        exists = await github.repoExists(owner!, repo!);
-      } catch (error) {
-        req.log?.warn({ err: error }, 'GitHub repository check failed');
-        throw errors.unavailable('GitHub could not be asked whether the repository exists; try again shortly.');
+  api.route(
+    {
+      method: 'post',
+      path: '/api/projects/:projectId/submissions',
+      summary: 'Submit a deliverable of a started project',
+      tags: ['Submissions'],
+      secured: true,
+      params: z.object({ projectId: z.uuid() }),
+      body: submissionBody,
+      responses: { 201: { description: 'The submission', schema: submissionView } },
+    },
+    [
+      requireUser({ roles: ['student'] }),
+      audited(knex, 'submission.create', { resource: (req) => `project:${String(req.params.projectId)}` }),
+    ],
+    async ({ params, body }, req, res) => {
+      const { user } = currentAuth(req);
+      const enrollment = await requireEnrollment(knex, user.id);
+      if (enrollment.status !== 'ENROLLED') throw errors.conflict('Your enrollment is not active.');
+      const project = await projectInTrack(knex, enrollment, params.projectId);
+      const deliverable = await knex('deliverables as d')
+        .join('steps as s', 's.id', 'd.stepId')
+        .where({ 'd.id': body.deliverableId, 's.projectId': project.id })
+        .first('d.id');
+      if (!deliverable)
+        throw errors.validation('The request body is not valid.', [
+          { path: 'deliverableId', message: 'not a deliverable of this project' },
+        ]);
+      const progress = await progressRepo.find(knex, user.id, project.id);
+      if (!progress || progress.status === 'LOCKED') throw errors.conflict('This project is locked.');
+      if (progress.status === 'COMPLETED') throw errors.conflict('This project is already completed.');
+      if (github && body.repoUrl) {
+        const [, owner, repo] = GITHUB_REPO.exec(body.repoUrl)!;
+        let exists: boolean;
+        try {
+          exists = await github.repoExists(owner!, repo!);
+        } catch (error) {
+          req.log?.warn({ err: error }, 'GitHub repository check failed');
+          throw errors.unavailable('GitHub could not be asked whether the repository exists; try again shortly.');
+        }
+        if (!exists)
+          throw errors.validation('The request body is not valid.', [
+            { path: 'repoUrl', message: 'repository not found on GitHub (or not public)' },
+          ]);
       }
-      if (!exists) throw errors.validation('The request body is not valid.', [{ path: 'repoUrl', message: 'repository not found on GitHub (or not public)' }]);
-    }
 
-    // The row commits only if the workflow that sends its follow-ups has started (convention 11).
-    const id = randomUUID();
-    const workflowId = workflowIds.submission(id);
-    const row = await knex.transaction(async (trx) => {
-      // The progress row lock serializes this student's submissions to the project.
-      await trx('student_progress').where({ id: progress.id }).forUpdate().first('id');
-      if (await trx('submissions').where({ userId: user.id, deliverableId: body.deliverableId, status: 'SUBMITTED' }).first('id')) {
-        throw errors.conflict('This deliverable already awaits review.');
-      }
-      const [inserted] = await trx('submissions').insert({
-        id, userId: user.id, projectId: project.id, deliverableId: body.deliverableId,
-        repoUrl: body.repoUrl ?? null, deploymentUrl: body.deploymentUrl ?? null, notes: body.notes ?? null,
-      }).returning('*');
-      await temporal.workflow.start<typeof submissionWorkflow>('submission', {
-        args: [{ submissionId: id, userId: user.id, projectId: project.id }], taskQueue: taskQueues.default, workflowId,
-        typedSearchAttributes: cohortSearchAttributes('submission', user.id, enrollment.trackCode),
+      // The row commits only if the workflow that sends its follow-ups has started (convention 11).
+      const id = randomUUID();
+      const workflowId = workflowIds.submission(id);
+      const row = await knex.transaction(async (trx) => {
+        // The progress row lock serializes this student's submissions to the project.
+        await trx('student_progress').where({ id: progress.id }).forUpdate().first('id');
+        if (
+          await trx('submissions')
+            .where({ userId: user.id, deliverableId: body.deliverableId, status: 'SUBMITTED' })
+            .first('id')
+        ) {
+          throw errors.conflict('This deliverable already awaits review.');
+        }
+        const [inserted] = await trx('submissions')
+          .insert({
+            id,
+            userId: user.id,
+            projectId: project.id,
+            deliverableId: body.deliverableId,
+            repoUrl: body.repoUrl ?? null,
+            deploymentUrl: body.deploymentUrl ?? null,
+            notes: body.notes ?? null,
+          })
+          .returning('*');
+        await temporal.workflow.start<typeof submissionWorkflow>('submission', {
+          args: [{ submissionId: id, userId: user.id, projectId: project.id }],
+          taskQueue: taskQueues.default,
+          workflowId,
+          typedSearchAttributes: cohortSearchAttributes('submission', user.id, enrollment.trackCode),
+        });
+        return inserted;
       });
-      return inserted;
-    });
-    // Brief wait so the progress the student reads next already says SUBMITTED.
-    await waitBriefly(temporal.workflow.getHandle(workflowId), 5000);
-    res.status(201).json(toSubmission(row));
-  });
+      // Brief wait so the progress the student reads next already says SUBMITTED.
+      await waitBriefly(temporal.workflow.getHandle(workflowId), 5000);
+      res.status(201).json(toSubmission(row));
+    },
+  );
 
-  api.route({
-    method: 'get', path: '/api/submissions', summary: 'Submissions: own (student), assigned students (trainer), all (admin)', tags: ['Submissions'], secured: true,
-    query: z.object({
-      projectId: z.uuid().optional(), userId: z.uuid().optional(),
-      status: z.enum(['SUBMITTED', 'APPROVED', 'CHANGES_REQUESTED']).optional(),
-      limit: z.coerce.number().int().min(1).max(500).default(200),
-    }),
-    responses: { 200: { description: 'Submissions, newest first', schema: z.array(submissionView) } },
-  }, [requireUser()], async ({ query }, req, res) => {
-    const { user } = currentAuth(req);
-    const role = hasRole(user, 'admin') ? 'admin' : user.role;
-    const rows = await visibleSubmissions(knex, { id: user.id, role })
-      .modify((q) => {
-        if (query.projectId) q.where('s.projectId', query.projectId);
-        if (query.userId) q.where('s.userId', query.userId);
-        if (query.status) q.where('s.status', query.status);
-      })
-      .orderBy('s.createdAt', 'desc').limit(query.limit).select('s.*');
-    res.json(rows.map(toSubmission));
-  });
+  api.route(
+    {
+      method: 'get',
+      path: '/api/submissions',
+      summary: 'Submissions: own (student), assigned students (trainer), all (admin)',
+      tags: ['Submissions'],
+      secured: true,
+      query: z.object({
+        projectId: z.uuid().optional(),
+        userId: z.uuid().optional(),
+        status: z.enum(['SUBMITTED', 'APPROVED', 'CHANGES_REQUESTED']).optional(),
+        limit: z.coerce.number().int().min(1).max(500).default(200),
+      }),
+      responses: { 200: { description: 'Submissions, newest first', schema: z.array(submissionView) } },
+    },
+    [requireUser()],
+    async ({ query }, req, res) => {
+      const { user } = currentAuth(req);
+      const role = hasRole(user, 'admin') ? 'admin' : user.role;
+      const rows = await visibleSubmissions(knex, { id: user.id, role })
+        .modify((q) => {
+          if (query.projectId) q.where('s.projectId', query.projectId);
+          if (query.userId) q.where('s.userId', query.userId);
+          if (query.status) q.where('s.status', query.status);
+        })
+        .orderBy('s.createdAt', 'desc')
+        .limit(query.limit)
+        .select('s.*');
+      res.json(rows.map(toSubmission));
+    },
+  );
 
   createReviewRoute(api, deps);
   return { router: api.router };

@@ -5,7 +5,12 @@ import { usersRepo, type Role, type UserRow } from '../db/repositories/users';
 import { errors } from '../errors';
 import { EMAIL_TAKEN } from './sign-up';
 
-export interface CreateUserInput { email: string; fullName: string; role: Role; password?: string }
+export interface CreateUserInput {
+  email: string;
+  fullName: string;
+  role: Role;
+  password?: string;
+}
 
 const PRIVILEGED: Role[] = ['admin', 'superadmin'];
 
@@ -20,13 +25,14 @@ export async function createUser(db: Db, input: CreateUserInput, creatorRole: Ro
   }
   const passwordHash = input.password ? await hashPassword(input.password) : null;
   return withDbErrors(
-    () => usersRepo.insert(db, {
-      email: input.email.toLowerCase(),
-      fullName: input.fullName,
-      role: input.role,
-      passwordHash,
-      mustSetPassword: !input.password,
-    }),
+    () =>
+      usersRepo.insert(db, {
+        email: input.email.toLowerCase(),
+        fullName: input.fullName,
+        role: input.role,
+        passwordHash,
+        mustSetPassword: !input.password,
+      }),
     { users_email_unique: EMAIL_TAKEN },
   );
 }

@@ -6,7 +6,10 @@ import { usersRepo, type UserRow } from '../db/repositories/users';
  * Creates the superadmin, or promotes and re-passwords an existing account with that
  * email; running it twice leaves one superadmin. Policies are not accepted on their behalf.
  */
-export async function ensureSuperadmin(db: Db, input: { email: string; password: string; fullName?: string }): Promise<{ user: UserRow; created: boolean }> {
+export async function ensureSuperadmin(
+  db: Db,
+  input: { email: string; password: string; fullName?: string },
+): Promise<{ user: UserRow; created: boolean }> {
   const passwordHash = await hashPassword(input.password);
   const existing = await usersRepo.findByEmail(db, input.email);
   if (existing) {

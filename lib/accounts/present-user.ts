@@ -36,7 +36,14 @@ export type PresentedUser = ReturnType<typeof presentUser>;
 export async function findEnrollmentSummary(db: Db, userId: string): Promise<EnrollmentSummary | null> {
   const row = await enrollmentsRepo.current(db, userId);
   if (!row) return null;
-  return { id: row.id, track: row.trackCode, status: row.status, enrolledAt: row.enrolledAt, graduationDate: row.graduationDate, paymentVerified: row.paymentVerified };
+  return {
+    id: row.id,
+    track: row.trackCode,
+    status: row.status,
+    enrolledAt: row.enrolledAt,
+    graduationDate: row.graduationDate,
+    paymentVerified: row.paymentVerified,
+  };
 }
 
 /** presentUser with the enrollment read from the database. */

@@ -5,13 +5,19 @@ import { usersRepo, type UserRow } from '../db/repositories/users';
 /** A fresh single-use set-password token for `userId`; only its hash is stored. */
 export async function issueSetPasswordToken(db: Db, userId: string, ttlMs: number): Promise<string> {
   const token = newToken();
-  await db('set_password_tokens').insert({ userId, tokenHash: hashToken(token), expiresAt: new Date(Date.now() + ttlMs) });
+  await db('set_password_tokens').insert({
+    userId,
+    tokenHash: hashToken(token),
+    expiresAt: new Date(Date.now() + ttlMs),
+  });
   return token;
 }
 
 /** Forgets a token that was issued but never sent (a concurrent send won). */
 export async function discardSetPasswordToken(db: Db, token: string): Promise<void> {
-  await db('set_password_tokens').where({ tokenHash: hashToken(token) }).delete();
+  await db('set_password_tokens')
+    .where({ tokenHash: hashToken(token) })
+    .delete();
 }
 
 /**
@@ -19,11 +25,18 @@ export async function discardSetPasswordToken(db: Db, token: string): Promise<vo
  * atomically (unused, unexpired), so two requests with one token cannot both win, and
  * the user's other outstanding tokens die with it. Undefined when the token is not valid.
  */
-export async function setPasswordWithToken(knex: Knex, token: string, passwordHash: string): Promise<UserRow | undefined> {
+export async function setPasswordWithToken(
+  knex: Knex,
+  token: string,
+  passwordHash: string,
+): Promise<UserRow | undefined> {
   return knex.transaction(async (trx) => {
     const [claimed] = await trx('set_password_tokens')
-      .where({ tokenHash: hashToken(token) }).whereNull('usedAt').where('expiresAt', '>', trx.fn.now())
-      .update({ usedAt: trx.fn.now() }).returning('userId');
+      .where({ tokenHash: hashToken(token) })
+      .whereNull('usedAt')
+      .where('expiresAt', '>', trx.fn.now())
+      .update({ usedAt: trx.fn.now() })
+      .returning('userId');
     if (!claimed) return undefined;
     const user = await usersRepo.findById(trx, claimed.userId);
     if (!user || user.anonymized) return undefined;

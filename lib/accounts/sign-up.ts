@@ -27,21 +27,27 @@ export async function signUp(db: Db, input: SignUpInput, context: RequestContext
   const versions = await ensureActiveVersions(db, input.acceptPrivacyVersion, input.acceptTermsVersion);
   const now = new Date();
   const user = await withDbErrors(
-    () => usersRepo.insert(db, {
-      email: input.email.toLowerCase(),
-      passwordHash: input.passwordHash,
-      fullName: input.fullName,
-      role: 'student',
-      privacyAccepted: true,
-      privacyAcceptedAt: now,
-      privacyVersion: versions.privacyVersion,
-      termsVersion: versions.termsVersion,
-      marketingConsent: input.marketingConsent ?? false,
-      dataRetentionConsent: input.dataRetentionConsent ?? false,
-    }),
+    () =>
+      usersRepo.insert(db, {
+        email: input.email.toLowerCase(),
+        passwordHash: input.passwordHash,
+        fullName: input.fullName,
+        role: 'student',
+        privacyAccepted: true,
+        privacyAcceptedAt: now,
+        privacyVersion: versions.privacyVersion,
+        termsVersion: versions.termsVersion,
+        marketingConsent: input.marketingConsent ?? false,
+        dataRetentionConsent: input.dataRetentionConsent ?? false,
+      }),
     { users_email_unique: EMAIL_TAKEN },
   );
-  await recordConsent(db, user.id, { kind: 'policies', granted: true, policyVersion: versions.privacyVersion, termsVersion: versions.termsVersion }, context);
+  await recordConsent(
+    db,
+    user.id,
+    { kind: 'policies', granted: true, policyVersion: versions.privacyVersion, termsVersion: versions.termsVersion },
+    context,
+  );
   if (input.marketingConsent) await recordConsent(db, user.id, { kind: 'marketing', granted: true }, context);
   if (input.dataRetentionConsent) await recordConsent(db, user.id, { kind: 'data_retention', granted: true }, context);
   return user;

@@ -4,15 +4,27 @@ import { errors } from '../errors';
 import type { RequestContext } from './create-session';
 import { recordConsent, type ConsentKind } from './record-consent';
 
-export interface ProfilePatch { fullName?: string; marketingConsent?: boolean; dataRetentionConsent?: boolean }
+export interface ProfilePatch {
+  fullName?: string;
+  marketingConsent?: boolean;
+  dataRetentionConsent?: boolean;
+}
 
-export interface ConsentChange { kind: ConsentKind; granted: boolean }
+export interface ConsentChange {
+  kind: ConsentKind;
+  granted: boolean;
+}
 
 /**
  * Applies a profile change. Giving or withdrawing a consent is the same one-field change,
  * and each actual change appends a user_consents row. Pass a transaction.
  */
-export async function updateProfile(db: Db, userId: string, patch: ProfilePatch, context: RequestContext): Promise<{ user: UserRow; consentChanges: ConsentChange[]; nameChanged: boolean }> {
+export async function updateProfile(
+  db: Db,
+  userId: string,
+  patch: ProfilePatch,
+  context: RequestContext,
+): Promise<{ user: UserRow; consentChanges: ConsentChange[]; nameChanged: boolean }> {
   const current: UserRow | undefined = await db('users').where({ id: userId }).forUpdate().first();
   if (!current) throw errors.notFound('User');
   const consentChanges: ConsentChange[] = [];

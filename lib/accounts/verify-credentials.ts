@@ -7,7 +7,11 @@ import { usersRepo, type UserRow } from '../db/repositories/users';
  * cost the same password check, so timing does not tell them apart. `knownUserId` lets
  * the audit log attribute a failed attempt without storing the email.
  */
-export async function verifyCredentials(db: Db, email: string, password: string): Promise<{ user?: UserRow; knownUserId?: string }> {
+export async function verifyCredentials(
+  db: Db,
+  email: string,
+  password: string,
+): Promise<{ user?: UserRow; knownUserId?: string }> {
   const found = await usersRepo.findByEmail(db, email);
   const usable = found && !found.anonymized ? found : undefined;
   const ok = await verifyPassword(usable?.passwordHash, password);

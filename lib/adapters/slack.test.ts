@@ -5,8 +5,12 @@ import { createSlackAlerts } from './slack';
 import { startFakeSlack, type FakeSlack } from '../../test/fakes/slack';
 
 let slack: FakeSlack;
-beforeAll(async () => { slack = await startFakeSlack(); });
-afterAll(async () => { await slack?.close(); });
+beforeAll(async () => {
+  slack = await startFakeSlack();
+});
+afterAll(async () => {
+  await slack?.close();
+});
 
 const silent = pino({ level: 'silent' });
 
@@ -29,7 +33,15 @@ describe('Slack incoming-webhook adapter', () => {
 
   it('logs the alert when no webhook is configured', async () => {
     const lines: string[] = [];
-    const logger = pino({ level: 'info' }, new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } }));
+    const logger = pino(
+      { level: 'info' },
+      new Writable({
+        write(chunk, _enc, done) {
+          lines.push(String(chunk));
+          done();
+        },
+      }),
+    );
     const alerts = createSlackAlerts({ logger });
     expect(alerts.configured).toBe(false);
     await alerts.post('nobody has room');

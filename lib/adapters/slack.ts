@@ -10,7 +10,11 @@ export interface AdminAlertSink {
  * Slack incoming-webhook adapter: one JSON POST per alert. A non-2xx answer throws
  * so the calling activity retries; with no webhook configured alerts go to the log.
  */
-export function createSlackAlerts(options: { webhookUrl?: string; logger: Logger; timeoutMs?: number }): AdminAlertSink {
+export function createSlackAlerts(options: {
+  webhookUrl?: string;
+  logger: Logger;
+  timeoutMs?: number;
+}): AdminAlertSink {
   const { webhookUrl, logger } = options;
   if (!webhookUrl) {
     return {

@@ -23,14 +23,25 @@ export function createStripeClient(config: Pick<Config, 'STRIPE_SECRET_KEY' | 'S
 }
 
 /** Verifies a webhook body against its Stripe-Signature; throws on a bad, missing or stale one. */
-export function verifyStripeEvent(rawBody: Buffer, signature: string | undefined, secret: string, toleranceSeconds = 300): Stripe.Event {
+export function verifyStripeEvent(
+  rawBody: Buffer,
+  signature: string | undefined,
+  secret: string,
+  toleranceSeconds = 300,
+): Stripe.Event {
   return Stripe.webhooks.constructEvent(rawBody, signature ?? '', secret, toleranceSeconds);
 }
 
 /** Stripe's "no such object" answer. */
 export const isStripeMissing = (error: unknown): boolean =>
-  error instanceof Stripe.errors.StripeInvalidRequestError && (error.statusCode === 404 || error.code === 'resource_missing');
+  error instanceof Stripe.errors.StripeInvalidRequestError &&
+  (error.statusCode === 404 || error.code === 'resource_missing');
 
 /** Errors a retry cannot fix (bad request, auth); everything else (5xx, network) is transient. */
 export const isStripePermanent = (error: unknown): boolean =>
-  error instanceof Stripe.errors.StripeError && typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 && error.statusCode !== 429 && error.statusCode !== 409;
+  error instanceof Stripe.errors.StripeError &&
+  typeof error.statusCode === 'number' &&
+  error.statusCode >= 400 &&
+  error.statusCode < 500 &&
+  error.statusCode !== 429 &&
+  error.statusCode !== 409;

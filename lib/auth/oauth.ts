@@ -4,7 +4,11 @@ import type { Config } from '../config';
 export type OAuthProviderName = 'github' | 'google';
 
 /** What Cohort needs from a provider's account: a stable id and a verified email. */
-export interface OAuthProfile { providerUserId: string; email: string | null; fullName: string | null }
+export interface OAuthProfile {
+  providerUserId: string;
+  email: string | null;
+  fullName: string | null;
+}
 
 export interface OAuthProvider {
   name: OAuthProviderName;
@@ -12,7 +16,10 @@ export interface OAuthProvider {
   /** OIDC providers return an ID token, checked against a nonce. */
   oidc: boolean;
   configuration(): Promise<oidc.Configuration>;
-  fetchProfile(configuration: oidc.Configuration, tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers): Promise<OAuthProfile>;
+  fetchProfile(
+    configuration: oidc.Configuration,
+    tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers,
+  ): Promise<OAuthProfile>;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
@@ -26,33 +33,55 @@ const allowLoopbackHttp = (configuration: oidc.Configuration, url: string) => {
 function memoize(build: () => Promise<oidc.Configuration>): () => Promise<oidc.Configuration> {
   let pending: Promise<oidc.Configuration> | undefined;
   return () => {
-    pending ??= build().catch((error: unknown) => { pending = undefined; throw error; });
+    pending ??= build().catch((error: unknown) => {
+      pending = undefined;
+      throw error;
+    });
     return pending;
   };
 }
 
-interface GitHubEmail { email: string; primary: boolean; verified: boolean }
+interface GitHubEmail {
+  email: string;
+  primary: boolean;
+  verified: boolean;
+}
 
 function gitHubProvider(config: Config, clientId: string, clientSecret: string): OAuthProvider {
   return {
-    name: 'github', scope: 'read:user user:email', oidc: false,
+    name: 'github',
+    scope: 'read:user user:email',
+    oidc: false,
     // GitHub is plain OAuth 2 (no discovery): its endpoints are configured one by one.
     configuration: memoize(async () => {
-      const configuration = new oidc.Configuration({
-        issuer: new URL(config.OAUTH_GITHUB_AUTHORIZE_URL).origin,
-        authorization_endpoint: config.OAUTH_GITHUB_AUTHORIZE_URL,
-        token_endpoint: config.OAUTH_GITHUB_TOKEN_URL,
-      }, clientId, clientSecret);
+      const configuration = new oidc.Configuration(
+        {
+          issuer: new URL(config.OAUTH_GITHUB_AUTHORIZE_URL).origin,
+          authorization_endpoint: config.OAUTH_GITHUB_AUTHORIZE_URL,
+          token_endpoint: config.OAUTH_GITHUB_TOKEN_URL,
+        },
+        clientId,
+        clientSecret,
+      );
       allowLoopbackHttp(configuration, config.OAUTH_GITHUB_TOKEN_URL);
       return configuration;
     }),
     async fetchProfile(configuration, tokens) {
       const get = async <T>(url: string): Promise<T> => {
-        const res = await oidc.fetchProtectedResource(configuration, tokens.access_token, new URL(url), 'GET', undefined, new Headers({ accept: 'application/json' }));
+        const res = await oidc.fetchProtectedResource(
+          configuration,
+          tokens.access_token,
+          new URL(url),
+          'GET',
+          undefined,
+          new Headers({ accept: 'application/json' }),
+        );
         if (!res.ok) throw new Error(`GitHub answered ${res.status}`);
         return (await res.json()) as T;
       };
-      const user = await get<{ id: number | string; login?: string; name?: string | null }>(config.OAUTH_GITHUB_USERINFO_URL);
+      const user = await get<{ id: number | string; login?: string; name?: string | null }>(
+        config.OAUTH_GITHUB_USERINFO_URL,
+      );
       // The public profile email may be unverified; the emails API says which one is.
       const emails = await get<GitHubEmail[]>(config.OAUTH_GITHUB_EMAILS_URL);
       const verified = Array.isArray(emails) ? emails.filter((e) => e.verified && typeof e.email === 'string') : [];
@@ -64,11 +93,19 @@ function gitHubProvider(config: Config, clientId: string, clientSecret: string):
 
 function googleProvider(config: Config, clientId: string, clientSecret: string): OAuthProvider {
   return {
-    name: 'google', scope: 'openid email profile', oidc: true,
+    name: 'google',
+    scope: 'openid email profile',
+    oidc: true,
     configuration: memoize(async () => {
       const issuer = new URL(config.OAUTH_GOOGLE_ISSUER);
       const insecure = issuer.protocol === 'http:' && LOOPBACK.has(issuer.hostname);
-      return oidc.discovery(issuer, clientId, clientSecret, undefined, insecure ? { execute: [oidc.allowInsecureRequests] } : undefined);
+      return oidc.discovery(
+        issuer,
+        clientId,
+        clientSecret,
+        undefined,
+        insecure ? { execute: [oidc.allowInsecureRequests] } : undefined,
+      );
     }),
     async fetchProfile(configuration, tokens) {
       const claims = tokens.claims();

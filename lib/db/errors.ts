@@ -1,9 +1,16 @@
 import { AppError, errors } from '../errors';
 
-interface PgError { code?: string; constraint?: string; detail?: string }
+interface PgError {
+  code?: string;
+  constraint?: string;
+  detail?: string;
+}
 
 const isPgError = (error: unknown): error is PgError =>
-  typeof error === 'object' && error !== null && typeof (error as PgError).code === 'string' && /^[0-9A-Z]{5}$/.test((error as PgError).code!);
+  typeof error === 'object' &&
+  error !== null &&
+  typeof (error as PgError).code === 'string' &&
+  /^[0-9A-Z]{5}$/.test((error as PgError).code!);
 
 /**
  * Postgres error codes become domain errors here and nowhere else, so services never
@@ -16,7 +23,10 @@ export function translateDbError(error: unknown, messages: Record<string, string
     case '23505':
       return new AppError('conflict', byConstraint ?? 'This already exists.', { internal: error.constraint });
     case '23503':
-      return new AppError('not_found', byConstraint ?? 'A referenced record does not exist.', { status: 404, internal: error.constraint });
+      return new AppError('not_found', byConstraint ?? 'A referenced record does not exist.', {
+        status: 404,
+        internal: error.constraint,
+      });
     case '23514':
     case '22P02':
     case '22001':

@@ -19,17 +19,34 @@ export const stages: DemoStage[] = [
       const email = `demo+${Date.now()}-${randomBytes(3).toString('hex')}@example.com`;
       const password = `Demo-${randomBytes(12).toString('base64url')}`;
       const signup = await ctx.request('POST', '/api/auth/signup', {
-        body: { email, password, fullName: 'Demo Student', acceptPrivacyVersion: privacyVersion, acceptTermsVersion: termsVersion, marketingConsent: false, dataRetentionConsent: false },
+        body: {
+          email,
+          password,
+          fullName: 'Demo Student',
+          acceptPrivacyVersion: privacyVersion,
+          acceptTermsVersion: termsVersion,
+          marketingConsent: false,
+          dataRetentionConsent: false,
+        },
       });
       expectStatus(signup, 201, 'POST /api/auth/signup');
       if (!signup.body?.token || !signup.body?.user?.id) throw new Error('sign-up answered without a token and user');
-      Object.assign(ctx.state, { email, password, privacyVersion, termsVersion, token: signup.body.token, userId: signup.body.user.id });
+      Object.assign(ctx.state, {
+        email,
+        password,
+        privacyVersion,
+        termsVersion,
+        token: signup.body.token,
+        userId: signup.body.user.id,
+      });
     },
   },
   {
     name: 'logged in',
     async run(ctx) {
-      const login = await ctx.request('POST', '/api/auth/login', { body: { email: ctx.state.email, password: ctx.state.password } });
+      const login = await ctx.request('POST', '/api/auth/login', {
+        body: { email: ctx.state.email, password: ctx.state.password },
+      });
       expectStatus(login, 200, 'POST /api/auth/login');
       if (!login.body?.token) throw new Error('login answered without a token');
       if (login.body.user?.id !== ctx.state.userId) throw new Error('login answered another user');
@@ -42,7 +59,8 @@ export const stages: DemoStage[] = [
     async run(ctx) {
       const me = await ctx.request('GET', '/api/me', { token: ctx.state.token });
       expectStatus(me, 200, 'GET /api/me');
-      if (me.body.id !== ctx.state.userId || me.body.email !== ctx.state.email) throw new Error('/api/me answered another user');
+      if (me.body.id !== ctx.state.userId || me.body.email !== ctx.state.email)
+        throw new Error('/api/me answered another user');
       if (me.body.privacyAccepted !== true || me.body.privacyVersion !== ctx.state.privacyVersion) {
         throw new Error('/api/me does not show the accepted privacy policy');
       }
@@ -58,13 +76,24 @@ export const stages: DemoStage[] = [
       if (!email || !password) {
         email = `demo-admin+${randomBytes(4).toString('hex')}@example.com`;
         password = `Admin-${randomBytes(12).toString('base64url')}`;
-        await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/create-admin.ts', '--email', email, '--password', password], { cwd: PROJECT_ROOT });
+        await promisify(execFile)(
+          process.execPath,
+          ['--import', 'tsx', 'scripts/create-admin.ts', '--email', email, '--password', password],
+          { cwd: PROJECT_ROOT },
+        );
       }
       const login = await ctx.request('POST', '/api/auth/login', { body: { email, password } });
       expectStatus(login, 200, 'POST /api/auth/login (admin)');
       const token: string = login.body.token;
       if (login.body.user?.privacyVersion !== ctx.state.privacyVersion) {
-        expectStatus(await ctx.request('POST', '/api/policies/accept', { token, body: { privacyVersion: ctx.state.privacyVersion, termsVersion: ctx.state.termsVersion } }), 201, 'POST /api/policies/accept (admin)');
+        expectStatus(
+          await ctx.request('POST', '/api/policies/accept', {
+            token,
+            body: { privacyVersion: ctx.state.privacyVersion, termsVersion: ctx.state.termsVersion },
+          }),
+          201,
+          'POST /api/policies/accept (admin)',
+        );
       }
       ctx.state.adminToken = token;
     },

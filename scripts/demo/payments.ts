@@ -16,9 +16,15 @@ const unique = () => randomBytes(4).toString('hex');
 async function ensureTrainer(ctx: DemoContext): Promise<void> {
   if (ctx.state.trainerId) return;
   const admin = ctx.state.adminToken as string;
-  const user = await ctx.request('POST', '/api/admin/users', { token: admin, body: { email: `trainer-${unique()}@demo.cohort.test`, fullName: 'Grace Trainer', role: 'trainer' } });
+  const user = await ctx.request('POST', '/api/admin/users', {
+    token: admin,
+    body: { email: `trainer-${unique()}@demo.cohort.test`, fullName: 'Grace Trainer', role: 'trainer' },
+  });
   expect(user.status === 201, 'admin could not create a trainer user', user.body);
-  const trainer = await ctx.request('POST', '/api/admin/trainers', { token: admin, body: { userId: user.body.id, tracks: ['DP', 'FSD'] } });
+  const trainer = await ctx.request('POST', '/api/admin/trainers', {
+    token: admin,
+    body: { userId: user.body.id, tracks: ['DP', 'FSD'] },
+  });
   expect(trainer.status === 201, 'admin could not create a trainer', trainer.body);
   ctx.state.trainerId = trainer.body.id;
 }
@@ -28,7 +34,10 @@ export const stages: DemoStage[] = [
     name: 'paid through checkout',
     async run(ctx) {
       await ensureTrainer(ctx);
-      const res = await ctx.request('POST', '/api/payments/checkout', { token: ctx.state.studentToken, body: { track: 'DP' } });
+      const res = await ctx.request('POST', '/api/payments/checkout', {
+        token: ctx.state.studentToken,
+        body: { track: 'DP' },
+      });
       expect(res.status === 201, 'checkout did not open', res.body);
       ctx.state.checkout = { sessionId: res.body.sessionId, workflowId: res.body.workflowId };
       // Paying is a POST to the checkout URL (the Stripe stand-in's test card in the dev stack).
@@ -39,10 +48,16 @@ export const stages: DemoStage[] = [
   {
     name: 'enrolled with trainer',
     async run(ctx) {
-      ctx.state.enrollment = await ctx.waitFor('ENROLLED with a trainer', async () => {
-        const res = await ctx.request('GET', '/api/enrollment', { token: ctx.state.studentToken });
-        return res.status === 200 && res.body.status === 'ENROLLED' && res.body.trainer && res.body.paymentVerified ? res.body : undefined;
-      }, 30_000);
+      ctx.state.enrollment = await ctx.waitFor(
+        'ENROLLED with a trainer',
+        async () => {
+          const res = await ctx.request('GET', '/api/enrollment', { token: ctx.state.studentToken });
+          return res.status === 200 && res.body.status === 'ENROLLED' && res.body.trainer && res.body.paymentVerified
+            ? res.body
+            : undefined;
+        },
+        30_000,
+      );
     },
   },
   {
@@ -50,27 +65,50 @@ export const stages: DemoStage[] = [
     async run(ctx) {
       const me = await ctx.request('GET', '/api/me', { token: ctx.state.studentToken });
       expect(me.status === 200, 'GET /api/me failed', me.body);
-      await ctx.waitFor('the welcome email', async () => {
-        const res = await ctx.request('GET', `/api/admin/emails?template=welcome&to=${encodeURIComponent(me.body.email)}`, { token: ctx.state.adminToken });
-        return res.status === 200 && Array.isArray(res.body) && res.body.some((m: { status: string }) => m.status === 'SENT' || m.status === 'STORED') ? true : undefined;
-      }, 30_000);
+      await ctx.waitFor(
+        'the welcome email',
+        async () => {
+          const res = await ctx.request(
+            'GET',
+            `/api/admin/emails?template=welcome&to=${encodeURIComponent(me.body.email)}`,
+            { token: ctx.state.adminToken },
+          );
+          return res.status === 200 &&
+            Array.isArray(res.body) &&
+            res.body.some((m: { status: string }) => m.status === 'SENT' || m.status === 'STORED')
+            ? true
+            : undefined;
+        },
+        30_000,
+      );
     },
   },
   {
     name: 'admin enrolled a scholarship student',
     async run(ctx) {
       const admin = ctx.state.adminToken as string;
-      const user = await ctx.request('POST', '/api/admin/users', { token: admin, body: { email: `scholar-${unique()}@demo.cohort.test`, fullName: 'Ada Scholar', role: 'student' } });
+      const user = await ctx.request('POST', '/api/admin/users', {
+        token: admin,
+        body: { email: `scholar-${unique()}@demo.cohort.test`, fullName: 'Ada Scholar', role: 'student' },
+      });
       expect(user.status === 201, 'admin could not create the student', user.body);
       const body = { userId: user.body.id, track: 'FSD', bypassPayment: true, notes: 'Demo scholarship' };
       const first = await ctx.request('POST', '/api/admin/enroll-student', { token: admin, body });
       expect(first.status === 202, 'admin enrollment refused', first.body);
       ctx.state.scholarshipWorkflowId = first.body.workflowId;
       // Repeating the request lands on the same workflow and reports its phase.
-      await ctx.waitFor('the scholarship enrollment', async () => {
-        const again = await ctx.request('POST', '/api/admin/enroll-student', { token: admin, body });
-        return again.status === 202 && again.body.workflowId === first.body.workflowId && again.body.status === 'ENROLLED' ? true : undefined;
-      }, 30_000);
+      await ctx.waitFor(
+        'the scholarship enrollment',
+        async () => {
+          const again = await ctx.request('POST', '/api/admin/enroll-student', { token: admin, body });
+          return again.status === 202 &&
+            again.body.workflowId === first.body.workflowId &&
+            again.body.status === 'ENROLLED'
+            ? true
+            : undefined;
+        },
+        30_000,
+      );
     },
   },
 ];

@@ -15,7 +15,9 @@ export function createDemoContext(baseUrl: string): DemoContext {
       if (options.token) headers.authorization = `Bearer ${options.token}`;
       if (options.body !== undefined) headers['content-type'] = 'application/json';
       const res = await fetch(`${root}${path}`, {
-        method, headers, redirect: 'manual',
+        method,
+        headers,
+        redirect: 'manual',
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
         signal: AbortSignal.timeout(30_000),
       });
@@ -37,7 +39,10 @@ export function createDemoContext(baseUrl: string): DemoContext {
 }
 
 /** Loads the stage lists in order; a module is skipped only when its file does not exist. */
-export async function loadStageModules(names: string[] = DEMO_MODULES, dir = import.meta.dirname): Promise<{ module: string; stages: DemoStage[] }[]> {
+export async function loadStageModules(
+  names: string[] = DEMO_MODULES,
+  dir = import.meta.dirname,
+): Promise<{ module: string; stages: DemoStage[] }[]> {
   const loaded: { module: string; stages: DemoStage[] }[] = [];
   for (const module of names) {
     const file = resolve(dir, `${module}.ts`);
@@ -55,7 +60,11 @@ export interface DemoResult {
 }
 
 /** Runs stages in order, printing ✓ per stage; stops at the first failure. */
-export async function runStages(stages: DemoStage[], ctx: DemoContext, print: (line: string) => void): Promise<DemoResult> {
+export async function runStages(
+  stages: DemoStage[],
+  ctx: DemoContext,
+  print: (line: string) => void,
+): Promise<DemoResult> {
   const passed: string[] = [];
   for (const stage of stages) {
     try {
@@ -74,6 +83,9 @@ export async function runStages(stages: DemoStage[], ctx: DemoContext, print: (l
 /** Throws a readable error unless the answer has the expected status. */
 export function expectStatus(res: { status: number; body: any }, expected: number, what: string): void {
   if (res.status === expected) return;
-  const detail = typeof res.body === 'object' && res.body ? `${res.body.code ?? ''} ${res.body.detail ?? ''}`.trim() : String(res.body).slice(0, 200);
+  const detail =
+    typeof res.body === 'object' && res.body
+      ? `${res.body.code ?? ''} ${res.body.detail ?? ''}`.trim()
+      : String(res.body).slice(0, 200);
   throw new Error(`${what}: expected ${expected}, got ${res.status}${detail ? ` (${detail})` : ''}`);
 }

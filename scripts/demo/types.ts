@@ -8,7 +8,11 @@ export interface DemoContext {
   /** The running stack's API, e.g. http://localhost:3000. */
   baseUrl: string;
   /** Calls the API; JSON in and out; throws on a network error only. */
-  request(method: string, path: string, options?: { token?: string; body?: unknown }): Promise<{ status: number; body: any }>;
+  request(
+    method: string,
+    path: string,
+    options?: { token?: string; body?: unknown },
+  ): Promise<{ status: number; body: any }>;
   /** Values stages hand to later stages (tokens, ids). */
   state: Record<string, any>;
   /** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */

@@ -17,7 +17,10 @@ const SIGNAL_NUMBERS: Record<string, number> = { SIGINT: 2, SIGKILL: 9, SIGTERM:
  */
 export function startTsChild(name: string, entry: string, env: NodeJS.ProcessEnv): ManagedChild {
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
-    cwd: PROJECT_ROOT, env, stdio: ['ignore', 'inherit', 'inherit'], detached: true,
+    cwd: PROJECT_ROOT,
+    env,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    detached: true,
   });
   // Detached children outlive a crashed parent unless told to go.
   const orphanGuard = () => child.kill('SIGTERM');

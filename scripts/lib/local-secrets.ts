@@ -17,7 +17,10 @@ const GENERATORS: Record<keyof LocalSecrets, () => string> = {
  * Values from the environment win; missing ones come from `<dataDir>/secrets.json`,
  * generated on first use (mode 0600) so encrypted rows stay readable across restarts.
  */
-export function loadOrCreateLocalSecrets(dataDir: string, env: Record<string, string | undefined> = process.env): LocalSecrets {
+export function loadOrCreateLocalSecrets(
+  dataDir: string,
+  env: Record<string, string | undefined> = process.env,
+): LocalSecrets {
   const file = join(dataDir, 'secrets.json');
   const stored: Partial<LocalSecrets> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
   let changed = false;

@@ -2,7 +2,14 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker, type WorkerOptions } from '@temporalio/worker';
+import {
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  type LogLevel,
+  type Worker,
+  type WorkerOptions,
+} from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createApp } from '../../api/app';
 import { loadConfig, type Config } from '../../lib/config';
@@ -41,14 +48,19 @@ export function startTemporalDevServer(): Promise<TestWorkflowEnvironment> {
   });
 }
 
-export interface StackDatabase { url: string; knex: Knex; drop(): Promise<void> }
+export interface StackDatabase {
+  url: string;
+  knex: Knex;
+  drop(): Promise<void>;
+}
 
 /**
  * A fresh, migrated and seeded database on `server` (BENCH_DATABASE_SERVER, else the
  * local PostgreSQL), dropped by `drop()`.
  */
 export async function createFreshDatabase(
-  server = process.env.BENCH_DATABASE_SERVER ?? 'postgres://postgres@127.0.0.1:5432/postgres', poolMax = 20,
+  server = process.env.BENCH_DATABASE_SERVER ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+  poolMax = 20,
 ): Promise<StackDatabase> {
   const name = `cohort_bench_${randomBytes(5).toString('hex')}`;
   const target = new URL(server);
@@ -59,7 +71,8 @@ export async function createFreshDatabase(
   await migrateLatest(knex);
   await seedAll(knex);
   return {
-    url, knex,
+    url,
+    knex,
     async drop() {
       await knex.destroy();
       const admin = createKnex(server, { max: 1 });
@@ -103,17 +116,25 @@ export interface CohortStack {
   close(): Promise<void>;
 }
 
-async function startStandin(enabled: boolean | undefined): Promise<{ standin?: StripeStandin; env: Record<string, string> }> {
+async function startStandin(
+  enabled: boolean | undefined,
+): Promise<{ standin?: StripeStandin; env: Record<string, string> }> {
   if (!enabled) return { env: {} };
   const webhookSecret = `whsec_${randomBytes(16).toString('hex')}`;
   // The webhook URL is known only once the API listens; see startCohortStack.
   const standin = await startStripeStandin({ webhookUrl: 'http://127.0.0.1:9/unset', webhookSecret });
-  return { standin, env: { STRIPE_SECRET_KEY: 'sk_test_cohort', STRIPE_WEBHOOK_SECRET: webhookSecret, STRIPE_API_BASE: standin.url } };
+  return {
+    standin,
+    env: { STRIPE_SECRET_KEY: 'sk_test_cohort', STRIPE_WEBHOOK_SECRET: webhookSecret, STRIPE_API_BASE: standin.url },
+  };
 }
 
 function alertEnv(alerts: CohortStackOptions['adminAlerts']): Record<string, string> {
   if (!alerts) return {};
-  return { ADMIN_EMAIL: alerts.email, ...(alerts.slackWebhookUrl ? { SLACK_WEBHOOK_URL: alerts.slackWebhookUrl } : {}) };
+  return {
+    ADMIN_EMAIL: alerts.email,
+    ...(alerts.slackWebhookUrl ? { SLACK_WEBHOOK_URL: alerts.slackWebhookUrl } : {}),
+  };
 }
 
 /**
@@ -132,8 +153,14 @@ export async function startCohortStack(options: CohortStackOptions = {}): Promis
   }
   const stripe = await startStandin(options.stripe);
   const config = loadConfig({
-    LOG_LEVEL: 'silent', TEMPORAL_TASK_QUEUE_PREFIX: `s${randomBytes(5).toString('hex')}-`, COHORT_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-    DATABASE_URL: database.url, TEMPORAL_ADDRESS: address, ...stripe.env, ...alertEnv(options.adminAlerts), ...options.env,
+    LOG_LEVEL: 'silent',
+    TEMPORAL_TASK_QUEUE_PREFIX: `s${randomBytes(5).toString('hex')}-`,
+    COHORT_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+    DATABASE_URL: database.url,
+    TEMPORAL_ADDRESS: address,
+    ...stripe.env,
+    ...alertEnv(options.adminAlerts),
+    ...options.env,
   });
   const { knex } = database;
   const logger = createLogger(config.LOG_LEVEL);
@@ -148,8 +175,11 @@ export async function startCohortStack(options: CohortStackOptions = {}): Promis
   const startWorker = async () => {
     bundle ??= { code: (await buildWorkflowBundle()).code };
     workers = await createWorkers({
-      activityDeps: await buildActivityDeps(config, knex, logger), connection: nativeConnection, namespace: config.TEMPORAL_NAMESPACE,
-      taskQueues: queues, workflowBundle: bundle,
+      activityDeps: await buildActivityDeps(config, knex, logger),
+      connection: nativeConnection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueues: queues,
+      workflowBundle: bundle,
     });
     running = Promise.all(workers.map((w) => w.run()));
   };
@@ -168,8 +198,16 @@ export async function startCohortStack(options: CohortStackOptions = {}): Promis
   stripe.standin?.controls.setWebhookUrl(`${baseUrl}/api/payments/webhook`);
 
   return {
-    config, database, knex, client, nativeConnection, taskQueues: queues, baseUrl, standin: stripe.standin,
-    startWorker, stopWorker,
+    config,
+    database,
+    knex,
+    client,
+    nativeConnection,
+    taskQueues: queues,
+    baseUrl,
+    standin: stripe.standin,
+    startWorker,
+    stopWorker,
     async restartWorker() {
       await stopWorker();
       await startWorker();

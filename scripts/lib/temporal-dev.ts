@@ -25,7 +25,13 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 /** The CLI's spelling of each search attribute type. */
 const CLI_TYPE: Record<string, string> = {
-  KEYWORD: 'Keyword', TEXT: 'Text', INT: 'Int', DOUBLE: 'Double', BOOL: 'Bool', DATETIME: 'Datetime', KEYWORD_LIST: 'KeywordList',
+  KEYWORD: 'Keyword',
+  TEXT: 'Text',
+  INT: 'Int',
+  DOUBLE: 'Double',
+  BOOL: 'Bool',
+  DATETIME: 'Datetime',
+  KEYWORD_LIST: 'KeywordList',
 };
 
 function splitAddress(address: string): { host: string; port: number } {
@@ -33,10 +39,16 @@ function splitAddress(address: string): { host: string; port: number } {
   return { host: address.slice(0, at), port: Number(address.slice(at + 1)) };
 }
 
-async function waitUntil(what: string, check: () => Promise<boolean>, child: ChildProcess, timeoutMs: number): Promise<void> {
+async function waitUntil(
+  what: string,
+  check: () => Promise<boolean>,
+  child: ChildProcess,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${what} exited early (code ${child.exitCode ?? child.signalCode})`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`${what} exited early (code ${child.exitCode ?? child.signalCode})`);
     if (await check()) return;
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -48,7 +60,10 @@ export function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> 
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    child.once('exit', () => { clearTimeout(timer); resolve(); });
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
     child.kill('SIGTERM');
   });
 }
@@ -62,15 +77,29 @@ export async function startOrReuseTemporal(options: TemporalDevOptions): Promise
   const address = options.address ?? '127.0.0.1:7233';
   const { host, port } = splitAddress(address);
   const uiUrl = `http://localhost:${options.uiPort}`;
-  if (await reachable(host.replace(/^\[|\]$/g, ''), port)) return { address, uiUrl, started: false, stop: async () => undefined };
-  if (!LOOPBACK.has(host)) throw new Error(`Temporal does not answer at ${address}, and a dev server can only be started on this machine.`);
+  if (await reachable(host.replace(/^\[|\]$/g, ''), port))
+    return { address, uiUrl, started: false, stop: async () => undefined };
+  if (!LOOPBACK.has(host))
+    throw new Error(`Temporal does not answer at ${address}, and a dev server can only be started on this machine.`);
 
   mkdirSync(options.dataDir, { recursive: true });
   const args = [
-    'server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(options.uiPort),
-    '--db-filename', join(options.dataDir, 'temporal.sqlite'),
-    '--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF',
-    '--log-level', 'warn',
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--ui-port',
+    String(options.uiPort),
+    '--db-filename',
+    join(options.dataDir, 'temporal.sqlite'),
+    '--sqlite-pragma',
+    'journal_mode=WAL',
+    '--sqlite-pragma',
+    'synchronous=OFF',
+    '--log-level',
+    'warn',
     ...COHORT_SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=${CLI_TYPE[key.type]}`]),
   ];
   // Own process group: Ctrl-C must not stop Temporal before the worker has drained into it.

@@ -5,7 +5,9 @@ import { resolve } from 'node:path';
 export const PROJECT_ROOT = resolve(import.meta.dirname, '../..');
 
 /** A tool from the project's `.tools/` virtualenv, else from PATH. */
-export function toolPath(name: 'temporal' | 'temporal-test-server' | 'moto_server' | 'schemathesis' | 'st'): string | undefined {
+export function toolPath(
+  name: 'temporal' | 'temporal-test-server' | 'moto_server' | 'schemathesis' | 'st',
+): string | undefined {
   const local = resolve(PROJECT_ROOT, '.tools/bin', name);
   if (existsSync(local)) return local;
   try {

@@ -7,7 +7,11 @@ import { Connection, type ConnectionOptions } from '@temporalio/client';
 const TASK_QUEUE_TYPE_WORKFLOW = 1; // temporal.api.enums.v1.TaskQueueType
 
 export async function waitForWorkflowPoller(
-  connectionOptions: ConnectionOptions, namespace: string, taskQueue: string, isDead: () => boolean, timeoutMs: number,
+  connectionOptions: ConnectionOptions,
+  namespace: string,
+  taskQueue: string,
+  isDead: () => boolean,
+  timeoutMs: number,
 ): Promise<void> {
   const connection = await Connection.connect(connectionOptions);
   try {
@@ -15,7 +19,9 @@ export async function waitForWorkflowPoller(
     while (Date.now() < deadline) {
       if (isDead()) throw new Error('the worker exited before it polled');
       const res = await connection.workflowService.describeTaskQueue({
-        namespace, taskQueue: { name: taskQueue }, taskQueueType: TASK_QUEUE_TYPE_WORKFLOW,
+        namespace,
+        taskQueue: { name: taskQueue },
+        taskQueueType: TASK_QUEUE_TYPE_WORKFLOW,
       });
       if ((res.pollers?.length ?? 0) > 0) return;
       await new Promise((r) => setTimeout(r, 500));

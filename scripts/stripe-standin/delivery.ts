@@ -1,7 +1,12 @@
 import Stripe from 'stripe';
 import type { StandinEvent } from './store';
 
-export interface DeliveryRecord { eventId: string; type: string; status: number | 'error'; attempt: number }
+export interface DeliveryRecord {
+  eventId: string;
+  type: string;
+  status: number | 'error';
+  attempt: number;
+}
 
 /** How events reach the webhook; tests flip these to reproduce Stripe's delivery quirks. */
 export interface DeliveryMode {
@@ -25,10 +30,18 @@ export class WebhookDelivery {
   private held: StandinEvent[] = [];
   private inFlight = new Set<Promise<void>>();
 
-  constructor(public webhookUrl: string, private readonly secret: string, private readonly maxAttempts = 4) {}
+  constructor(
+    public webhookUrl: string,
+    private readonly secret: string,
+    private readonly maxAttempts = 4,
+  ) {}
 
   sign(payload: string, timestamp?: number): string {
-    return Stripe.webhooks.generateTestHeaderString({ payload, secret: this.secret, ...(timestamp ? { timestamp } : {}) });
+    return Stripe.webhooks.generateTestHeaderString({
+      payload,
+      secret: this.secret,
+      ...(timestamp ? { timestamp } : {}),
+    });
   }
 
   enqueue(event: StandinEvent): void {
@@ -71,7 +84,11 @@ export class WebhookDelivery {
       try {
         const res = await fetch(this.webhookUrl, {
           method: 'POST',
-          headers: { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': this.sign(payload), 'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)' },
+          headers: {
+            'content-type': 'application/json; charset=utf-8',
+            'stripe-signature': this.sign(payload),
+            'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
+          },
           body: payload,
         });
         await res.arrayBuffer();

@@ -87,7 +87,12 @@ export async function startStripeStandin(options: StripeStandinOptions): Promise
     return charge;
   };
 
-  async function api(method: string, path: string, search: URLSearchParams, req: IncomingMessage): Promise<{ status: number; body: unknown }> {
+  async function api(
+    method: string,
+    path: string,
+    search: URLSearchParams,
+    req: IncomingMessage,
+  ): Promise<{ status: number; body: unknown }> {
     const body = method === 'POST' ? decodeForm(await readBody(req)) : {};
     const key = req.headers['idempotency-key'] as string | undefined;
     const replay = method === 'POST' ? store.idempotentAnswer(key) : undefined;
@@ -104,7 +109,15 @@ export async function startStripeStandin(options: StripeStandinOptions): Promise
       answer = { status: 200, body: refund };
     } else if (method === 'GET' && path === '/v1/events') {
       const limit = Math.min(Number(search.get('limit') ?? 10), 100);
-      answer = { status: 200, body: { object: 'list', url: '/v1/events', has_more: store.events.length > limit, data: [...store.events].reverse().slice(0, limit) } };
+      answer = {
+        status: 200,
+        body: {
+          object: 'list',
+          url: '/v1/events',
+          has_more: store.events.length > limit,
+          data: [...store.events].reverse().slice(0, limit),
+        },
+      };
     } else if (method === 'GET' && (match = /^\/v1\/events\/([\w-]+)$/.exec(path))) {
       answer = { status: 200, body: store.findEvent(match[1]!) };
     } else {
@@ -124,12 +137,21 @@ export async function startStripeStandin(options: StripeStandinOptions): Promise
         if (method === 'GET') return send(res, 200, payPage(session), 'text/html; charset=utf-8');
         await readBody(req);
         const event = pay(session.id, { async: url.searchParams.get('async') === '1' });
-        const success = typeof session.success_url === 'string' ? session.success_url.replace('{CHECKOUT_SESSION_ID}', session.id) : null;
-        return send(res, 200, { paid: session.payment_status === 'paid', sessionId: session.id, eventId: event.id, successUrl: success });
+        const success =
+          typeof session.success_url === 'string'
+            ? session.success_url.replace('{CHECKOUT_SESSION_ID}', session.id)
+            : null;
+        return send(res, 200, {
+          paid: session.payment_status === 'paid',
+          sessionId: session.id,
+          eventId: event.id,
+          successUrl: success,
+        });
       }
       if (!url.pathname.startsWith('/v1/')) throw new StripeError(404, 'invalid_request_error', 'Not found');
       calls++;
-      if (!/^Bearer \S+/.test(req.headers.authorization ?? '')) throw new StripeError(401, 'invalid_request_error', 'You did not provide an API key.');
+      if (!/^Bearer \S+/.test(req.headers.authorization ?? ''))
+        throw new StripeError(401, 'invalid_request_error', 'You did not provide an API key.');
       if (failures > 0) {
         failures--;
         throw new StripeError(500, 'api_error', 'Stand-in answering 500 as asked.');
@@ -156,10 +178,13 @@ export async function startStripeStandin(options: StripeStandinOptions): Promise
     release: () => delivery.release(),
     heldCount: () => delivery.heldCount(),
     idle: () => delivery.idle(),
-    failNextApiCalls: (n) => { failures = n; },
+    failNextApiCalls: (n) => {
+      failures = n;
+    },
     apiCalls: () => calls,
     pay,
-    asyncPaymentSucceeded: (id) => emit('checkout.session.async_payment_succeeded', store.view(store.settleAsync(id, true))),
+    asyncPaymentSucceeded: (id) =>
+      emit('checkout.session.async_payment_succeeded', store.view(store.settleAsync(id, true))),
     asyncPaymentFailed: (id) => emit('checkout.session.async_payment_failed', store.view(store.settleAsync(id, false))),
     chargeRefunded: (id) => emit('charge.refunded', store.refund({ charge: chargeOf(id).id }).charge),
     disputeCreated: (id) => emit('charge.dispute.created', store.dispute(String(store.session(id).payment_intent))),
@@ -169,11 +194,15 @@ export async function startStripeStandin(options: StripeStandinOptions): Promise
     sessions: () => [...store.sessions.values()],
     refunds: () => [...store.refunds.values()],
     deliveries: delivery.log,
-    setWebhookUrl: (url) => { delivery.webhookUrl = url; },
+    setWebhookUrl: (url) => {
+      delivery.webhookUrl = url;
+    },
   };
 
   return {
-    url: baseUrl, port, controls,
+    url: baseUrl,
+    port,
+    controls,
     async close() {
       await delivery.idle();
       await new Promise((resolve) => server.close(resolve));

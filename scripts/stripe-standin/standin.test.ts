@@ -9,10 +9,15 @@ beforeAll(async () => {
   standin = await startStripeStandin({ webhookUrl: 'http://127.0.0.1:9/none', webhookSecret: 'whsec_test' });
   stripe = createStripeClient({ STRIPE_SECRET_KEY: 'sk_test_x', STRIPE_API_BASE: standin.url })!;
 });
-afterAll(async () => { await standin?.close(); });
+afterAll(async () => {
+  await standin?.close();
+});
 
 const params: Stripe.Checkout.SessionCreateParams = {
-  mode: 'payment', client_reference_id: 'u1', metadata: { userId: 'u1', track: 'DP' }, success_url: 'http://app/ok?s={CHECKOUT_SESSION_ID}',
+  mode: 'payment',
+  client_reference_id: 'u1',
+  metadata: { userId: 'u1', track: 'DP' },
+  success_url: 'http://app/ok?s={CHECKOUT_SESSION_ID}',
   line_items: [{ quantity: 1, price_data: { currency: 'eur', unit_amount: 4900, product_data: { name: 'DP' } } }],
 };
 
@@ -23,13 +28,21 @@ describe('Stripe stand-in through the real stripe client', () => {
     const c = await stripe.checkout.sessions.create(params, { idempotencyKey: 'k2' });
     expect(a.id).toBe(b.id);
     expect(c.id).not.toBe(a.id);
-    expect(a).toMatchObject({ amount_total: 4900, currency: 'eur', payment_status: 'unpaid', status: 'open', metadata: { userId: 'u1', track: 'DP' } });
+    expect(a).toMatchObject({
+      amount_total: 4900,
+      currency: 'eur',
+      payment_status: 'unpaid',
+      status: 'open',
+      metadata: { userId: 'u1', track: 'DP' },
+    });
     expect(a.url).toBe(`${standin.url}/pay/${a.id}`);
     expect((await stripe.checkout.sessions.retrieve(a.id)).id).toBe(a.id);
   });
 
   it('answers an unknown object with a Stripe 404 the client understands', async () => {
-    await expect(stripe.checkout.sessions.retrieve('cs_test_nope')).rejects.toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+    await expect(stripe.checkout.sessions.retrieve('cs_test_nope')).rejects.toBeInstanceOf(
+      Stripe.errors.StripeInvalidRequestError,
+    );
   });
 
   it('pays, lists and retrieves events, and refunds once by payment intent or charge', async () => {
@@ -39,13 +52,23 @@ describe('Stripe stand-in through the real stripe client', () => {
     const retrieved = await stripe.checkout.sessions.retrieve(session.id);
     expect(retrieved.payment_status).toBe('paid');
     const events = await stripe.events.list({ limit: 5 });
-    const completed = events.data.find((e) => e.type === 'checkout.session.completed' && (e.data.object as { id: string }).id === session.id)!;
+    const completed = events.data.find(
+      (e) => e.type === 'checkout.session.completed' && (e.data.object as { id: string }).id === session.id,
+    )!;
     expect((await stripe.events.retrieve(completed.id)).id).toBe(completed.id);
 
-    const refund = await stripe.refunds.create({ payment_intent: retrieved.payment_intent as string }, { idempotencyKey: 'r1' });
+    const refund = await stripe.refunds.create(
+      { payment_intent: retrieved.payment_intent as string },
+      { idempotencyKey: 'r1' },
+    );
     expect(refund).toMatchObject({ amount: 4900, status: 'succeeded' });
-    expect((await stripe.refunds.create({ payment_intent: retrieved.payment_intent as string }, { idempotencyKey: 'r1' })).id).toBe(refund.id);
-    await expect(stripe.refunds.create({ charge: refund.charge as string })).rejects.toMatchObject({ code: 'charge_already_refunded' });
+    expect(
+      (await stripe.refunds.create({ payment_intent: retrieved.payment_intent as string }, { idempotencyKey: 'r1' }))
+        .id,
+    ).toBe(refund.id);
+    await expect(stripe.refunds.create({ charge: refund.charge as string })).rejects.toMatchObject({
+      code: 'charge_already_refunded',
+    });
   });
 
   it('answers 500 for the next N calls when told to', async () => {

@@ -34,7 +34,12 @@ export function decodeForm(body: string): Record<string, unknown> {
 }
 
 export class StripeError extends Error {
-  constructor(readonly status: number, readonly type: string, message: string, readonly code?: string) {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    message: string,
+    readonly code?: string,
+  ) {
     super(message);
   }
   body() {
@@ -63,26 +68,38 @@ export class StandinStore {
   createSession(params: Record<string, unknown>): StripeObject {
     type LineItem = { quantity?: string; price_data?: { unit_amount?: string; currency?: string } };
     const items = (params.line_items as LineItem[] | undefined) ?? [];
-    if (items.length === 0) throw new StripeError(400, 'invalid_request_error', 'line_items is required', 'parameter_missing');
+    if (items.length === 0)
+      throw new StripeError(400, 'invalid_request_error', 'line_items is required', 'parameter_missing');
     let amount = 0;
     let currency: string | undefined;
     for (const item of items) {
       const unit = Number(item.price_data?.unit_amount);
       const quantity = Number(item.quantity ?? 1);
-      if (!Number.isInteger(unit) || unit < 0) throw new StripeError(400, 'invalid_request_error', 'Invalid unit_amount', 'parameter_invalid_integer');
+      if (!Number.isInteger(unit) || unit < 0)
+        throw new StripeError(400, 'invalid_request_error', 'Invalid unit_amount', 'parameter_invalid_integer');
       amount += unit * quantity;
       currency ??= String(item.price_data?.currency ?? '').toLowerCase();
     }
     if (!currency) throw new StripeError(400, 'invalid_request_error', 'currency is required', 'parameter_missing');
     const id = stripeId('cs');
     const session: StripeObject = {
-      id, object: 'checkout.session', mode: params.mode ?? 'payment', status: 'open', payment_status: 'unpaid',
-      amount_total: amount, amount_subtotal: amount, currency,
+      id,
+      object: 'checkout.session',
+      mode: params.mode ?? 'payment',
+      status: 'open',
+      payment_status: 'unpaid',
+      amount_total: amount,
+      amount_subtotal: amount,
+      currency,
       client_reference_id: params.client_reference_id ?? null,
       metadata: (params.metadata as object | undefined) ?? {},
       payment_intent_data_metadata: (params.payment_intent_data as { metadata?: object } | undefined)?.metadata ?? {},
-      success_url: params.success_url ?? null, cancel_url: params.cancel_url ?? null,
-      payment_intent: null, created: now(), expires_at: Number(params.expires_at ?? now() + 86_400), livemode: false,
+      success_url: params.success_url ?? null,
+      cancel_url: params.cancel_url ?? null,
+      payment_intent: null,
+      created: now(),
+      expires_at: Number(params.expires_at ?? now() + 86_400),
+      livemode: false,
       url: `${this.baseUrl()}/pay/${id}`,
     };
     this.sessions.set(id, session);
@@ -91,22 +108,42 @@ export class StandinStore {
 
   session(id: string): StripeObject {
     const session = this.sessions.get(id);
-    if (!session) throw new StripeError(404, 'invalid_request_error', `No such checkout.session: '${id}'`, 'resource_missing');
+    if (!session)
+      throw new StripeError(404, 'invalid_request_error', `No such checkout.session: '${id}'`, 'resource_missing');
     return session;
   }
 
   /** The buyer completes checkout: paid at once by card, or pending for a delayed (async) method. */
   complete(id: string, options: { async?: boolean } = {}): StripeObject {
     const session = this.session(id);
-    if (session.status !== 'open') throw new StripeError(400, 'invalid_request_error', 'This Checkout Session is no longer open.', 'checkout_session_not_open');
+    if (session.status !== 'open')
+      throw new StripeError(
+        400,
+        'invalid_request_error',
+        'This Checkout Session is no longer open.',
+        'checkout_session_not_open',
+      );
     const paymentIntent = stripeId('pi');
     const charge: StripeObject = {
-      id: stripeId('ch'), object: 'charge', amount: session.amount_total, amount_refunded: 0, currency: session.currency,
-      payment_intent: paymentIntent, paid: !options.async, refunded: false, disputed: false,
-      metadata: session.payment_intent_data_metadata, created: now(), livemode: false,
+      id: stripeId('ch'),
+      object: 'charge',
+      amount: session.amount_total,
+      amount_refunded: 0,
+      currency: session.currency,
+      payment_intent: paymentIntent,
+      paid: !options.async,
+      refunded: false,
+      disputed: false,
+      metadata: session.payment_intent_data_metadata,
+      created: now(),
+      livemode: false,
     };
     this.charges.set(charge.id, charge);
-    Object.assign(session, { status: 'complete', payment_intent: paymentIntent, payment_status: options.async ? 'unpaid' : 'paid' });
+    Object.assign(session, {
+      status: 'complete',
+      payment_intent: paymentIntent,
+      payment_status: options.async ? 'unpaid' : 'paid',
+    });
     return session;
   }
 
@@ -123,17 +160,36 @@ export class StandinStore {
   }
 
   refund(params: Record<string, unknown>): { refund: StripeObject; charge: StripeObject } {
-    const charge = typeof params.charge === 'string' ? this.charges.get(params.charge)
-      : typeof params.payment_intent === 'string' ? this.chargeFor(params.payment_intent) : undefined;
-    if (!charge) throw new StripeError(404, 'invalid_request_error', 'No such charge or payment_intent', 'resource_missing');
+    const charge =
+      typeof params.charge === 'string'
+        ? this.charges.get(params.charge)
+        : typeof params.payment_intent === 'string'
+          ? this.chargeFor(params.payment_intent)
+          : undefined;
+    if (!charge)
+      throw new StripeError(404, 'invalid_request_error', 'No such charge or payment_intent', 'resource_missing');
     const remaining = Number(charge.amount) - Number(charge.amount_refunded);
     const amount = params.amount === undefined ? remaining : Number(params.amount);
-    if (remaining <= 0) throw new StripeError(400, 'invalid_request_error', `Charge ${charge.id} has already been refunded.`, 'charge_already_refunded');
-    if (!Number.isInteger(amount) || amount <= 0 || amount > remaining) throw new StripeError(400, 'invalid_request_error', 'Invalid refund amount', 'amount_too_large');
+    if (remaining <= 0)
+      throw new StripeError(
+        400,
+        'invalid_request_error',
+        `Charge ${charge.id} has already been refunded.`,
+        'charge_already_refunded',
+      );
+    if (!Number.isInteger(amount) || amount <= 0 || amount > remaining)
+      throw new StripeError(400, 'invalid_request_error', 'Invalid refund amount', 'amount_too_large');
     const refund: StripeObject = {
-      id: stripeId('re'), object: 'refund', amount, currency: charge.currency, charge: charge.id,
-      payment_intent: charge.payment_intent, status: 'succeeded', reason: params.reason ?? null,
-      metadata: params.metadata ?? {}, created: now(),
+      id: stripeId('re'),
+      object: 'refund',
+      amount,
+      currency: charge.currency,
+      charge: charge.id,
+      payment_intent: charge.payment_intent,
+      status: 'succeeded',
+      reason: params.reason ?? null,
+      metadata: params.metadata ?? {},
+      created: now(),
     };
     this.refunds.set(refund.id, refund);
     charge.amount_refunded = Number(charge.amount_refunded) + amount;
@@ -146,8 +202,15 @@ export class StandinStore {
     if (!charge) throw new StripeError(404, 'invalid_request_error', 'No such payment_intent', 'resource_missing');
     charge.disputed = true;
     return {
-      id: stripeId('dp'), object: 'dispute', amount: charge.amount, currency: charge.currency, charge: charge.id,
-      payment_intent: paymentIntent, reason: 'fraudulent', status: 'needs_response', created: now(),
+      id: stripeId('dp'),
+      object: 'dispute',
+      amount: charge.amount,
+      currency: charge.currency,
+      charge: charge.id,
+      payment_intent: paymentIntent,
+      reason: 'fraudulent',
+      status: 'needs_response',
+      created: now(),
     };
   }
 
@@ -156,8 +219,15 @@ export class StandinStore {
     const snapshot = structuredClone(object);
     delete snapshot.payment_intent_data_metadata;
     const event: StandinEvent = {
-      id: stripeId('evt'), object: 'event', type, created: now(), api_version: '2026-10-28.endive',
-      data: { object: snapshot }, livemode: false, pending_webhooks: 1, request: { id: null, idempotency_key: null },
+      id: stripeId('evt'),
+      object: 'event',
+      type,
+      created: now(),
+      api_version: '2026-10-28.endive',
+      data: { object: snapshot },
+      livemode: false,
+      pending_webhooks: 1,
+      request: { id: null, idempotency_key: null },
     };
     this.events.push(event);
     return event;

@@ -53,7 +53,11 @@ export const SAMPLE_DATA: { [T in TemplateName]: TemplateData<T> } = {
   'project-unlocked': { projectTitle: 'SQL Foundations', trackName: 'Data Professional' },
   'submission-received': { projectTitle: 'SQL Foundations', deliverableTitle: 'Query repository' },
   'feedback-available': { projectTitle: 'SQL Foundations', deliverableTitle: 'Query repository', approved: true },
-  'certificate-issued': { trackName: 'Data Professional', certificateUrl: 'http://localhost:3000/api/certificates/abc/pdf', verificationCode: 'ABCD-EFGH' },
+  'certificate-issued': {
+    trackName: 'Data Professional',
+    certificateUrl: 'http://localhost:3000/api/certificates/abc/pdf',
+    verificationCode: 'ABCD-EFGH',
+  },
   'deletion-scheduled': { scheduledFor: '2026-12-11' },
   'deletion-cancelled': {},
   'account-deleted': {},

@@ -5,8 +5,21 @@ const context = { recipientName: 'Ada', appUrl: 'http://localhost:3000/' };
 
 describe('email templates', () => {
   it('covers every template API.md names, plus admin alerts', () => {
-    expect(TEMPLATE_NAMES.sort()).toEqual(['account-deleted', 'admin-alert', 'certificate-issued', 'data-export-ready', 'deletion-cancelled', 'deletion-scheduled', 'enrollment-refunded',
-      'feedback-available', 'project-unlocked', 'submission-received', 'welcome', 'workspace-expiring', 'workspace-ready']);
+    expect(TEMPLATE_NAMES.sort()).toEqual([
+      'account-deleted',
+      'admin-alert',
+      'certificate-issued',
+      'data-export-ready',
+      'deletion-cancelled',
+      'deletion-scheduled',
+      'enrollment-refunded',
+      'feedback-available',
+      'project-unlocked',
+      'submission-received',
+      'welcome',
+      'workspace-expiring',
+      'workspace-ready',
+    ]);
   });
 
   it.each(TEMPLATE_NAMES)('renders %s with subject, HTML in the layout and text', (name) => {
@@ -34,7 +47,9 @@ describe('email templates', () => {
   });
 
   it('rejects data that does not fit the template', () => {
-    expect(() => renderEmail('data-export-ready', { downloadUrl: 'javascript:alert(1)', expiresAt: '2026-12-01' }, context)).toThrow(TemplateDataError);
+    expect(() =>
+      renderEmail('data-export-ready', { downloadUrl: 'javascript:alert(1)', expiresAt: '2026-12-01' }, context),
+    ).toThrow(TemplateDataError);
     expect(() => renderEmail('welcome', {}, context)).toThrow(TemplateDataError);
   });
 });

@@ -34,7 +34,11 @@ export interface RenderContext {
   setPasswordUrl?: string;
 }
 
-export interface RenderedEmail { subject: string; html: string; text: string }
+export interface RenderedEmail {
+  subject: string;
+  html: string;
+  text: string;
+}
 
 export class TemplateDataError extends Error {
   constructor(template: string, detail: string) {
@@ -44,13 +48,32 @@ export class TemplateDataError extends Error {
 }
 
 /** Validates `data` against the template's schema, then renders subject, HTML and text. */
-export function renderEmail<T extends TemplateName>(template: T, data: TemplateData<T> | Record<string, unknown>, context: RenderContext): RenderedEmail {
+export function renderEmail<T extends TemplateName>(
+  template: T,
+  data: TemplateData<T> | Record<string, unknown>,
+  context: RenderContext,
+): RenderedEmail {
   // Activity inputs carry null for "no value"; the schemas call that absent.
   const present = Object.fromEntries(Object.entries(data).filter(([, value]) => value !== null && value !== undefined));
   const parsed = TEMPLATE_DATA[template].safeParse(present);
-  if (!parsed.success) throw new TemplateDataError(template, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-  const view = { ...parsed.data, recipientName: context.recipientName, appUrl: context.appUrl.replace(/\/+$/, ''), setPasswordUrl: context.setPasswordUrl };
-  const subject = compiled(`${template}.subject`, () => SUBJECTS[template], true)(view).replace(/\s+/g, ' ').trim();
+  if (!parsed.success)
+    throw new TemplateDataError(
+      template,
+      parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+    );
+  const view = {
+    ...parsed.data,
+    recipientName: context.recipientName,
+    appUrl: context.appUrl.replace(/\/+$/, ''),
+    setPasswordUrl: context.setPasswordUrl,
+  };
+  const subject = compiled(
+    `${template}.subject`,
+    () => SUBJECTS[template],
+    true,
+  )(view)
+    .replace(/\s+/g, ' ')
+    .trim();
   const htmlBody = compiled(`${template}.html`, () => read(`${template}.html.hbs`), false)(view);
   const textBody = compiled(`${template}.txt`, () => read(`${template}.txt.hbs`), true)(view);
   return {

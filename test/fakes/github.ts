@@ -25,20 +25,38 @@ export async function startFakeGitHub(repos: string[] = []): Promise<FakeGitHub>
     };
     if (failure) return send(failure, { message: 'Server Error' });
     const match = /^\/repos\/([^/]+)\/([^/?]+)$/.exec(req.url ?? '');
-    if (req.method !== 'GET' || !match) return send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
+    if (req.method !== 'GET' || !match)
+      return send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
     const [owner, repo] = [decodeURIComponent(match[1]!), decodeURIComponent(match[2]!)];
     const fullName = `${owner}/${repo}`;
     if (!known.has(fullName.toLowerCase())) {
-      return send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest/repos/repos#get-a-repository', status: '404' });
+      return send(404, {
+        message: 'Not Found',
+        documentation_url: 'https://docs.github.com/rest/repos/repos#get-a-repository',
+        status: '404',
+      });
     }
-    send(200, { id: 1, name: repo, full_name: fullName, private: false, owner: { login: owner }, html_url: `https://github.com/${fullName}` });
+    send(200, {
+      id: 1,
+      name: repo,
+      full_name: fullName,
+      private: false,
+      owner: { login: owner },
+      html_url: `https://github.com/${fullName}`,
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     repos: known,
     authorizations,
-    failWith(status) { failure = status; },
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    failWith(status) {
+      failure = status;
+    },
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

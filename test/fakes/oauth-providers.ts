@@ -1,6 +1,11 @@
 import { OAuth2Server } from 'oauth2-mock-server';
 
-export interface FakeAccount { sub: string; email: string; name: string; emailVerified?: boolean }
+export interface FakeAccount {
+  sub: string;
+  email: string;
+  name: string;
+  emailVerified?: boolean;
+}
 
 /**
  * A local OAuth2/OIDC provider (oauth2-mock-server) that signs in whichever account the
@@ -14,7 +19,9 @@ export class FakeOAuthProvider {
 
   constructor(readonly mode: 'github' | 'google') {}
 
-  get url(): string { return this.server.issuer.url!; }
+  get url(): string {
+    return this.server.issuer.url!;
+  }
 
   async start(): Promise<this> {
     await this.server.issuer.keys.generate('RS256');
@@ -22,7 +29,9 @@ export class FakeOAuthProvider {
     // Name the loopback address itself: "localhost" may resolve to ::1 first.
     this.server.issuer.url = `http://127.0.0.1:${this.server.address().port}`;
     const service = this.server.service;
-    service.on('beforeTokenSigning', (token) => { token.payload.sub = this.next.sub; });
+    service.on('beforeTokenSigning', (token) => {
+      token.payload.sub = this.next.sub;
+    });
     service.on('beforeResponse', (response) => {
       if (this.failTokenExchange) {
         response.statusCode = 400;
@@ -34,14 +43,24 @@ export class FakeOAuthProvider {
     service.on('beforeUserinfo', (response, req) => {
       const account = this.next;
       if (this.mode === 'google') {
-        response.body = { sub: account.sub, email: account.email, email_verified: account.emailVerified ?? true, name: account.name };
+        response.body = {
+          sub: account.sub,
+          email: account.email,
+          email_verified: account.emailVerified ?? true,
+          name: account.name,
+        };
       } else if (req.url?.includes('emails')) {
         response.body = [
           { email: `unverified-${account.email}`, primary: false, verified: false },
           { email: account.email, primary: true, verified: account.emailVerified ?? true },
         ];
       } else {
-        response.body = { id: Number(account.sub.replace(/\D/g, '') || 1), login: account.name.toLowerCase().replace(/\W/g, ''), name: account.name, email: null };
+        response.body = {
+          id: Number(account.sub.replace(/\D/g, '') || 1),
+          login: account.name.toLowerCase().replace(/\W/g, ''),
+          name: account.name,
+          email: null,
+        };
       }
     });
     return this;
@@ -50,14 +69,23 @@ export class FakeOAuthProvider {
   /** The env a Cohort stack needs to use this provider. */
   env(): Record<string, string> {
     if (this.mode === 'google') {
-      return { OAUTH_GOOGLE_CLIENT_ID: 'google-client', OAUTH_GOOGLE_CLIENT_SECRET: 'google-secret', OAUTH_GOOGLE_ISSUER: this.url };
+      return {
+        OAUTH_GOOGLE_CLIENT_ID: 'google-client',
+        OAUTH_GOOGLE_CLIENT_SECRET: 'google-secret',
+        OAUTH_GOOGLE_ISSUER: this.url,
+      };
     }
     return {
-      OAUTH_GITHUB_CLIENT_ID: 'github-client', OAUTH_GITHUB_CLIENT_SECRET: 'github-secret',
-      OAUTH_GITHUB_AUTHORIZE_URL: `${this.url}/authorize`, OAUTH_GITHUB_TOKEN_URL: `${this.url}/token`,
-      OAUTH_GITHUB_USERINFO_URL: `${this.url}/userinfo`, OAUTH_GITHUB_EMAILS_URL: `${this.url}/userinfo?emails=1`,
+      OAUTH_GITHUB_CLIENT_ID: 'github-client',
+      OAUTH_GITHUB_CLIENT_SECRET: 'github-secret',
+      OAUTH_GITHUB_AUTHORIZE_URL: `${this.url}/authorize`,
+      OAUTH_GITHUB_TOKEN_URL: `${this.url}/token`,
+      OAUTH_GITHUB_USERINFO_URL: `${this.url}/userinfo`,
+      OAUTH_GITHUB_EMAILS_URL: `${this.url}/userinfo?emails=1`,
     };
   }
 
-  stop(): Promise<void> { return this.server.stop(); }
+  stop(): Promise<void> {
+    return this.server.stop();
+  }
 }

@@ -4,8 +4,14 @@ import type { AddressInfo } from 'node:net';
 
 /** What Postmark received, as its `/email` API defines the JSON body. */
 export interface PostmarkReceived {
-  From: string; To: string; Subject: string; HtmlBody?: string; TextBody?: string;
-  Tag?: string; MessageStream?: string; Headers?: { Name: string; Value: string }[];
+  From: string;
+  To: string;
+  Subject: string;
+  HtmlBody?: string;
+  TextBody?: string;
+  Tag?: string;
+  MessageStream?: string;
+  Headers?: { Name: string; Value: string }[];
   serverToken: string | undefined;
   MessageID: string;
 }
@@ -14,7 +20,14 @@ export type PostmarkFailure = 'invalid-request' | 'inactive-recipient' | 'rate-l
 
 const FAILURES: Record<PostmarkFailure, { status: number; body: { ErrorCode: number; Message: string } }> = {
   'invalid-request': { status: 422, body: { ErrorCode: 300, Message: 'Invalid email request' } },
-  'inactive-recipient': { status: 422, body: { ErrorCode: 406, Message: 'You tried to send to recipient(s) that have been marked as inactive. Found inactive addresses: x@example.test.' } },
+  'inactive-recipient': {
+    status: 422,
+    body: {
+      ErrorCode: 406,
+      Message:
+        'You tried to send to recipient(s) that have been marked as inactive. Found inactive addresses: x@example.test.',
+    },
+  },
   'rate-limited': { status: 429, body: { ErrorCode: 429, Message: 'Rate limit exceeded' } },
   'server-error': { status: 500, body: { ErrorCode: 500, Message: 'Internal server error' } },
 };
@@ -55,12 +68,15 @@ export async function startFakePostmark(token = `pm-${randomUUID()}`): Promise<F
 
   const server: Server = createServer((req, res) => {
     void (async () => {
-      if (req.method !== 'POST' || req.url !== '/email') return reply(res, 404, { ErrorCode: 404, Message: 'Not found' });
+      if (req.method !== 'POST' || req.url !== '/email')
+        return reply(res, 404, { ErrorCode: 404, Message: 'Not found' });
       state.requests += 1;
       const serverToken = req.headers['x-postmark-server-token'] as string | undefined;
-      if (serverToken !== token) return reply(res, 401, { ErrorCode: 10, Message: 'Request does not contain a valid Server token.' });
-      if (req.headers['content-type']?.includes('application/json') !== true) return reply(res, 415, { ErrorCode: 0, Message: 'JSON required' });
-      const body = await readJson(req) as Omit<PostmarkReceived, 'serverToken' | 'MessageID'>;
+      if (serverToken !== token)
+        return reply(res, 401, { ErrorCode: 10, Message: 'Request does not contain a valid Server token.' });
+      if (req.headers['content-type']?.includes('application/json') !== true)
+        return reply(res, 415, { ErrorCode: 0, Message: 'JSON required' });
+      const body = (await readJson(req)) as Omit<PostmarkReceived, 'serverToken' | 'MessageID'>;
       const failure = queued.shift() ?? always;
       if (failure) return reply(res, FAILURES[failure].status, FAILURES[failure].body);
       if (!body.From || !body.To || !body.Subject || (!body.HtmlBody && !body.TextBody)) {
@@ -77,10 +93,22 @@ export async function startFakePostmark(token = `pm-${randomUUID()}`): Promise<F
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     token,
-    get messages() { return state.messages; },
-    get requests() { return state.requests; },
-    failNext(failure, times = 1) { for (let i = 0; i < times; i++) queued.push(failure); },
-    failAlways(failure) { always = failure; },
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    get messages() {
+      return state.messages;
+    },
+    get requests() {
+      return state.requests;
+    },
+    failNext(failure, times = 1) {
+      for (let i = 0; i < times; i++) queued.push(failure);
+    },
+    failAlways(failure) {
+      always = failure;
+    },
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

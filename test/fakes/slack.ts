@@ -41,7 +41,13 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/services/T000/B000/XXXX`,
     messages,
-    failNext: (n) => { failures = n; },
-    close: () => new Promise((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
+    failNext: (n) => {
+      failures = n;
+    },
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -12,7 +12,11 @@ export interface RunningScript {
 
 /** Runs a TypeScript script the way `npm run` would (`node --import tsx`), capturing its output. */
 export function runScript(entry: string, env: NodeJS.ProcessEnv, args: string[] = []): RunningScript {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+    cwd: PROJECT_ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let buffer = '';
   const listeners = new Set<() => void>();
   const onData = (chunk: Buffer) => {
@@ -31,12 +35,24 @@ export function runScript(entry: string, env: NodeJS.ProcessEnv, args: string[] 
     waitForOutput(text, timeoutMs) {
       return new Promise((resolve, reject) => {
         const check = () => {
-          if (buffer.includes(text)) { done(); resolve(); }
+          if (buffer.includes(text)) {
+            done();
+            resolve();
+          }
         };
-        const timer = setTimeout(() => { done(); reject(new Error(`no "${text}" within ${timeoutMs} ms:\n${buffer.slice(-4000)}`)); }, timeoutMs);
-        const done = () => { clearTimeout(timer); listeners.delete(check); };
+        const timer = setTimeout(() => {
+          done();
+          reject(new Error(`no "${text}" within ${timeoutMs} ms:\n${buffer.slice(-4000)}`));
+        }, timeoutMs);
+        const done = () => {
+          clearTimeout(timer);
+          listeners.delete(check);
+        };
         void exited.then(({ code, signal }) => {
-          if (!buffer.includes(text)) { done(); reject(new Error(`exited (${code ?? signal}) before "${text}":\n${buffer.slice(-4000)}`)); }
+          if (!buffer.includes(text)) {
+            done();
+            reject(new Error(`exited (${code ?? signal}) before "${text}":\n${buffer.slice(-4000)}`));
+          }
         });
         listeners.add(check);
         check();

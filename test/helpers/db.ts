@@ -3,7 +3,12 @@ import { inject } from 'vitest';
 import { createKnex, type Knex } from '../../lib/db/knex';
 import { adminUrl, databaseUrl } from './pg-url';
 
-export interface TestDatabase { url: string; name: string; knex: Knex; drop(): Promise<void> }
+export interface TestDatabase {
+  url: string;
+  name: string;
+  knex: Knex;
+  drop(): Promise<void>;
+}
 
 /** A fresh, migrated and seeded database copied from the run's template (fast: a file copy). */
 export async function createTestDatabase(): Promise<TestDatabase> {
@@ -17,7 +22,9 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const url = databaseUrl(name);
   const knex = createKnex(url);
   return {
-    url, name, knex,
+    url,
+    name,
+    knex,
     async drop() {
       await knex.destroy();
       const dropper = createKnex(adminUrl(), { max: 1 });

@@ -15,9 +15,16 @@ export interface PaymentsStack {
 /** A test stack wired to the Stripe stand-in (through the real `stripe` client) and a fake Slack. */
 export async function startPaymentsStack(options: StackOptions = {}): Promise<PaymentsStack> {
   const slack = await startFakeSlack();
-  const stack = await startStack({ ...options, stripe: true, adminAlerts: { email: 'ops@cohort.test', slackWebhookUrl: slack.url } });
+  const stack = await startStack({
+    ...options,
+    stripe: true,
+    adminAlerts: { email: 'ops@cohort.test', slackWebhookUrl: slack.url },
+  });
   return {
-    stack, standin: stack.standin!, slack, webhookSecret: stack.config.STRIPE_WEBHOOK_SECRET!,
+    stack,
+    standin: stack.standin!,
+    slack,
+    webhookSecret: stack.config.STRIPE_WEBHOOK_SECRET!,
     async close() {
       await stack.close();
       await slack.close();
@@ -53,11 +60,21 @@ export async function enrollmentOf(p: PaymentsStack, userId: string, track = 'DP
   return p.stack.knex('enrollments').where({ userId, trackCode: track }).first();
 }
 
-export async function waitForEnrollment(p: PaymentsStack, userId: string, status = 'ENROLLED', track = 'DP', timeoutMs = 30_000) {
-  return waitFor(`enrollment ${status}`, async () => {
-    const row = await enrollmentOf(p, userId, track);
-    return row?.status === status ? row : undefined;
-  }, timeoutMs);
+export async function waitForEnrollment(
+  p: PaymentsStack,
+  userId: string,
+  status = 'ENROLLED',
+  track = 'DP',
+  timeoutMs = 30_000,
+) {
+  return waitFor(
+    `enrollment ${status}`,
+    async () => {
+      const row = await enrollmentOf(p, userId, track);
+      return row?.status === status ? row : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 export async function addTrainer(p: PaymentsStack, tracks: string[], maxStudents = 20) {

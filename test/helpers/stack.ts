@@ -1,7 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../lib/config';
-import { installQuietRuntime, startCohortStack, type CohortStack, type CohortStackOptions } from '../../scripts/lib/local-stack';
+import {
+  installQuietRuntime,
+  startCohortStack,
+  type CohortStack,
+  type CohortStackOptions,
+} from '../../scripts/lib/local-stack';
 import { createTestDatabase, type TestDatabase } from './db';
 import { HttpClient } from './http';
 
@@ -29,7 +34,9 @@ function testEnv(overrides: Record<string, string> = {}): Record<string, string>
 
 export function testConfig(db: TestDatabase, overrides: Record<string, string> = {}): Config {
   return loadConfig({
-    DATABASE_URL: db.url, TEMPORAL_ADDRESS: inject('temporalAddress'), COHORT_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+    DATABASE_URL: db.url,
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    COHORT_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
     ...testEnv(overrides),
   });
 }

@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type TestStack } from '../helpers/stack';
-import { activeVersions, countRows, expectProblem, signUpOverHttp, uniqueEmail, waitForAudit } from '../helpers/accounts';
+import {
+  activeVersions,
+  countRows,
+  expectProblem,
+  signUpOverHttp,
+  uniqueEmail,
+  waitForAudit,
+} from '../helpers/accounts';
 import { FakeOAuthProvider } from '../fakes/oauth-providers';
 
 const FRONTEND = 'http://frontend.test/app';
@@ -20,7 +27,10 @@ afterAll(async () => {
 });
 
 const cookieOf = (res: { headers: Headers }, name: string) =>
-  res.headers.getSetCookie().map((c) => c.split(';')[0]!).find((c) => c.startsWith(`${name}=`));
+  res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0]!)
+    .find((c) => c.startsWith(`${name}=`));
 
 /** Runs the browser's part: start → provider's authorize → back to Cohort's callback. */
 async function browserSignIn(provider: 'github' | 'google') {
@@ -55,7 +65,13 @@ describe('OAuth sign-in', () => {
 
     const me = await stack.http.as(token).get('/api/me');
     expect(me.status).toBe(200);
-    expect(me.body).toMatchObject({ email, fullName: 'Octo Cat', role: 'student', privacyAccepted: false, privacyVersion: null });
+    expect(me.body).toMatchObject({
+      email,
+      fullName: 'Octo Cat',
+      role: 'student',
+      privacyAccepted: false,
+      privacyVersion: null,
+    });
     const link = await stack.knex('oauth_accounts').where({ provider: 'github', providerUserId: '4242' });
     expect(link).toHaveLength(1);
     expect(link[0].userId).toBe(me.body.id);
@@ -69,14 +85,23 @@ describe('OAuth sign-in', () => {
     expect((await stack.http.as(token).post('/api/policies/accept', versions)).status).toBe(201);
     expectProblem(await stack.http.as(token).get('/api/admin/audit-logs'), 403, 'forbidden');
 
-    const audit = await waitForAudit(() => stack.knex('audit_logs').where({ userId: me.body.id, action: 'auth.oauth_login' }), (rows) => rows.length === 1);
-    expect(audit[0]).toMatchObject({ outcome: 'success', resource: 'oauth:github', details: { status: 302, provider: 'github', created: true } });
+    const audit = await waitForAudit(
+      () => stack.knex('audit_logs').where({ userId: me.body.id, action: 'auth.oauth_login' }),
+      (rows) => rows.length === 1,
+    );
+    expect(audit[0]).toMatchObject({
+      outcome: 'success',
+      resource: 'oauth:github',
+      details: { status: 302, provider: 'github', created: true },
+    });
 
     // Signing in again finds the same account and creates nothing.
     const before = await countRows(stack.knex, ['users', 'oauth_accounts']);
     const again = await browserSignIn('github');
     expect(again.done.status).toBe(302);
-    expect((await stack.http.as(tokenFrom(again.done.headers.get('location')!)).get('/api/me')).body.id).toBe(me.body.id);
+    expect((await stack.http.as(tokenFrom(again.done.headers.get('location')!)).get('/api/me')).body.id).toBe(
+      me.body.id,
+    );
     expect(await countRows(stack.knex, ['users', 'oauth_accounts'])).toEqual(before);
   });
 
@@ -87,7 +112,11 @@ describe('OAuth sign-in', () => {
     expect(done.status, done.text).toBe(302);
     const me = await stack.http.as(tokenFrom(done.headers.get('location')!)).get('/api/me');
     expect(me.body).toMatchObject({ id: existing.user.id, fullName: 'Ada Lovelace', privacyAccepted: true });
-    expect(await stack.knex('oauth_accounts').where({ provider: 'google', providerUserId: 'google-sub-1', userId: existing.user.id })).toHaveLength(1);
+    expect(
+      await stack
+        .knex('oauth_accounts')
+        .where({ provider: 'google', providerUserId: 'google-sub-1', userId: existing.user.id }),
+    ).toHaveLength(1);
   });
 
   it('Google: creates a new user who must accept the policies', async () => {
@@ -122,13 +151,32 @@ describe('OAuth sign-in', () => {
     expectProblem(await stack.http.get(path), 400, 'validation_failed');
     const stateCookie = cookieOf(start, 'cohort_oauth')!;
     const [payload, signature] = stateCookie.slice('cohort_oauth='.length).split('.');
-    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), state: 'attacker' })).toString('base64url');
-    expectProblem(await stack.http.get(path, { cookie: `cohort_oauth=${forged}.${signature}` }), 400, 'validation_failed');
-    const swapped = new URL(callback); swapped.searchParams.set('state', 'attacker');
-    expectProblem(await stack.http.get(`${swapped.pathname}${swapped.search}`, { cookie: stateCookie }), 400, 'validation_failed');
+    const forged = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), state: 'attacker' }),
+    ).toString('base64url');
+    expectProblem(
+      await stack.http.get(path, { cookie: `cohort_oauth=${forged}.${signature}` }),
+      400,
+      'validation_failed',
+    );
+    const swapped = new URL(callback);
+    swapped.searchParams.set('state', 'attacker');
+    expectProblem(
+      await stack.http.get(`${swapped.pathname}${swapped.search}`, { cookie: stateCookie }),
+      400,
+      'validation_failed',
+    );
     // A GitHub state replayed at the Google callback.
-    expectProblem(await stack.http.get(`/api/auth/oauth/google/callback${callback.search}`, { cookie: stateCookie }), 400, 'validation_failed');
-    for (const query of ['?code=x&state=' + 'a'.repeat(600), `?code=${encodeURIComponent("' OR 1=1--")}&state=%00`, '?error=access_denied']) {
+    expectProblem(
+      await stack.http.get(`/api/auth/oauth/google/callback${callback.search}`, { cookie: stateCookie }),
+      400,
+      'validation_failed',
+    );
+    for (const query of [
+      '?code=x&state=' + 'a'.repeat(600),
+      `?code=${encodeURIComponent("' OR 1=1--")}&state=%00`,
+      '?error=access_denied',
+    ]) {
       const res = await stack.http.get(`/api/auth/oauth/github/callback${query}`, { cookie: stateCookie });
       expect(res.status).toBeGreaterThanOrEqual(400);
       expect(res.status).toBeLessThan(500);
@@ -139,7 +187,11 @@ describe('OAuth sign-in', () => {
 
   it('answers 404 for a provider that does not exist', async () => {
     for (const provider of ['gitlab', "github' OR 1=1--", 'x'.repeat(300)]) {
-      expectProblem(await stack.http.get(`/api/auth/oauth/${encodeURIComponent(provider)}/start`), provider.length > 20 ? 400 : 404, provider.length > 20 ? 'validation_failed' : 'not_found');
+      expectProblem(
+        await stack.http.get(`/api/auth/oauth/${encodeURIComponent(provider)}/start`),
+        provider.length > 20 ? 400 : 404,
+        provider.length > 20 ? 'validation_failed' : 'not_found',
+      );
     }
   });
 });

@@ -1,27 +1,65 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type TestStack } from '../helpers/stack';
 import { createTestUser } from '../helpers/users';
-import { activeVersions, countRows, expectProblem, signUpOverHttp, uniqueEmail, waitForAudit } from '../helpers/accounts';
+import {
+  activeVersions,
+  countRows,
+  expectProblem,
+  signUpOverHttp,
+  uniqueEmail,
+  waitForAudit,
+} from '../helpers/accounts';
 
 let stack: TestStack;
-beforeAll(async () => { stack = await startStack({ worker: false, env: { LOGIN_MAX_FAILURES: '3', LOGIN_FAILURE_WINDOW: '15m' } }); });
-afterAll(async () => { await stack?.close(); });
+beforeAll(async () => {
+  stack = await startStack({ worker: false, env: { LOGIN_MAX_FAILURES: '3', LOGIN_FAILURE_WINDOW: '15m' } });
+});
+afterAll(async () => {
+  await stack?.close();
+});
 
 describe('sign-up', () => {
   it('creates a student with GDPR fields, consent records, a session and a cookie', async () => {
     const versions = await activeVersions(stack.http);
     const email = uniqueEmail();
-    const res = await stack.http.post('/api/auth/signup', {
-      email, password: 'correct horse battery', fullName: 'Grace Hopper',
-      acceptPrivacyVersion: versions.privacyVersion, acceptTermsVersion: versions.termsVersion, marketingConsent: true,
-    }, { 'user-agent': 'vitest-agent/1.0' });
+    const res = await stack.http.post(
+      '/api/auth/signup',
+      {
+        email,
+        password: 'correct horse battery',
+        fullName: 'Grace Hopper',
+        acceptPrivacyVersion: versions.privacyVersion,
+        acceptTermsVersion: versions.termsVersion,
+        marketingConsent: true,
+      },
+      { 'user-agent': 'vitest-agent/1.0' },
+    );
     expect(res.status, res.text).toBe(201);
     expect(res.body.token).toMatch(/^[A-Za-z0-9_-]{40,}$/);
     expect(Object.keys(res.body.user).sort()).toEqual([
-      'accountDeletionRequested', 'accountDeletionRequestedAt', 'anonymized', 'dataRetentionConsent', 'email', 'enrollment', 'fullName', 'id',
-      'marketingConsent', 'privacyAccepted', 'privacyAcceptedAt', 'privacyVersion', 'role',
+      'accountDeletionRequested',
+      'accountDeletionRequestedAt',
+      'anonymized',
+      'dataRetentionConsent',
+      'email',
+      'enrollment',
+      'fullName',
+      'id',
+      'marketingConsent',
+      'privacyAccepted',
+      'privacyAcceptedAt',
+      'privacyVersion',
+      'role',
     ]);
-    expect(res.body.user).toMatchObject({ email, role: 'student', privacyAccepted: true, privacyVersion: versions.privacyVersion, marketingConsent: true, dataRetentionConsent: false, enrollment: null });
+    expect(res.body.user).toMatchObject({
+      email,
+      role: 'student',
+      privacyAccepted: true,
+      privacyVersion: versions.privacyVersion,
+      marketingConsent: true,
+      dataRetentionConsent: false,
+      enrollment: null,
+    });
     const cookie = res.headers.get('set-cookie') ?? '';
     expect(cookie).toMatch(/cohort_session=/);
     expect(cookie).toMatch(/HttpOnly/i);
@@ -33,7 +71,12 @@ describe('sign-up', () => {
     const consents = await stack.knex('user_consents').where({ userId: row.id }).orderBy('kind');
     expect(consents.map((c: { kind: string }) => c.kind)).toEqual(['marketing', 'policies']);
     const policies = consents.find((c: { kind: string }) => c.kind === 'policies');
-    expect(policies).toMatchObject({ granted: true, policyVersion: versions.privacyVersion, termsVersion: versions.termsVersion, userAgent: 'vitest-agent/1.0' });
+    expect(policies).toMatchObject({
+      granted: true,
+      policyVersion: versions.privacyVersion,
+      termsVersion: versions.termsVersion,
+      userAgent: 'vitest-agent/1.0',
+    });
     expect(policies.ipAddress).toMatch(/127\.0\.0\.1/);
     const sessions = await stack.knex('sessions').where({ userId: row.id });
     expect(sessions).toHaveLength(1);
@@ -49,7 +92,11 @@ describe('sign-up', () => {
   it('refuses versions that are not the active ones with 422 consent_required, writing nothing', async () => {
     const before = await countRows(stack.knex);
     const res = await stack.http.post('/api/auth/signup', {
-      email: uniqueEmail(), password: 'correct horse battery', fullName: 'Old Version', acceptPrivacyVersion: '1999-01', acceptTermsVersion: '1999-01',
+      email: uniqueEmail(),
+      password: 'correct horse battery',
+      fullName: 'Old Version',
+      acceptPrivacyVersion: '1999-01',
+      acceptTermsVersion: '1999-01',
     });
     expectProblem(res, 422, 'consent_required');
     const versions = await activeVersions(stack.http);
@@ -62,7 +109,11 @@ describe('sign-up', () => {
     const before = await countRows(stack.knex, ['users', 'user_consents', 'sessions']);
     const versions = await activeVersions(stack.http);
     const res = await stack.http.post('/api/auth/signup', {
-      email: email.toUpperCase(), password: 'another long password', fullName: 'Twin', acceptPrivacyVersion: versions.privacyVersion, acceptTermsVersion: versions.termsVersion,
+      email: email.toUpperCase(),
+      password: 'another long password',
+      fullName: 'Twin',
+      acceptPrivacyVersion: versions.privacyVersion,
+      acceptTermsVersion: versions.termsVersion,
     });
     expectProblem(res, 409, 'conflict');
     expect(await countRows(stack.knex, ['users', 'user_consents', 'sessions'])).toEqual(before);
@@ -71,9 +122,17 @@ describe('sign-up', () => {
   it('makes exactly one account from twenty concurrent sign-ups with one email', async () => {
     const versions = await activeVersions(stack.http);
     const email = uniqueEmail('race');
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => stack.http.post('/api/auth/signup', {
-      email, password: `concurrent password ${i}`, fullName: `Racer ${i}`, acceptPrivacyVersion: versions.privacyVersion, acceptTermsVersion: versions.termsVersion,
-    })));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        stack.http.post('/api/auth/signup', {
+          email,
+          password: `concurrent password ${i}`,
+          fullName: `Racer ${i}`,
+          acceptPrivacyVersion: versions.privacyVersion,
+          acceptTermsVersion: versions.termsVersion,
+        }),
+      ),
+    );
     const statuses = results.map((r) => r.status).sort();
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);
     expect(statuses.filter((s) => s === 409)).toHaveLength(19);
@@ -102,8 +161,16 @@ describe('login and logout', () => {
 
   it('gives the same 401 for an unknown email and a wrong password', async () => {
     const { email } = await signUpOverHttp(stack.http);
-    const wrong = await stack.http.post('/api/auth/login', { email, password: 'not the password' }, { 'x-forwarded-for': '10.0.0.1' });
-    const unknown = await stack.http.post('/api/auth/login', { email: uniqueEmail('nobody'), password: 'not the password' }, { 'x-forwarded-for': '10.0.0.1' });
+    const wrong = await stack.http.post(
+      '/api/auth/login',
+      { email, password: 'not the password' },
+      { 'x-forwarded-for': '10.0.0.1' },
+    );
+    const unknown = await stack.http.post(
+      '/api/auth/login',
+      { email: uniqueEmail('nobody'), password: 'not the password' },
+      { 'x-forwarded-for': '10.0.0.1' },
+    );
     expectProblem(wrong, 401, 'unauthenticated');
     expectProblem(unknown, 401, 'unauthenticated');
     expect(unknown.body).toEqual(wrong.body);
@@ -111,16 +178,34 @@ describe('login and logout', () => {
 
   it('rate-limits repeated failures per email and address with 429 rate_limited', async () => {
     const { email, password } = await signUpOverHttp(stack.http);
-    for (let i = 0; i < 3; i += 1) expectProblem(await stack.http.post('/api/auth/login', { email, password: 'wrong password' }), 401, 'unauthenticated');
+    for (let i = 0; i < 3; i += 1)
+      expectProblem(
+        await stack.http.post('/api/auth/login', { email, password: 'wrong password' }),
+        401,
+        'unauthenticated',
+      );
     // Even the right password is refused while the limit holds.
     const limited = await stack.http.post('/api/auth/login', { email, password });
     expectProblem(limited, 429, 'rate_limited');
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(await stack.knex('sessions').whereIn('userId', stack.knex('users').select('id').whereRaw('lower(email) = ?', [email]))).toHaveLength(1);
+    expect(
+      await stack
+        .knex('sessions')
+        .whereIn('userId', stack.knex('users').select('id').whereRaw('lower(email) = ?', [email])),
+    ).toHaveLength(1);
     // Another email from the same address is not affected.
     const other = await signUpOverHttp(stack.http);
-    expect((await stack.http.post('/api/auth/login', { email: other.email, password: other.password })).status).toBe(200);
-    const failures = await waitForAudit(() => stack.knex('audit_logs').where({ action: 'auth.login', outcome: 'failure' }).whereRaw(`(details->>'status')::int = 429`), (rows) => rows.length > 0);
+    expect((await stack.http.post('/api/auth/login', { email: other.email, password: other.password })).status).toBe(
+      200,
+    );
+    const failures = await waitForAudit(
+      () =>
+        stack
+          .knex('audit_logs')
+          .where({ action: 'auth.login', outcome: 'failure' })
+          .whereRaw(`(details->>'status')::int = 429`),
+      (rows) => rows.length > 0,
+    );
     expect(failures[0].details).toEqual({ status: 429 });
   });
 });
@@ -129,13 +214,28 @@ describe('contract', () => {
   it('documents every account endpoint in OpenAPI from the validating schemas', async () => {
     const doc = await stack.http.get('/api/openapi.json');
     const paths = Object.keys(doc.body.paths);
-    for (const path of ['/api/auth/signup', '/api/auth/login', '/api/auth/logout', '/api/auth/oauth/{provider}/start', '/api/auth/oauth/{provider}/callback',
-      '/api/me', '/api/policies/current', '/api/policies/accept', '/api/admin/policies', '/api/admin/users', '/api/admin/trainers',
-      '/api/admin/users/{id}/legal-hold', '/api/admin/audit-logs']) expect(paths).toContain(path);
+    for (const path of [
+      '/api/auth/signup',
+      '/api/auth/login',
+      '/api/auth/logout',
+      '/api/auth/oauth/{provider}/start',
+      '/api/auth/oauth/{provider}/callback',
+      '/api/me',
+      '/api/policies/current',
+      '/api/policies/accept',
+      '/api/admin/policies',
+      '/api/admin/users',
+      '/api/admin/trainers',
+      '/api/admin/users/{id}/legal-hold',
+      '/api/admin/audit-logs',
+    ])
+      expect(paths).toContain(path);
     expect(doc.body.paths['/api/auth/signup'].post.requestBody.content['application/json'].schema.required).toEqual(
       expect.arrayContaining(['email', 'password', 'fullName', 'acceptPrivacyVersion', 'acceptTermsVersion']),
     );
-    expect(Object.keys(doc.body.paths['/api/admin/users/{id}/legal-hold'])).toEqual(expect.arrayContaining(['post', 'delete']));
+    expect(Object.keys(doc.body.paths['/api/admin/users/{id}/legal-hold'])).toEqual(
+      expect.arrayContaining(['post', 'delete']),
+    );
   });
 });
 
@@ -160,13 +260,26 @@ describe('me, consent and policies', () => {
     // Repeating the same state changes nothing and appends nothing.
     await authed.patch('/api/me', { marketingConsent: false });
 
-    const consents = await stack.knex('user_consents').where({ userId: user.id }).whereNot({ kind: 'policies' }).orderBy('acceptedAt');
-    expect(consents.map((c: { kind: string; granted: boolean }) => `${c.kind}:${c.granted}`).sort()).toEqual(
-      ['data_retention:false', 'data_retention:true', 'marketing:false', 'marketing:true'],
-    );
-    const audit = await stack.knex('audit_logs').where({ userId: user.id }).whereIn('action', ['consent.granted', 'consent.withdrawn']).orderBy('id');
+    const consents = await stack
+      .knex('user_consents')
+      .where({ userId: user.id })
+      .whereNot({ kind: 'policies' })
+      .orderBy('acceptedAt');
+    expect(consents.map((c: { kind: string; granted: boolean }) => `${c.kind}:${c.granted}`).sort()).toEqual([
+      'data_retention:false',
+      'data_retention:true',
+      'marketing:false',
+      'marketing:true',
+    ]);
+    const audit = await stack
+      .knex('audit_logs')
+      .where({ userId: user.id })
+      .whereIn('action', ['consent.granted', 'consent.withdrawn'])
+      .orderBy('id');
     expect(audit.map((a: { action: string; resource: string }) => `${a.action} ${a.resource}`)).toEqual([
-      'consent.granted consent:marketing', 'consent.withdrawn consent:marketing', 'consent.withdrawn consent:data_retention',
+      'consent.granted consent:marketing',
+      'consent.withdrawn consent:marketing',
+      'consent.withdrawn consent:data_retention',
     ]);
     const me = await authed.get('/api/me');
     expect(me.body).toMatchObject({ marketingConsent: false, dataRetentionConsent: false, enrollment: null });
@@ -174,14 +287,28 @@ describe('me, consent and policies', () => {
 
   it('shows the enrollment summary in /api/me', async () => {
     const { user, token } = await createTestUser(stack.knex);
-    await stack.knex('enrollments').insert({ userId: user.id, trackCode: 'DP', status: 'ENROLLED', enrolledAt: new Date(), paymentVerified: true });
+    await stack
+      .knex('enrollments')
+      .insert({ userId: user.id, trackCode: 'DP', status: 'ENROLLED', enrolledAt: new Date(), paymentVerified: true });
     const me = await stack.http.as(token).get('/api/me');
-    expect(me.body.enrollment).toMatchObject({ track: 'DP', status: 'ENROLLED', paymentVerified: true, graduationDate: null });
+    expect(me.body.enrollment).toMatchObject({
+      track: 'DP',
+      status: 'ENROLLED',
+      paymentVerified: true,
+      graduationDate: null,
+    });
   });
 
   it('shows the same enrollment in /api/me as GET /api/enrollment: the live one, never a lapsed checkout', async () => {
     const { user, token } = await createTestUser(stack.knex);
-    await stack.knex('enrollments').insert({ userId: user.id, trackCode: 'DP', status: 'ENROLLED', enrolledAt: new Date(Date.now() - 60_000), paymentVerified: true, createdAt: new Date(Date.now() - 60_000) });
+    await stack.knex('enrollments').insert({
+      userId: user.id,
+      trackCode: 'DP',
+      status: 'ENROLLED',
+      enrolledAt: new Date(Date.now() - 60_000),
+      paymentVerified: true,
+      createdAt: new Date(Date.now() - 60_000),
+    });
     // A newer checkout for the other track, still unpaid, does not hide the live enrollment.
     await stack.knex('enrollments').insert({ userId: user.id, trackCode: 'FSD', status: 'PENDING_PAYMENT' });
     const me = await stack.http.as(token).get('/api/me');
@@ -202,7 +329,13 @@ describe('me, consent and policies', () => {
     const before = await activeVersions(stack.http);
     expect((await authed.get('/api/tracks')).status).toBe(200);
 
-    const publish = await stack.http.as(admin.token).post('/api/admin/policies', { kind: 'terms', version: '2026-12', content: 'New terms.\nSecond line.', effectiveDate: '2026-12-01', activate: true });
+    const publish = await stack.http.as(admin.token).post('/api/admin/policies', {
+      kind: 'terms',
+      version: '2026-12',
+      content: 'New terms.\nSecond line.',
+      effectiveDate: '2026-12-01',
+      activate: true,
+    });
     expect(publish.status, publish.text).toBe(201);
     expect(publish.body).toMatchObject({ kind: 'terms', version: '2026-12', active: true });
     expect(await stack.knex('terms_of_service').where({ active: true })).toHaveLength(1);
@@ -220,17 +353,41 @@ describe('me, consent and policies', () => {
     expect(second.status).toBe(200);
     expect((await stack.http.as(second.body.token).post('/api/auth/logout')).status).toBe(204);
 
-    expectProblem(await authed.post('/api/policies/accept', { privacyVersion: before.privacyVersion, termsVersion: before.termsVersion }), 422, 'consent_required');
-    const accept = await authed.post('/api/policies/accept', { privacyVersion: before.privacyVersion, termsVersion: '2026-12' });
+    expectProblem(
+      await authed.post('/api/policies/accept', {
+        privacyVersion: before.privacyVersion,
+        termsVersion: before.termsVersion,
+      }),
+      422,
+      'consent_required',
+    );
+    const accept = await authed.post('/api/policies/accept', {
+      privacyVersion: before.privacyVersion,
+      termsVersion: '2026-12',
+    });
     expect(accept.status, accept.text).toBe(201);
-    expect(accept.body).toMatchObject({ kind: 'policies', granted: true, privacyVersion: before.privacyVersion, termsVersion: '2026-12' });
+    expect(accept.body).toMatchObject({
+      kind: 'policies',
+      granted: true,
+      privacyVersion: before.privacyVersion,
+      termsVersion: '2026-12',
+    });
     const me = await authed.get('/api/me');
     expect(me.body.privacyAccepted).toBe(true);
     expect(new Date(me.body.privacyAcceptedAt).getTime()).toBe(new Date(accept.body.acceptedAt).getTime());
-    const accepted = await waitForAudit(() => stack.knex('audit_logs').where({ userId: student.user.id, action: 'consent.policies_accepted' }), (rows) => rows.length > 0);
+    const accepted = await waitForAudit(
+      () => stack.knex('audit_logs').where({ userId: student.user.id, action: 'consent.policies_accepted' }),
+      (rows) => rows.length > 0,
+    );
     expect(accepted).toHaveLength(1);
     expect(accepted[0].details).toMatchObject({ privacyVersion: before.privacyVersion, termsVersion: '2026-12' });
-    expect((await stack.http.as(admin.token).post('/api/policies/accept', { privacyVersion: before.privacyVersion, termsVersion: '2026-12' })).status).toBe(201);
+    expect(
+      (
+        await stack.http
+          .as(admin.token)
+          .post('/api/policies/accept', { privacyVersion: before.privacyVersion, termsVersion: '2026-12' })
+      ).status,
+    ).toBe(201);
     expect((await stack.http.as(admin.token).get('/api/admin/audit-logs')).status).toBe(200);
   });
 });

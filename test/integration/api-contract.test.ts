@@ -13,15 +13,25 @@ let operations: { method: string; path: string; secured: boolean }[];
 const METRICS_TOKEN = 'metrics-token-for-contract-test';
 
 /** A concrete URL for an OpenAPI path: ids become fresh UUIDs, other parameters plausible values. */
-const concrete = (path: string) => path.replace(/\{(\w+)\}/g, (_, name: string) => ({ code: 'DP', provider: 'github' })[name] ?? randomUUID());
+const concrete = (path: string) =>
+  path.replace(/\{(\w+)\}/g, (_, name: string) => ({ code: 'DP', provider: 'github' })[name] ?? randomUUID());
 
 beforeAll(async () => {
   stack = await startStack({ worker: false, env: { METRICS_TOKEN } });
-  const doc = (await stack.http.get('/api/openapi.json')).body as { paths: Record<string, Record<string, { security?: unknown[] }>> };
+  const doc = (await stack.http.get('/api/openapi.json')).body as {
+    paths: Record<string, Record<string, { security?: unknown[] }>>;
+  };
   operations = Object.entries(doc.paths).flatMap(([path, item]) =>
-    Object.entries(item).map(([method, op]) => ({ method: method.toUpperCase(), path, secured: Boolean(op.security?.length) })));
+    Object.entries(item).map(([method, op]) => ({
+      method: method.toUpperCase(),
+      path,
+      secured: Boolean(op.security?.length),
+    })),
+  );
 });
-afterAll(async () => { await stack?.close(); });
+afterAll(async () => {
+  await stack?.close();
+});
 
 describe('a trailing slash is accepted on every path', () => {
   it('answers each documented operation the same with and without a trailing slash', async () => {
@@ -34,7 +44,10 @@ describe('a trailing slash is accepted on every path', () => {
       const slashed = await stack.http.request(method, `${url}/`, body, headers);
       for (const res of [plain, slashed]) {
         // The catch-all answers 'No such endpoint.'; any other answer means a route matched.
-        expect(res.status === 404 && res.body?.detail === 'No such endpoint.', `${method} ${url}${res === slashed ? '/' : ''} fell through`).toBe(false);
+        expect(
+          res.status === 404 && res.body?.detail === 'No such endpoint.',
+          `${method} ${url}${res === slashed ? '/' : ''} fell through`,
+        ).toBe(false);
       }
       // The docs UI redirects /api/docs to /api/docs/; everything else answers identically.
       if (path !== '/api/docs') {
@@ -53,34 +66,80 @@ describe('428 consent_required after a new policy is activated', () => {
 
   // API.md: every endpoint except /api/me, /api/policies/*, /api/auth/logout, the export and
   // the deletion endpoints. Operations open to anyone (no session needed) are not gated.
-  const exempt = (path: string) => path === '/api/me' || path.startsWith('/api/policies/') || path === '/api/auth/logout'
-    || path.startsWith('/api/accounts/export-data') || path.startsWith('/api/accounts/delete-account') || path === '/metrics';
+  const exempt = (path: string) =>
+    path === '/api/me' ||
+    path.startsWith('/api/policies/') ||
+    path === '/api/auth/logout' ||
+    path.startsWith('/api/accounts/export-data') ||
+    path.startsWith('/api/accounts/delete-account') ||
+    path === '/metrics';
 
   beforeAll(async () => {
     [student, superadmin, trainer] = await Promise.all([
-      createTestUser(stack.knex), createTestUser(stack.knex, { role: 'superadmin' }), createTestUser(stack.knex, { role: 'trainer' }),
+      createTestUser(stack.knex),
+      createTestUser(stack.knex, { role: 'superadmin' }),
+      createTestUser(stack.knex, { role: 'trainer' }),
     ]);
     const current = (await stack.http.get('/api/policies/current')).body;
-    const published = await stack.http.as(superadmin.token).post('/api/admin/policies', { kind: 'privacy', version: 'contract-2', content: 'New privacy policy.', effectiveDate: '2027-01-01', activate: true });
+    const published = await stack.http.as(superadmin.token).post('/api/admin/policies', {
+      kind: 'privacy',
+      version: 'contract-2',
+      content: 'New privacy policy.',
+      effectiveDate: '2027-01-01',
+      activate: true,
+    });
     expect(published.status, published.text).toBe(201);
     pending = { privacyVersion: 'contract-2', termsVersion: current.terms.version };
   });
 
   it('gates every signed-in operation, whatever the role, and writes nothing', async () => {
     const gated = operations.filter((op) => op.secured && !exempt(op.path));
-    expect(gated.map((op) => `${op.method} ${op.path}`)).toEqual(expect.arrayContaining([
-      'GET /api/progress', 'POST /api/payments/checkout', 'GET /api/enrollment', 'GET /api/submissions', 'POST /api/projects/{projectId}/submissions',
-      'POST /api/projects/{projectId}/start', 'POST /api/external-resources', 'GET /api/admin/audit-logs', 'POST /api/admin/enroll-student',
-    ]));
-    const before = await countRows(stack.knex, ['users', 'sessions', 'user_consents', 'enrollments', 'submissions', 'external_resources', 'student_progress', 'trainers', 'audit_logs']);
+    expect(gated.map((op) => `${op.method} ${op.path}`)).toEqual(
+      expect.arrayContaining([
+        'GET /api/progress',
+        'POST /api/payments/checkout',
+        'GET /api/enrollment',
+        'GET /api/submissions',
+        'POST /api/projects/{projectId}/submissions',
+        'POST /api/projects/{projectId}/start',
+        'POST /api/external-resources',
+        'GET /api/admin/audit-logs',
+        'POST /api/admin/enroll-student',
+      ]),
+    );
+    const before = await countRows(stack.knex, [
+      'users',
+      'sessions',
+      'user_consents',
+      'enrollments',
+      'submissions',
+      'external_resources',
+      'student_progress',
+      'trainers',
+      'audit_logs',
+    ]);
     for (const { method, path } of gated) {
       for (const who of [student, trainer, superadmin]) {
-        const res = await stack.http.as(who.token).request(method, concrete(path), method === 'GET' || method === 'DELETE' ? undefined : {});
+        const res = await stack.http
+          .as(who.token)
+          .request(method, concrete(path), method === 'GET' || method === 'DELETE' ? undefined : {});
         expectProblem(res, 428, 'consent_required');
         expect(res.body, `${method} ${path} as ${who.user.role}`).toMatchObject(pending);
       }
     }
-    expect(await countRows(stack.knex, ['users', 'sessions', 'user_consents', 'enrollments', 'submissions', 'external_resources', 'student_progress', 'trainers', 'audit_logs'])).toEqual(before);
+    expect(
+      await countRows(stack.knex, [
+        'users',
+        'sessions',
+        'user_consents',
+        'enrollments',
+        'submissions',
+        'external_resources',
+        'student_progress',
+        'trainers',
+        'audit_logs',
+      ]),
+    ).toEqual(before);
   });
 
   it('keeps the exempt operations answering, and lifts the gate once accepted', async () => {

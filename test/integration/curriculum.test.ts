@@ -2,8 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type TestStack } from '../helpers/stack';
 
 let stack: TestStack;
-beforeAll(async () => { stack = await startStack(); });
-afterAll(async () => { await stack?.close(); });
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(async () => {
+  await stack?.close();
+});
 
 describe('curriculum', () => {
   it('lists both tracks with prices', async () => {
@@ -44,7 +48,11 @@ describe('curriculum', () => {
   });
 
   it('runs workflows on its worker', async () => {
-    const result = await stack.client.workflow.execute('ping', { args: ['pong'], taskQueue: stack.taskQueues.default, workflowId: `ping-${Date.now()}` });
+    const result = await stack.client.workflow.execute('ping', {
+      args: ['pong'],
+      taskQueue: stack.taskQueues.default,
+      workflowId: `ping-${Date.now()}`,
+    });
     expect(result).toBe('pong');
   });
 });

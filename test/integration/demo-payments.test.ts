@@ -5,15 +5,22 @@ import { startPaymentsStack, waitFor, type PaymentsStack } from '../helpers/paym
 import { createTestUser } from '../helpers/users';
 
 let p: PaymentsStack;
-beforeAll(async () => { p = await startPaymentsStack(); });
-afterAll(async () => { await p?.close(); });
+beforeAll(async () => {
+  p = await startPaymentsStack();
+});
+afterAll(async () => {
+  await p?.close();
+});
 
 describe('demo: payments stages', () => {
-  it('runs every stage against the stack, in order, from the accounts stages\' state', async () => {
+  it("runs every stage against the stack, in order, from the accounts stages' state", async () => {
     const policies = await p.stack.http.get('/api/policies/current');
     const signup = await p.stack.http.post('/api/auth/signup', {
-      email: `demo-${Date.now()}@example.test`, password: 'correct horse battery staple', fullName: 'Demo Student',
-      acceptPrivacyVersion: policies.body.privacy.version, acceptTermsVersion: policies.body.terms.version,
+      email: `demo-${Date.now()}@example.test`,
+      password: 'correct horse battery staple',
+      fullName: 'Demo Student',
+      acceptPrivacyVersion: policies.body.privacy.version,
+      acceptTermsVersion: policies.body.terms.version,
     });
     expect(signup.status, signup.text).toBe(201);
     const admin = await createTestUser(p.stack.knex, { role: 'admin' });
@@ -26,7 +33,12 @@ describe('demo: payments stages', () => {
       },
       waitFor: (what, check, timeoutMs) => waitFor(what, check, timeoutMs),
     };
-    expect(stages.map((s) => s.name)).toEqual(['paid through checkout', 'enrolled with trainer', 'welcome email sent', 'admin enrolled a scholarship student']);
+    expect(stages.map((s) => s.name)).toEqual([
+      'paid through checkout',
+      'enrolled with trainer',
+      'welcome email sent',
+      'admin enrolled a scholarship student',
+    ]);
     for (const stage of stages) await stage.run(ctx);
     expect(ctx.state.enrollment).toMatchObject({ status: 'ENROLLED', paymentVerified: true });
     expect(ctx.state.scholarshipWorkflowId).toMatch(/^onboarding:.+:FSD$/);

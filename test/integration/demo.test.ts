@@ -8,8 +8,13 @@ import type { TestStack } from '../helpers/stack';
 // The payments stack: the demo pays through the Stripe stand-in.
 let payments: PaymentsStack;
 let stack: TestStack;
-beforeAll(async () => { payments = await startPaymentsStack(); stack = payments.stack; });
-afterAll(async () => { await payments?.close(); });
+beforeAll(async () => {
+  payments = await startPaymentsStack();
+  stack = payments.stack;
+});
+afterAll(async () => {
+  await payments?.close();
+});
 
 describe('demo runner', () => {
   it('runs stages in order over HTTP, hands state along, and stops at the first failure', async () => {
@@ -40,7 +45,12 @@ describe('demo runner', () => {
           throw new Error(`answered ${res.status} ${res.body.code}`);
         },
       },
-      { name: 'never reached', async run() { ran.push('never reached'); } },
+      {
+        name: 'never reached',
+        async run() {
+          ran.push('never reached');
+        },
+      },
     ];
     const lines: string[] = [];
     const result = await runStages(stages, createDemoContext(`${stack.baseUrl}/`), (line) => lines.push(line));
@@ -54,7 +64,10 @@ describe('demo runner', () => {
 
   it('sends JSON bodies and bearer tokens, and reads problem+json answers', async () => {
     const ctx = createDemoContext(stack.baseUrl);
-    const res = await ctx.request('POST', '/api/tracks', { token: 'not-a-session', body: { hostile: "'; DROP TABLE users;--" } });
+    const res = await ctx.request('POST', '/api/tracks', {
+      token: 'not-a-session',
+      body: { hostile: "'; DROP TABLE users;--" },
+    });
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
     expect(typeof res.body.code).toBe('string');
@@ -64,13 +77,20 @@ describe('demo runner', () => {
     const ctx = createDemoContext(stack.baseUrl);
     let polls = 0;
     await expect(ctx.waitFor('third poll', async () => (++polls >= 3 ? polls : undefined), 10_000)).resolves.toBe(3);
-    await expect(ctx.waitFor('the impossible', async () => undefined, 300)).rejects.toThrow(/waiting for the impossible/);
+    await expect(ctx.waitFor('the impossible', async () => undefined, 300)).rejects.toThrow(
+      /waiting for the impossible/,
+    );
   });
 
   it('loads the stage modules in order and skips only absent files', async () => {
     const loaded = await loadStageModules(['accounts', 'no-such-module']);
     expect(loaded.map((m) => m.module)).toEqual(['accounts']);
-    expect(loaded[0]!.stages.map((s) => s.name)).toEqual(['signed up with consent', 'logged in', 'profile read', 'admin signed in']);
+    expect(loaded[0]!.stages.map((s) => s.name)).toEqual([
+      'signed up with consent',
+      'logged in',
+      'profile read',
+      'admin signed in',
+    ]);
   });
 });
 

@@ -89,10 +89,14 @@ describe('npm start (scripts/dev-stack.ts)', () => {
   });
 
   it('runs a workflow on the started worker, with the Cohort search attributes registered', async () => {
-    const result = await withTemporal((client) => client.workflow.execute('ping', {
-      taskQueue: taskQueues().default, workflowId: pingWorkflowId, args: ['pong'],
-      typedSearchAttributes: cohortSearchAttributes('ping', 'user-1', 'DP'),
-    }));
+    const result = await withTemporal((client) =>
+      client.workflow.execute('ping', {
+        taskQueue: taskQueues().default,
+        workflowId: pingWorkflowId,
+        args: ['pong'],
+        typedSearchAttributes: cohortSearchAttributes('ping', 'user-1', 'DP'),
+      }),
+    );
     expect(result).toBe('pong');
   });
 
@@ -100,13 +104,28 @@ describe('npm start (scripts/dev-stack.ts)', () => {
     const api = `http://127.0.0.1:${ports.api}`;
     const json = async (res: Response) => ({ status: res.status, body: (await res.json()) as any });
     const policies = (await json(await fetch(`${api}/api/policies/current`))).body;
-    const signup = await json(await fetch(`${api}/api/auth/signup`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: `dev-${randomBytes(4).toString('hex')}@example.com`, password: 'Dev-stack-pass-1', fullName: 'Dev Student', acceptPrivacyVersion: policies.privacy.version, acceptTermsVersion: policies.terms.version }),
-    }));
+    const signup = await json(
+      await fetch(`${api}/api/auth/signup`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          email: `dev-${randomBytes(4).toString('hex')}@example.com`,
+          password: 'Dev-stack-pass-1',
+          fullName: 'Dev Student',
+          acceptPrivacyVersion: policies.privacy.version,
+          acceptTermsVersion: policies.terms.version,
+        }),
+      }),
+    );
     expect(signup.status).toBe(201);
     const auth = { authorization: `Bearer ${signup.body.token}`, 'content-type': 'application/json' };
-    const checkout = await json(await fetch(`${api}/api/payments/checkout`, { method: 'POST', headers: auth, body: JSON.stringify({ track: 'FSD' }) }));
+    const checkout = await json(
+      await fetch(`${api}/api/payments/checkout`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ track: 'FSD' }),
+      }),
+    );
     expect(checkout.status).toBe(201);
     expect(checkout.body.checkoutUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
     expect((await fetch(checkout.body.checkoutUrl, { method: 'POST' })).ok).toBe(true);
@@ -118,7 +137,7 @@ describe('npm start (scripts/dev-stack.ts)', () => {
     expect(enrollment).toMatchObject({ track: 'FSD', status: 'ENROLLED', paymentVerified: true });
   });
 
-  it('exports the worker\'s Temporal SDK metrics on WORKER_METRICS_PORT', async () => {
+  it("exports the worker's Temporal SDK metrics on WORKER_METRICS_PORT", async () => {
     const res = await fetch(`http://127.0.0.1:${ports.workerMetrics}/metrics`);
     expect(res.status).toBe(200);
     expect(await res.text()).toMatch(/^temporal_\w+/m);

@@ -4,7 +4,12 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import { DefaultLogger } from '@temporalio/worker';
 import { createEmailActivities, type SendEmailInput, type SendEmailResult } from '../../activities/email';
-import { createOutboxSender, createPostmarkSender, PermanentEmailError, type EmailSender } from '../../lib/adapters/email/index';
+import {
+  createOutboxSender,
+  createPostmarkSender,
+  PermanentEmailError,
+  type EmailSender,
+} from '../../lib/adapters/email/index';
 import { startFakePostmark, type FakePostmark } from '../fakes/postmark';
 import { startStack, type TestStack } from '../helpers/stack';
 import { createTestUser, type TestUser } from '../helpers/users';
@@ -27,39 +32,74 @@ afterAll(async () => {
 });
 beforeEach(() => postmark.failAlways(undefined));
 
-const postmarkSender = (): EmailSender => createPostmarkSender({ serverToken: postmark.token, apiBase: postmark.baseUrl, messageStream: 'outbound' });
+const postmarkSender = (): EmailSender =>
+  createPostmarkSender({ serverToken: postmark.token, apiBase: postmark.baseUrl, messageStream: 'outbound' });
 const activities = (email: EmailSender) => createEmailActivities({ config: stack.config, knex: stack.knex, email });
-const run = (email: EmailSender, input: SendEmailInput): Promise<SendEmailResult> => new MockActivityEnvironment(undefined, { logger: quiet }).run(activities(email).sendEmail, input);
-const welcome = (key = `test:${randomUUID()}`): SendEmailInput => ({ idempotencyKey: key, template: 'welcome', recipient: { userId: student.user.id }, data: { trackName: 'Data Professional' } });
+const run = (email: EmailSender, input: SendEmailInput): Promise<SendEmailResult> =>
+  new MockActivityEnvironment(undefined, { logger: quiet }).run(activities(email).sendEmail, input);
+const welcome = (key = `test:${randomUUID()}`): SendEmailInput => ({
+  idempotencyKey: key,
+  template: 'welcome',
+  recipient: { userId: student.user.id },
+  data: { trackName: 'Data Professional' },
+});
 const row = (key: string) => stack.knex('email_messages').where({ idempotencyKey: key }).first();
 
 describe('Postmark adapter against a loopback Postmark', () => {
-  const message = () => ({ to: 'ada@example.test', from: 'Cohort <no-reply@cohort.local>', subject: 'Hi', html: '<p>Hi</p>', text: 'Hi', template: 'welcome', idempotencyKey: randomUUID() });
+  const message = () => ({
+    to: 'ada@example.test',
+    from: 'Cohort <no-reply@cohort.local>',
+    subject: 'Hi',
+    html: '<p>Hi</p>',
+    text: 'Hi',
+    template: 'welcome',
+    idempotencyKey: randomUUID(),
+  });
 
   it('sends with the server token, a Tag per template and the message stream', async () => {
     const before = postmark.messages.length;
-    const sender = createPostmarkSender({ serverToken: postmark.token, apiBase: postmark.baseUrl, messageStream: 'broadcast-x' });
+    const sender = createPostmarkSender({
+      serverToken: postmark.token,
+      apiBase: postmark.baseUrl,
+      messageStream: 'broadcast-x',
+    });
     const { providerMessageId } = await sender.send({ ...message(), messageStream: undefined });
     const received = postmark.messages.at(-1)!;
     expect(postmark.messages.length).toBe(before + 1);
-    expect(received).toMatchObject({ serverToken: postmark.token, To: 'ada@example.test', Subject: 'Hi', HtmlBody: '<p>Hi</p>', TextBody: 'Hi', Tag: 'welcome', MessageStream: 'broadcast-x', MessageID: providerMessageId });
+    expect(received).toMatchObject({
+      serverToken: postmark.token,
+      To: 'ada@example.test',
+      Subject: 'Hi',
+      HtmlBody: '<p>Hi</p>',
+      TextBody: 'Hi',
+      Tag: 'welcome',
+      MessageStream: 'broadcast-x',
+      MessageID: providerMessageId,
+    });
   });
 
-  it.each([['invalid-request', 300], ['inactive-recipient', 406]] as const)('classifies 422 %s (ErrorCode %i) as permanent', async (failure, code) => {
+  it.each([
+    ['invalid-request', 300],
+    ['inactive-recipient', 406],
+  ] as const)('classifies 422 %s (ErrorCode %i) as permanent', async (failure, code) => {
     postmark.failNext(failure);
-    const error = await postmarkSender().send(message()).catch((e: unknown) => e);
+    const error = await postmarkSender()
+      .send(message())
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PermanentEmailError);
     expect(error).toMatchObject({ providerCode: code, httpStatus: 422 });
   });
 
   it.each(['rate-limited', 'server-error'] as const)('classifies %s as transient', async (failure) => {
     postmark.failNext(failure);
-    const error = await postmarkSender().send(message()).catch((e: unknown) => e);
+    const error = await postmarkSender()
+      .send(message())
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
     expect(error).not.toBeInstanceOf(PermanentEmailError);
   });
 
-  it('refuses a wrong server token (transient: a configuration fault, retried and alerted, not recorded as the recipient\'s fault)', async () => {
+  it("refuses a wrong server token (transient: a configuration fault, retried and alerted, not recorded as the recipient's fault)", async () => {
     const sender = createPostmarkSender({ serverToken: 'wrong', apiBase: postmark.baseUrl, messageStream: 'outbound' });
     const error = await sender.send(message()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
@@ -77,7 +117,14 @@ describe('sendEmail activity', () => {
     expect(second).toEqual(first);
     expect(postmark.messages.length).toBe(before + 1);
     const stored = await row(input.idempotencyKey);
-    expect(stored).toMatchObject({ status: 'SENT', provider: 'postmark', providerMessageId: postmark.messages.at(-1)!.MessageID, toAddress: student.user.email, template: 'welcome', attempts: 1 });
+    expect(stored).toMatchObject({
+      status: 'SENT',
+      provider: 'postmark',
+      providerMessageId: postmark.messages.at(-1)!.MessageID,
+      toAddress: student.user.email,
+      template: 'welcome',
+      attempts: 1,
+    });
     expect(postmark.messages.at(-1)!.To).toBe(student.user.email);
   });
 
@@ -103,30 +150,44 @@ describe('sendEmail activity', () => {
     expect(postmark.requests).toBe(requests + 1);
   });
 
-  it.each(['rate-limited', 'server-error'] as const)('throws on %s so Temporal retries, then sends once', async (failure) => {
-    postmark.failNext(failure);
-    const input = welcome();
-    const before = postmark.messages.length;
-    await expect(run(postmarkSender(), input)).rejects.not.toBeInstanceOf(ApplicationFailure);
-    expect(await row(input.idempotencyKey)).toMatchObject({ status: 'QUEUED', attempts: 1 });
-    expect(await run(postmarkSender(), input)).toMatchObject({ status: 'SENT' });
-    expect(postmark.messages.length).toBe(before + 1);
-    expect(await row(input.idempotencyKey)).toMatchObject({ status: 'SENT', attempts: 2 });
-  });
+  it.each(['rate-limited', 'server-error'] as const)(
+    'throws on %s so Temporal retries, then sends once',
+    async (failure) => {
+      postmark.failNext(failure);
+      const input = welcome();
+      const before = postmark.messages.length;
+      await expect(run(postmarkSender(), input)).rejects.not.toBeInstanceOf(ApplicationFailure);
+      expect(await row(input.idempotencyKey)).toMatchObject({ status: 'QUEUED', attempts: 1 });
+      expect(await run(postmarkSender(), input)).toMatchObject({ status: 'SENT' });
+      expect(postmark.messages.length).toBe(before + 1);
+      expect(await row(input.idempotencyKey)).toMatchObject({ status: 'SENT', attempts: 2 });
+    },
+  );
 
   it('stores the message in the outbox by default, and nothing leaves', async () => {
     const input = welcome();
     const before = postmark.requests;
     const result = await run(createOutboxSender(stack.knex), input);
     expect(result.status).toBe('STORED');
-    expect(await row(input.idempotencyKey)).toMatchObject({ status: 'STORED', provider: 'outbox', providerMessageId: `outbox-${result.emailMessageId}` });
+    expect(await row(input.idempotencyKey)).toMatchObject({
+      status: 'STORED',
+      provider: 'outbox',
+      providerMessageId: `outbox-${result.emailMessageId}`,
+    });
     expect(await run(createOutboxSender(stack.knex), input)).toEqual(result);
-    expect(await stack.knex('email_messages').where({ idempotencyKey: input.idempotencyKey }).count({ n: '*' })).toEqual([{ n: 1 }]);
+    expect(
+      await stack.knex('email_messages').where({ idempotencyKey: input.idempotencyKey }).count({ n: '*' }),
+    ).toEqual([{ n: 1 }]);
     expect(postmark.requests).toBe(before);
   });
 
   it('mails every admin when no ADMIN_EMAIL is set', async () => {
-    const input: SendEmailInput = { idempotencyKey: `test:${randomUUID()}`, template: 'admin-alert', recipient: { admins: true }, data: { title: 'Refund issued', message: 'Enrollment failed after payment.' } };
+    const input: SendEmailInput = {
+      idempotencyKey: `test:${randomUUID()}`,
+      template: 'admin-alert',
+      recipient: { admins: true },
+      data: { title: 'Refund issued', message: 'Enrollment failed after payment.' },
+    };
     await run(createOutboxSender(stack.knex), input);
     const stored = await row(input.idempotencyKey);
     expect(stored.toAddress.split(', ')).toContain(admin.user.email);
@@ -135,9 +196,15 @@ describe('sendEmail activity', () => {
 
   it('fails for good on invalid template data or an unknown recipient, writing nothing', async () => {
     const bad = { ...welcome(), data: { trackName: '' } };
-    await expect(run(createOutboxSender(stack.knex), bad)).rejects.toMatchObject({ type: 'InvalidEmailData', nonRetryable: true });
+    await expect(run(createOutboxSender(stack.knex), bad)).rejects.toMatchObject({
+      type: 'InvalidEmailData',
+      nonRetryable: true,
+    });
     const ghost: SendEmailInput = { ...welcome(), recipient: { userId: randomUUID() } };
-    await expect(run(createOutboxSender(stack.knex), ghost)).rejects.toMatchObject({ type: 'EmailRecipientNotFound', nonRetryable: true });
+    await expect(run(createOutboxSender(stack.knex), ghost)).rejects.toMatchObject({
+      type: 'EmailRecipientNotFound',
+      nonRetryable: true,
+    });
     expect(await row(bad.idempotencyKey)).toBeUndefined();
     expect(await row(ghost.idempotencyKey)).toBeUndefined();
   });
@@ -147,10 +214,13 @@ describe('GET /api/admin/emails', () => {
   it('lists messages for admins, filtered by recipient and template', async () => {
     const input = welcome();
     await run(createOutboxSender(stack.knex), input);
-    const res = await stack.http.as(admin.token).get(`/api/admin/emails?to=${encodeURIComponent(student.user.email.toUpperCase())}&template=welcome`);
+    const res = await stack.http
+      .as(admin.token)
+      .get(`/api/admin/emails?to=${encodeURIComponent(student.user.email.toUpperCase())}&template=welcome`);
     expect(res.status).toBe(200);
     expect(res.body.length).toBeGreaterThan(0);
-    for (const message of res.body) expect(message).toMatchObject({ to: student.user.email, template: 'welcome', createdAt: expect.any(String) });
+    for (const message of res.body)
+      expect(message).toMatchObject({ to: student.user.email, template: 'welcome', createdAt: expect.any(String) });
     expect(res.body.map((m: any) => m.status)).toContain('STORED');
     const none = await stack.http.as(admin.token).get('/api/admin/emails/?template=workspace-ready');
     expect(none.status).toBe(200);
@@ -160,7 +230,14 @@ describe('GET /api/admin/emails', () => {
   it('is for admins only and rejects bad filters', async () => {
     expect((await stack.http.get('/api/admin/emails')).status).toBe(401);
     expect((await stack.http.as(student.token).get('/api/admin/emails')).status).toBe(403);
-    for (const query of ['template=nope', `to=${'x'.repeat(400)}`, 'limit=-1', "template=welcome'--", 'to=ada%00@example.test', 'to=ada%1B@example.test']) {
+    for (const query of [
+      'template=nope',
+      `to=${'x'.repeat(400)}`,
+      'limit=-1',
+      "template=welcome'--",
+      'to=ada%00@example.test',
+      'to=ada%1B@example.test',
+    ]) {
       const res = await stack.http.as(admin.token).get(`/api/admin/emails?${query}`);
       expect(res.status).toBe(400);
       expect(res.body.code).toBe('validation_failed');

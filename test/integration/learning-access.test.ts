@@ -13,10 +13,16 @@ let fsd: Awaited<ReturnType<typeof trackOutline>>;
 
 beforeAll(async () => {
   github = await startFakeGitHub(['ada-l/exists', 'bob/repo']);
-  stack = await startStack({ env: { GITHUB_VERIFY_REPOS: 'true', GITHUB_API_BASE: github.baseUrl, GITHUB_TOKEN: 'ghp_test' } });
+  stack = await startStack({
+    env: { GITHUB_VERIFY_REPOS: 'true', GITHUB_API_BASE: github.baseUrl, GITHUB_TOKEN: 'ghp_test' },
+  });
   [ada, bob, carol, trainer, otherTrainer, admin] = await Promise.all([
-    createTestUser(stack.knex), createTestUser(stack.knex), createTestUser(stack.knex),
-    createTestUser(stack.knex, { role: 'trainer' }), createTestUser(stack.knex, { role: 'trainer' }), createTestUser(stack.knex, { role: 'admin' }),
+    createTestUser(stack.knex),
+    createTestUser(stack.knex),
+    createTestUser(stack.knex),
+    createTestUser(stack.knex, { role: 'trainer' }),
+    createTestUser(stack.knex, { role: 'trainer' }),
+    createTestUser(stack.knex, { role: 'admin' }),
   ]);
   await enrollStudent(stack.knex, { userId: ada.user.id, trainerUserId: trainer.user.id, track: 'DP' });
   await enrollStudent(stack.knex, { userId: bob.user.id, trainerUserId: otherTrainer.user.id, track: 'DP' });
@@ -31,7 +37,9 @@ afterAll(async () => {
 });
 
 const counts = async () => {
-  const [s, e, sc] = await Promise.all(['submissions', 'email_messages', 'step_completions'].map((t) => stack.knex(t).count({ n: '*' }).first()));
+  const [s, e, sc] = await Promise.all(
+    ['submissions', 'email_messages', 'step_completions'].map((t) => stack.knex(t).count({ n: '*' }).first()),
+  );
   return { submissions: Number(s!.n), emails: Number(e!.n), steps: Number(sc!.n) };
 };
 const expectProblem = (res: { status: number; headers: Headers; body: any }, status: number, code: string) => {
@@ -61,25 +69,49 @@ describe('progress: access and bad input', () => {
 });
 
 describe('submissions: bad input', () => {
-  const submit = (body: unknown, projectId = dp[0]!.id, token = ada.token) => stack.http.as(token).post(`/api/projects/${projectId}/submissions`, body);
+  const submit = (body: unknown, projectId = dp[0]!.id, token = ada.token) =>
+    stack.http.as(token).post(`/api/projects/${projectId}/submissions`, body);
 
   it('rejects malformed URLs, unknown deliverables, oversized notes and hostile input with 400, writing nothing', async () => {
     const deliverableId = dp[0]!.steps[0]!.deliverables[0]!.id;
     const before = await counts();
     const bad: unknown[] = [
-      {}, { repoUrl: 'https://github.com/ada-l/exists' }, { deliverableId },
+      {},
+      { repoUrl: 'https://github.com/ada-l/exists' },
+      { deliverableId },
       { deliverableId: 'nope', repoUrl: 'https://github.com/ada-l/exists' },
-      ...['http://github.com/ada-l/exists', 'https://github.com/ada-l', 'https://github.com/ada-l/exists/tree/main', 'https://evil.test/ada-l/exists',
-        'https://github.com/ada-l/exists?x=1', 'javascript:alert(1)', 'https://github.com/-ada/exists', 'https://github.com/ada-l/..',
-        `https://github.com/ada-l/${'x'.repeat(300)}`, 'https://github.com/ada-l/exists\n', 42,
+      ...[
+        'http://github.com/ada-l/exists',
+        'https://github.com/ada-l',
+        'https://github.com/ada-l/exists/tree/main',
+        'https://evil.test/ada-l/exists',
+        'https://github.com/ada-l/exists?x=1',
+        'javascript:alert(1)',
+        'https://github.com/-ada/exists',
+        'https://github.com/ada-l/..',
+        `https://github.com/ada-l/${'x'.repeat(300)}`,
+        'https://github.com/ada-l/exists\n',
+        42,
         // Hostile lookalikes: userinfo, another host, a Cyrillic і, a port, a fragment, encoded slashes, case, clone URLs.
-        'https://evil@github.com/ada-l/exists', 'https://github.com@evil.test/ada-l/exists', 'https://github.com.evil.test/ada-l/exists',
-        'https://g\u0456thub.com/ada-l/exists', 'https://github.com:443/ada-l/exists', 'https://github.com/ada-l/exists#readme',
-        'https://github.com/ada-l%2Fexists/x', 'HTTPS://GITHUB.COM/ada-l/exists', 'https://github.com/ada-l/exists/', 'https://github.com/ada-l/exists.git',
-        'https://github.com/ada-l/...', ' https://github.com/ada-l/exists', '//github.com/ada-l/exists'].map((repoUrl) => ({ deliverableId, repoUrl })),
-      { deliverableId, deploymentUrl: 'ftp://files.example.test/x' }, { deliverableId, deploymentUrl: 'https://ada:s3cret@ada.example.test/' },
+        'https://evil@github.com/ada-l/exists',
+        'https://github.com@evil.test/ada-l/exists',
+        'https://github.com.evil.test/ada-l/exists',
+        'https://g\u0456thub.com/ada-l/exists',
+        'https://github.com:443/ada-l/exists',
+        'https://github.com/ada-l/exists#readme',
+        'https://github.com/ada-l%2Fexists/x',
+        'HTTPS://GITHUB.COM/ada-l/exists',
+        'https://github.com/ada-l/exists/',
+        'https://github.com/ada-l/exists.git',
+        'https://github.com/ada-l/...',
+        ' https://github.com/ada-l/exists',
+        '//github.com/ada-l/exists',
+      ].map((repoUrl) => ({ deliverableId, repoUrl })),
+      { deliverableId, deploymentUrl: 'ftp://files.example.test/x' },
+      { deliverableId, deploymentUrl: 'https://ada:s3cret@ada.example.test/' },
       { deliverableId, repoUrl: 'https://github.com/ada-l/exists', notes: 'n'.repeat(5001) },
-      { deliverableId, deploymentUrl: 'https://ada.example.test/', notes: 'a\u0000b' }, { deliverableId, deploymentUrl: 'https://ada.example.test/', notes: 'a\u001b[2Jb' },
+      { deliverableId, deploymentUrl: 'https://ada.example.test/', notes: 'a\u0000b' },
+      { deliverableId, deploymentUrl: 'https://ada.example.test/', notes: 'a\u001b[2Jb' },
       { deliverableId: randomUUID(), repoUrl: 'https://github.com/ada-l/exists' },
       { deliverableId: dp[1]!.steps[0]!.deliverables[0]!.id, repoUrl: 'https://github.com/ada-l/exists' },
       { deliverableId, repoUrl: 'https://github.com/ada-l/missing' },
@@ -88,11 +120,30 @@ describe('submissions: bad input', () => {
     for (const body of bad) expectProblem(await submit(body), 400, 'validation_failed');
     // Only the well-formed URL of a missing repository reached GitHub; the rest failed on their shape.
     expect(github.authorizations.length).toBe(askedGitHub + 1);
-    const raw = await stack.http.as(ada.token).request('POST', `/api/projects/${dp[0]!.id}/submissions`, '{"deliverableId":', { 'content-type': 'application/json' });
+    const raw = await stack.http
+      .as(ada.token)
+      .request('POST', `/api/projects/${dp[0]!.id}/submissions`, '{"deliverableId":', {
+        'content-type': 'application/json',
+      });
     expectProblem(raw, 400, 'validation_failed');
-    expectProblem(await submit({ deliverableId, repoUrl: 'https://github.com/ada-l/exists' }, fsd[0]!.id), 404, 'not_found');
-    expectProblem(await submit({ deliverableId: dp[1]!.steps[0]!.deliverables[0]!.id, repoUrl: 'https://github.com/ada-l/exists' }, dp[1]!.id), 409, 'conflict');
-    expectProblem(await submit({ deliverableId, repoUrl: 'https://github.com/ada-l/exists' }, dp[0]!.id, trainer.token), 403, 'forbidden');
+    expectProblem(
+      await submit({ deliverableId, repoUrl: 'https://github.com/ada-l/exists' }, fsd[0]!.id),
+      404,
+      'not_found',
+    );
+    expectProblem(
+      await submit(
+        { deliverableId: dp[1]!.steps[0]!.deliverables[0]!.id, repoUrl: 'https://github.com/ada-l/exists' },
+        dp[1]!.id,
+      ),
+      409,
+      'conflict',
+    );
+    expectProblem(
+      await submit({ deliverableId, repoUrl: 'https://github.com/ada-l/exists' }, dp[0]!.id, trainer.token),
+      403,
+      'forbidden',
+    );
     github.failWith(502);
     expectProblem(await submit({ deliverableId, repoUrl: 'https://github.com/ada-l/exists' }), 503, 'unavailable');
     github.failWith(undefined);
@@ -101,18 +152,29 @@ describe('submissions: bad input', () => {
 
   it('checks the repository on GitHub with the configured token, and keeps hostile notes as text', async () => {
     const notes = `<script>alert(1)</script>'; DROP TABLE submissions; --`;
-    const res = await submit({ deliverableId: dp[0]!.steps[0]!.deliverables[0]!.id, repoUrl: 'https://github.com/Ada-L/exists', notes });
+    const res = await submit({
+      deliverableId: dp[0]!.steps[0]!.deliverables[0]!.id,
+      repoUrl: 'https://github.com/Ada-L/exists',
+      notes,
+    });
     expect(res.status).toBe(201);
     expect(res.body.notes).toBe(notes);
     expect(github.authorizations.at(-1)).toBe('token ghp_test');
-    expectProblem(await submit({ deliverableId: dp[0]!.steps[0]!.deliverables[0]!.id, repoUrl: 'https://github.com/ada-l/exists' }), 409, 'conflict');
+    expectProblem(
+      await submit({ deliverableId: dp[0]!.steps[0]!.deliverables[0]!.id, repoUrl: 'https://github.com/ada-l/exists' }),
+      409,
+      'conflict',
+    );
   });
 });
 
 describe('review: access', () => {
   let adaSubmission: string;
   beforeAll(async () => {
-    const res = await stack.http.as(ada.token).post(`/api/projects/${dp[0]!.id}/submissions`, { deliverableId: dp[0]!.steps[1]!.deliverables[0]!.id, deploymentUrl: 'https://ada.example.test' });
+    const res = await stack.http.as(ada.token).post(`/api/projects/${dp[0]!.id}/submissions`, {
+      deliverableId: dp[0]!.steps[1]!.deliverables[0]!.id,
+      deploymentUrl: 'https://ada.example.test',
+    });
     adaSubmission = res.body.id;
   });
   const review = (token: string, id: string, body: unknown = { decision: 'APPROVED', feedback: 'ok' }) =>
@@ -123,8 +185,15 @@ describe('review: access', () => {
     expectProblem(await review(otherTrainer.token, adaSubmission), 403, 'forbidden');
     expectProblem(await review(bob.token, adaSubmission), 403, 'forbidden');
     expectProblem(await review(trainer.token, randomUUID()), 404, 'not_found');
-    for (const body of [{}, { decision: 'MAYBE', feedback: 'x' }, { decision: 'APPROVED' }, { decision: 'APPROVED', feedback: '   ' },
-      { decision: 'APPROVED', feedback: 'f'.repeat(10_001) }, { decision: ['APPROVED'], feedback: 'x' }, { decision: 'APPROVED', feedback: 'ok\u0000' }]) {
+    for (const body of [
+      {},
+      { decision: 'MAYBE', feedback: 'x' },
+      { decision: 'APPROVED' },
+      { decision: 'APPROVED', feedback: '   ' },
+      { decision: 'APPROVED', feedback: 'f'.repeat(10_001) },
+      { decision: ['APPROVED'], feedback: 'x' },
+      { decision: 'APPROVED', feedback: 'ok\u0000' },
+    ]) {
       expectProblem(await review(trainer.token, adaSubmission, body), 400, 'validation_failed');
     }
     expect(await counts()).toEqual(before);
@@ -139,11 +208,14 @@ describe('review: access', () => {
 
   it('lets one of two concurrent submissions, and one of two concurrent reviews, through; the other is a conflict', async () => {
     const body = { deliverableId: dp[0]!.steps[1]!.deliverables[0]!.id, deploymentUrl: 'https://ada.example.test/v2' };
-    const submitted = await Promise.all([1, 2].map(() => stack.http.as(ada.token).post(`/api/projects/${dp[0]!.id}/submissions`, body)));
+    const submitted = await Promise.all(
+      [1, 2].map(() => stack.http.as(ada.token).post(`/api/projects/${dp[0]!.id}/submissions`, body)),
+    );
     expect(submitted.map((r) => r.status).sort()).toEqual([201, 409]);
     const id = submitted.find((r) => r.status === 201)!.body.id;
     const reviewed = await Promise.all([
-      review(trainer.token, id, { decision: 'CHANGES_REQUESTED', feedback: 'a' }), review(admin.token, id, { decision: 'APPROVED', feedback: 'b' }),
+      review(trainer.token, id, { decision: 'CHANGES_REQUESTED', feedback: 'a' }),
+      review(admin.token, id, { decision: 'APPROVED', feedback: 'b' }),
     ]);
     expect(reviewed.map((r) => r.status).sort()).toEqual([200, 409]);
     const emails = await stack.knex('email_messages').where({ idempotencyKey: `review:${id}:feedback` });
@@ -151,9 +223,13 @@ describe('review: access', () => {
   });
 
   it('lists submissions by role: own, assigned students, all', async () => {
-    const bobs = await stack.http.as(bob.token).post(`/api/projects/${dp[0]!.id}/submissions`, { deliverableId: dp[0]!.steps[0]!.deliverables[0]!.id, repoUrl: 'https://github.com/bob/repo' });
+    const bobs = await stack.http.as(bob.token).post(`/api/projects/${dp[0]!.id}/submissions`, {
+      deliverableId: dp[0]!.steps[0]!.deliverables[0]!.id,
+      repoUrl: 'https://github.com/bob/repo',
+    });
     expect(bobs.status).toBe(201);
-    const owners = async (token: string, query = '') => new Set((await stack.http.as(token).get(`/api/submissions${query}`)).body.map((s: any) => s.userId));
+    const owners = async (token: string, query = '') =>
+      new Set((await stack.http.as(token).get(`/api/submissions${query}`)).body.map((s: any) => s.userId));
     expect(await owners(ada.token)).toEqual(new Set([ada.user.id]));
     expect(await owners(ada.token, `?userId=${bob.user.id}`)).toEqual(new Set());
     expect(await owners(trainer.token)).toEqual(new Set([ada.user.id]));
@@ -169,38 +245,85 @@ describe('external resources', () => {
   const create = (token: string, body: unknown) => stack.http.as(token).post('/api/external-resources', body);
 
   it('records, lists and deprovisions, with access by role', async () => {
-    const own = await create(ada.token, { resourceType: 'JUPYTER', resourceUrl: 'https://jupyter.example.test/ada', projectId: dp[0]!.id });
+    const own = await create(ada.token, {
+      resourceType: 'JUPYTER',
+      resourceUrl: 'https://jupyter.example.test/ada',
+      projectId: dp[0]!.id,
+    });
     expect(own.status).toBe(201);
-    expect(own.body).toMatchObject({ userId: ada.user.id, resourceType: 'JUPYTER', credentialsStored: false, deprovisionedAt: null, createdBy: ada.user.id });
-    const forBob = await create(trainer.token, { userId: bob.user.id, resourceType: 'VERCEL', resourceUrl: 'https://bob.vercel.app', credentialsStored: true });
+    expect(own.body).toMatchObject({
+      userId: ada.user.id,
+      resourceType: 'JUPYTER',
+      credentialsStored: false,
+      deprovisionedAt: null,
+      createdBy: ada.user.id,
+    });
+    const forBob = await create(trainer.token, {
+      userId: bob.user.id,
+      resourceType: 'VERCEL',
+      resourceUrl: 'https://bob.vercel.app',
+      credentialsStored: true,
+    });
     expect(forBob.status).toBe(201);
 
-    expect((await stack.http.as(ada.token).get('/api/external-resources')).body.map((r: any) => r.id)).toEqual([own.body.id]);
+    expect((await stack.http.as(ada.token).get('/api/external-resources')).body.map((r: any) => r.id)).toEqual([
+      own.body.id,
+    ]);
     expect((await stack.http.as(bob.token).get(`/api/external-resources?userId=${ada.user.id}`)).body).toEqual([]);
     expect((await stack.http.as(admin.token).get('/api/external-resources')).body).toHaveLength(2);
 
-    expectProblem(await stack.http.as(ada.token).post(`/api/external-resources/${own.body.id}/deprovision`), 403, 'forbidden');
+    expectProblem(
+      await stack.http.as(ada.token).post(`/api/external-resources/${own.body.id}/deprovision`),
+      403,
+      'forbidden',
+    );
     const gone = await stack.http.as(trainer.token).post(`/api/external-resources/${own.body.id}/deprovision`);
     expect(gone.status).toBe(200);
     expect(gone.body.deprovisionedAt).toEqual(expect.any(String));
     const again = await stack.http.as(admin.token).post(`/api/external-resources/${own.body.id}/deprovision/`);
     expect(again.body.deprovisionedAt).toBe(gone.body.deprovisionedAt);
-    expectProblem(await stack.http.as(admin.token).post(`/api/external-resources/${randomUUID()}/deprovision`), 404, 'not_found');
+    expectProblem(
+      await stack.http.as(admin.token).post(`/api/external-resources/${randomUUID()}/deprovision`),
+      404,
+      'not_found',
+    );
   });
 
   it("rejects bad input and other students' resources, writing nothing", async () => {
     const before = Number((await stack.knex('external_resources').count({ n: '*' }).first())!.n);
     const adaSubmission = (await stack.knex('submissions').where({ userId: ada.user.id }).first()).id;
-    for (const body of [{}, { resourceType: 'FTP', resourceUrl: 'https://x.test' }, { resourceType: 'OTHER', resourceUrl: 'javascript:alert(1)' },
-      { resourceType: 'OTHER', resourceUrl: `https://x.test/${'a'.repeat(2000)}` }, { resourceType: 'OTHER', resourceUrl: 'https://x.test', credentialsStored: 'yes' },
-      { resourceType: 'SUPERSET', resourceUrl: 'https://admin:hunter2@superset.example.test/' }, { resourceType: 'jupyter', resourceUrl: 'https://x.test' },
-      { resourceType: 'OTHER', resourceUrl: 'https://x.test', userId: 'not-a-uuid' }]) {
+    for (const body of [
+      {},
+      { resourceType: 'FTP', resourceUrl: 'https://x.test' },
+      { resourceType: 'OTHER', resourceUrl: 'javascript:alert(1)' },
+      { resourceType: 'OTHER', resourceUrl: `https://x.test/${'a'.repeat(2000)}` },
+      { resourceType: 'OTHER', resourceUrl: 'https://x.test', credentialsStored: 'yes' },
+      { resourceType: 'SUPERSET', resourceUrl: 'https://admin:hunter2@superset.example.test/' },
+      { resourceType: 'jupyter', resourceUrl: 'https://x.test' },
+      { resourceType: 'OTHER', resourceUrl: 'https://x.test', userId: 'not-a-uuid' },
+    ]) {
       expectProblem(await create(ada.token, body), 400, 'validation_failed');
     }
-    expectProblem(await create(trainer.token, { resourceType: 'OTHER', resourceUrl: 'https://x.test' }), 400, 'validation_failed');
-    expectProblem(await create(bob.token, { userId: ada.user.id, resourceType: 'OTHER', resourceUrl: 'https://x.test' }), 404, 'not_found');
-    expectProblem(await create(bob.token, { submissionId: adaSubmission, resourceType: 'OTHER', resourceUrl: 'https://x.test' }), 404, 'not_found');
-    expectProblem(await create(ada.token, { projectId: randomUUID(), resourceType: 'OTHER', resourceUrl: 'https://x.test' }), 404, 'not_found');
+    expectProblem(
+      await create(trainer.token, { resourceType: 'OTHER', resourceUrl: 'https://x.test' }),
+      400,
+      'validation_failed',
+    );
+    expectProblem(
+      await create(bob.token, { userId: ada.user.id, resourceType: 'OTHER', resourceUrl: 'https://x.test' }),
+      404,
+      'not_found',
+    );
+    expectProblem(
+      await create(bob.token, { submissionId: adaSubmission, resourceType: 'OTHER', resourceUrl: 'https://x.test' }),
+      404,
+      'not_found',
+    );
+    expectProblem(
+      await create(ada.token, { projectId: randomUUID(), resourceType: 'OTHER', resourceUrl: 'https://x.test' }),
+      404,
+      'not_found',
+    );
     expect(Number((await stack.knex('external_resources').count({ n: '*' }).first())!.n)).toBe(before);
   });
 });

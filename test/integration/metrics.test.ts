@@ -51,7 +51,9 @@ describe('GET /metrics on the API port', () => {
 
 describe('the METRICS_PORT listener', () => {
   let server: Server;
-  afterAll(async () => { await new Promise((resolve) => server?.close(resolve)); });
+  afterAll(async () => {
+    await new Promise((resolve) => server?.close(resolve));
+  });
 
   it('serves /metrics without a token, and nothing else', async () => {
     const metrics = createApiMetrics();

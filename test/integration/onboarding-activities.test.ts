@@ -22,11 +22,33 @@ let deps: ActivityDeps;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  standin = await startStripeStandin({ webhookUrl: 'http://127.0.0.1:9/unset', webhookSecret: 'whsec_test_activities' });
+  standin = await startStripeStandin({
+    webhookUrl: 'http://127.0.0.1:9/unset',
+    webhookSecret: 'whsec_test_activities',
+  });
   // No SLACK_WEBHOOK_URL: alerts go to the log, and to ADMIN_EMAIL.
-  const config = testConfig(db, { STRIPE_SECRET_KEY: 'sk_test_cohort', STRIPE_API_BASE: standin.url, ADMIN_EMAIL: 'ops@cohort.test' });
-  const logger = createLogger('info', new Writable({ write(chunk, _encoding, done) { logLines.push(String(chunk)); done(); } }));
-  deps = { config, knex: db.knex, logger, stripe: createStripeClient(config), alerts: createSlackAlerts({ logger }), email: createOutboxSender(db.knex) };
+  const config = testConfig(db, {
+    STRIPE_SECRET_KEY: 'sk_test_cohort',
+    STRIPE_API_BASE: standin.url,
+    ADMIN_EMAIL: 'ops@cohort.test',
+  });
+  const logger = createLogger(
+    'info',
+    new Writable({
+      write(chunk, _encoding, done) {
+        logLines.push(String(chunk));
+        done();
+      },
+    }),
+  );
+  deps = {
+    config,
+    knex: db.knex,
+    logger,
+    stripe: createStripeClient(config),
+    alerts: createSlackAlerts({ logger }),
+    email: createOutboxSender(db.knex),
+  };
 });
 afterAll(async () => {
   await standin?.close();
@@ -49,8 +71,15 @@ describe('onboarding activities against real peers', () => {
 
     const session = standin.controls.session(first.sessionId)!;
     const track = await db.knex('tracks').where({ code: 'DP' }).first();
-    expect(session).toMatchObject({ client_reference_id: user.id, metadata: { userId: user.id, track: 'DP' }, amount_total: track.priceCents, currency: track.currency });
-    expect(await db.knex('enrollments').where({ userId: user.id })).toMatchObject([{ status: 'PENDING_PAYMENT', checkoutSessionId: first.sessionId }]);
+    expect(session).toMatchObject({
+      client_reference_id: user.id,
+      metadata: { userId: user.id, track: 'DP' },
+      amount_total: track.priceCents,
+      currency: track.currency,
+    });
+    expect(await db.knex('enrollments').where({ userId: user.id })).toMatchObject([
+      { status: 'PENDING_PAYMENT', checkoutSessionId: first.sessionId },
+    ]);
 
     // A new attempt key (a checkout reopened after a failed payment) is a new session.
     const next = await run(openCheckout, { userId: user.id, track: 'DP', idempotencyKey: `${key}-2` });
@@ -59,7 +88,13 @@ describe('onboarding activities against real peers', () => {
 
   it('sends admin alerts to the log and the admin email when no Slack webhook is configured, once per key', async () => {
     const { alertAdmins } = createActivities(deps);
-    const alert: AdminAlert = { kind: 'no-trainer-capacity', idempotencyKey: `onboarding:test:${randomUUID()}:alert:1`, userId: randomUUID(), track: 'DP', refs: { enrollment: randomUUID() } };
+    const alert: AdminAlert = {
+      kind: 'no-trainer-capacity',
+      idempotencyKey: `onboarding:test:${randomUUID()}:alert:1`,
+      userId: randomUUID(),
+      track: 'DP',
+      refs: { enrollment: randomUUID() },
+    };
     await run(alertAdmins, alert);
     await run(alertAdmins, alert); // a retried activity
     const logged = logLines.filter((l) => l.includes('no Slack webhook configured') && l.includes(alert.userId!));

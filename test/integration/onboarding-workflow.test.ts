@@ -5,18 +5,33 @@ import { Worker } from '@temporalio/worker';
 import type { CohortActivities } from '../../activities/index';
 import type { AdminAlert } from '../../activities/alerts';
 import { requireTool } from '../../scripts/lib/tools';
-import { onboarding, onboardingStatus, paymentNotified, paymentReversed, type OnboardingInput } from '../../workflows/onboarding';
+import {
+  onboarding,
+  onboardingStatus,
+  paymentNotified,
+  paymentReversed,
+  type OnboardingInput,
+} from '../../workflows/onboarding';
 import { installTestRuntime } from '../helpers/stack';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
   installTestRuntime();
-  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: requireTool('temporal-test-server') } } });
+  env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: requireTool('temporal-test-server') } },
+  });
 });
-afterAll(async () => { await env?.teardown(); });
+afterAll(async () => {
+  await env?.teardown();
+});
 
 const DAY = 86_400_000;
-const input = (userId: string): OnboardingInput => ({ userId, track: 'DP', checkoutExpiryMs: DAY, trainerRetryMs: 15 * 60_000 });
+const input = (userId: string): OnboardingInput => ({
+  userId,
+  track: 'DP',
+  checkoutExpiryMs: DAY,
+  trainerRetryMs: 15 * 60_000,
+});
 
 /** Fake activities that record what the saga asked for. */
 function fakes(options: { trainers?: (string | null)[] } = {}) {
@@ -24,23 +39,64 @@ function fakes(options: { trainers?: (string | null)[] } = {}) {
   const alerts: AdminAlert[] = [];
   const trainers = [...(options.trainers ?? ['trainer-1'])];
   const activities: Partial<CohortActivities> = {
-    loadEnrollment: async () => { calls.push('loadEnrollment'); return null; },
-    verifyCheckoutSession: async () => { calls.push('verify'); return { outcome: 'paid', amountCents: 100, currency: 'eur', paymentIntentId: 'pi_1' }; },
-    recordPayment: async () => { calls.push('recordPayment'); return { paymentId: 'payment-1', trackName: 'Data Professional' }; },
-    enrollStudent: async () => { calls.push('enroll'); return { enrollmentId: 'enrollment-1', status: 'ENROLLED', trainerId: null, paymentVerified: true, trackName: 'Data Professional', mustSetPassword: false }; },
-    assignTrainer: async () => { calls.push('assignTrainer'); return { trainerId: trainers.length > 1 ? trainers.shift()! : trainers[0]! }; },
-    unlockFirstProject: async () => { calls.push('unlock'); return { projectId: 'project-1', projectTitle: 'SQL Foundations', newlyUnlocked: true }; },
-    sendEmail: async (email) => { calls.push(`email:${email.template}`); return { emailMessageId: email.idempotencyKey, status: 'STORED' }; },
-    alertAdmins: async (alert) => { alerts.push(alert); },
-    expireCheckout: async () => { calls.push('expire'); },
-    suspendForPaymentReversal: async () => { calls.push('suspend'); return { suspended: true }; },
+    loadEnrollment: async () => {
+      calls.push('loadEnrollment');
+      return null;
+    },
+    verifyCheckoutSession: async () => {
+      calls.push('verify');
+      return { outcome: 'paid', amountCents: 100, currency: 'eur', paymentIntentId: 'pi_1' };
+    },
+    recordPayment: async () => {
+      calls.push('recordPayment');
+      return { paymentId: 'payment-1', trackName: 'Data Professional' };
+    },
+    enrollStudent: async () => {
+      calls.push('enroll');
+      return {
+        enrollmentId: 'enrollment-1',
+        status: 'ENROLLED',
+        trainerId: null,
+        paymentVerified: true,
+        trackName: 'Data Professional',
+        mustSetPassword: false,
+      };
+    },
+    assignTrainer: async () => {
+      calls.push('assignTrainer');
+      return { trainerId: trainers.length > 1 ? trainers.shift()! : trainers[0]! };
+    },
+    unlockFirstProject: async () => {
+      calls.push('unlock');
+      return { projectId: 'project-1', projectTitle: 'SQL Foundations', newlyUnlocked: true };
+    },
+    sendEmail: async (email) => {
+      calls.push(`email:${email.template}`);
+      return { emailMessageId: email.idempotencyKey, status: 'STORED' };
+    },
+    alertAdmins: async (alert) => {
+      alerts.push(alert);
+    },
+    expireCheckout: async () => {
+      calls.push('expire');
+    },
+    suspendForPaymentReversal: async () => {
+      calls.push('suspend');
+      return { suspended: true };
+    },
   };
   return { calls, alerts, activities };
 }
 
-async function withWorker<T>(activities: Partial<CohortActivities>, taskQueue: string, run: () => Promise<T>): Promise<T> {
+async function withWorker<T>(
+  activities: Partial<CohortActivities>,
+  taskQueue: string,
+  run: () => Promise<T>,
+): Promise<T> {
   const worker = await Worker.create({
-    connection: env.nativeConnection, taskQueue, activities,
+    connection: env.nativeConnection,
+    taskQueue,
+    activities,
     workflowBundle: { codePath: inject('workflowBundlePath') },
   });
   return worker.runUntil(run());
@@ -51,7 +107,8 @@ describe('onboarding workflow (time skipping)', () => {
     const { calls, activities } = fakes();
     const taskQueue = 'onb-expiry';
     const result = await withWorker(activities, taskQueue, () =>
-      env.client.workflow.execute(onboarding, { workflowId: 'onboarding:u1:DP', taskQueue, args: [input('u1')] }));
+      env.client.workflow.execute(onboarding, { workflowId: 'onboarding:u1:DP', taskQueue, args: [input('u1')] }),
+    );
     expect(result.phase).toBe('EXPIRED');
     expect(calls).toEqual(['loadEnrollment', 'expire']);
   });
@@ -60,7 +117,11 @@ describe('onboarding workflow (time skipping)', () => {
     const { calls, alerts, activities } = fakes();
     const taskQueue = 'onb-paid';
     const result = await withWorker(activities, taskQueue, async () => {
-      const handle = await env.client.workflow.start(onboarding, { workflowId: 'onboarding:u2:DP', taskQueue, args: [input('u2')] });
+      const handle = await env.client.workflow.start(onboarding, {
+        workflowId: 'onboarding:u2:DP',
+        taskQueue,
+        args: [input('u2')],
+      });
       await env.sleep(DAY / 2);
       await handle.signal(paymentNotified, { sessionId: 'cs_1', eventId: 'evt_1' });
       await handle.signal(paymentNotified, { sessionId: 'cs_1', eventId: 'evt_1' }); // duplicate
@@ -72,8 +133,22 @@ describe('onboarding workflow (time skipping)', () => {
       await handle.signal(paymentReversed, { kind: 'dispute', eventId: 'evt_2', paymentIntentId: 'pi_1' });
       return handle.result();
     });
-    expect(result).toMatchObject({ phase: 'SUSPENDED', enrollmentId: 'enrollment-1', trainerId: 'trainer-1', paymentId: 'payment-1' });
-    expect(calls).toEqual(['loadEnrollment', 'verify', 'recordPayment', 'enroll', 'assignTrainer', 'unlock', 'email:welcome', 'suspend']);
+    expect(result).toMatchObject({
+      phase: 'SUSPENDED',
+      enrollmentId: 'enrollment-1',
+      trainerId: 'trainer-1',
+      paymentId: 'payment-1',
+    });
+    expect(calls).toEqual([
+      'loadEnrollment',
+      'verify',
+      'recordPayment',
+      'enroll',
+      'assignTrainer',
+      'unlock',
+      'email:welcome',
+      'suspend',
+    ]);
     expect(alerts.map((a) => a.kind)).toEqual(['student-enrolled', 'payment-reversed']);
   });
 
@@ -81,7 +156,11 @@ describe('onboarding workflow (time skipping)', () => {
     const { calls, alerts, activities } = fakes({ trainers: [null, null, null, 'trainer-9'] });
     const taskQueue = 'onb-trainer';
     const result = await withWorker(activities, taskQueue, async () => {
-      const handle = await env.client.workflow.start(onboarding, { workflowId: 'onboarding:u3:DP', taskQueue, args: [input('u3')] });
+      const handle = await env.client.workflow.start(onboarding, {
+        workflowId: 'onboarding:u3:DP',
+        taskQueue,
+        args: [input('u3')],
+      });
       await handle.signal(paymentNotified, { sessionId: 'cs_3' });
       return handle.result();
     });

@@ -2,8 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type TestStack } from '../helpers/stack';
 
 let stack: TestStack;
-beforeAll(async () => { stack = await startStack({ worker: false }); });
-afterAll(async () => { await stack?.close(); });
+beforeAll(async () => {
+  stack = await startStack({ worker: false });
+});
+afterAll(async () => {
+  await stack?.close();
+});
 
 describe('API documentation', () => {
   it('serves OpenAPI 3.1 with the curriculum paths and their responses', async () => {
@@ -13,7 +17,9 @@ describe('API documentation', () => {
     expect(res.body.info.title).toBeTruthy();
     expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/api/tracks', '/api/tracks/{code}']));
     const getTrack = res.body.paths['/api/tracks/{code}'].get;
-    expect(getTrack.parameters.some((p: { name: string; in: string }) => p.name === 'code' && p.in === 'path')).toBe(true);
+    expect(getTrack.parameters.some((p: { name: string; in: string }) => p.name === 'code' && p.in === 'path')).toBe(
+      true,
+    );
     expect(getTrack.responses['200']).toBeDefined();
     expect(res.body.paths['/api/tracks'].get.responses['200'].content['application/json'].schema).toBeDefined();
   });

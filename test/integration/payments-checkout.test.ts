@@ -2,7 +2,17 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Worker } from '@temporalio/worker';
 import { onboardingStatus } from '../../workflows/onboarding';
 import { CohortKind, CohortTrack, CohortUserId } from '../../workflows/shared/search-attributes';
-import { addTrainer, checkout, emailsTo, enrollmentOf, pay, startPaymentsStack, waitFor, waitForEnrollment, type PaymentsStack } from '../helpers/payments';
+import {
+  addTrainer,
+  checkout,
+  emailsTo,
+  enrollmentOf,
+  pay,
+  startPaymentsStack,
+  waitFor,
+  waitForEnrollment,
+  type PaymentsStack,
+} from '../helpers/payments';
 import { createTestUser } from '../helpers/users';
 
 let p: PaymentsStack;
@@ -10,7 +20,9 @@ beforeAll(async () => {
   p = await startPaymentsStack();
   await addTrainer(p, ['DP', 'FSD']);
 });
-afterAll(async () => { await p?.close(); });
+afterAll(async () => {
+  await p?.close();
+});
 
 describe('checkout → payment → enrollment', () => {
   it('pays through checkout and becomes ENROLLED with a trainer, project 1 unlocked and admins told', async () => {
@@ -37,18 +49,31 @@ describe('checkout → payment → enrollment', () => {
 
     const payments = await p.stack.knex('payments').where({ userId: student.user.id });
     expect(payments).toHaveLength(1);
-    expect(payments[0]).toMatchObject({ stripeCheckoutSessionId: first.sessionId, status: 'PAID', enrollmentId: enrollment.id });
+    expect(payments[0]).toMatchObject({
+      stripeCheckoutSessionId: first.sessionId,
+      status: 'PAID',
+      enrollmentId: enrollment.id,
+    });
     expect(payments[0].stripePaymentIntentId).toMatch(/^pi_/);
 
     const progress = await waitFor('project 1 unlocked', async () => {
-      const rows = await p.stack.knex('studentProgress').join('projects', 'projects.id', 'studentProgress.projectId').where({ userId: student.user.id }).select('projects.position', 'studentProgress.status');
+      const rows = await p.stack
+        .knex('studentProgress')
+        .join('projects', 'projects.id', 'studentProgress.projectId')
+        .where({ userId: student.user.id })
+        .select('projects.position', 'studentProgress.status');
       return rows.length ? rows : undefined;
     });
     expect(progress).toEqual([{ position: 1, status: 'UNLOCKED' }]);
-    const [welcome] = await waitFor('welcome email', async () => { const rows = await emailsTo(p, student.user.id, 'welcome'); return rows.length ? rows : undefined; });
+    const [welcome] = await waitFor('welcome email', async () => {
+      const rows = await emailsTo(p, student.user.id, 'welcome');
+      return rows.length ? rows : undefined;
+    });
     expect(welcome.toAddress).toBe(student.user.email);
     expect(welcome.textBody).toContain('/login');
-    await waitFor('enrolled alert', async () => (p.slack.messages.some((m) => m.includes('A student enrolled') && m.includes(student.user.id)) ? true : undefined));
+    await waitFor('enrolled alert', async () =>
+      p.slack.messages.some((m) => m.includes('A student enrolled') && m.includes(student.user.id)) ? true : undefined,
+    );
 
     const res = await p.stack.http.as(student.token).get('/api/enrollment');
     expect(res.status).toBe(200);
@@ -59,12 +84,20 @@ describe('checkout → payment → enrollment', () => {
     expect(status).toMatchObject({ phase: 'ENROLLED', sessionId: first.sessionId, enrollmentId: enrollment.id });
     // Ops filter on these in the Temporal UI.
     const { typedSearchAttributes } = await p.stack.client.workflow.getHandle(first.workflowId).describe();
-    expect([typedSearchAttributes.get(CohortKind), typedSearchAttributes.get(CohortUserId), typedSearchAttributes.get(CohortTrack)]).toEqual(['onboarding', student.user.id, 'DP']);
+    expect([
+      typedSearchAttributes.get(CohortKind),
+      typedSearchAttributes.get(CohortUserId),
+      typedSearchAttributes.get(CohortTrack),
+    ]).toEqual(['onboarding', student.user.id, 'DP']);
     // The history carries ids only.
     const history = await p.stack.client.workflow.getHandle(first.workflowId).fetchHistory();
     expect(JSON.stringify(history)).not.toContain(student.user.email);
     // The recorded history replays deterministically against the current bundle.
-    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, first.workflowId);
+    await Worker.runReplayHistory(
+      { workflowBundle: { codePath: inject('workflowBundlePath') } },
+      history,
+      first.workflowId,
+    );
 
     // Checkout again once enrolled: refused, nothing new at Stripe.
     const late = await p.stack.http.as(student.token).post('/api/payments/checkout', { track: 'DP' });
@@ -103,12 +136,21 @@ describe('checkout → payment → enrollment', () => {
     const trainer = await createTestUser(p.stack.knex, { role: 'trainer' });
     expect((await p.stack.http.as(trainer.token).post('/api/payments/checkout', { track: 'DP' })).status).toBe(403);
     const http = p.stack.http.as(student.token);
-    for (const body of [{}, { track: 'XX' }, { track: 42 }, { track: 'DP', extra: 1 }, { track: 'x'.repeat(100_000) }, { track: "DP'; DROP TABLE payments;--" }]) {
+    for (const body of [
+      {},
+      { track: 'XX' },
+      { track: 42 },
+      { track: 'DP', extra: 1 },
+      { track: 'x'.repeat(100_000) },
+      { track: "DP'; DROP TABLE payments;--" },
+    ]) {
       const res = await http.post('/api/payments/checkout', body);
       expect([400, 413]).toContain(res.status);
       expect(res.headers.get('content-type')).toContain('application/problem+json');
     }
-    const malformed = await http.request('POST', '/api/payments/checkout', '{"track":', { 'content-type': 'application/json' });
+    const malformed = await http.request('POST', '/api/payments/checkout', '{"track":', {
+      'content-type': 'application/json',
+    });
     expect(malformed.status).toBe(400);
     expect(malformed.body.code).toBe('validation_failed');
     expect(await p.stack.knex('enrollments').where({ userId: student.user.id })).toHaveLength(0);

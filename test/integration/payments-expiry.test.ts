@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addTrainer, checkout, enrollmentOf, pay, waitFor, startPaymentsStack, waitForEnrollment, type PaymentsStack } from '../helpers/payments';
+import {
+  addTrainer,
+  checkout,
+  enrollmentOf,
+  pay,
+  waitFor,
+  startPaymentsStack,
+  waitForEnrollment,
+  type PaymentsStack,
+} from '../helpers/payments';
 import { startStack, type TestStack } from '../helpers/stack';
 import { createTestUser } from '../helpers/users';
 import { onboardingStatus, trainerCapacityChanged } from '../../workflows/onboarding';
@@ -7,9 +16,14 @@ import { onboardingStatus, trainerCapacityChanged } from '../../workflows/onboar
 let p: PaymentsStack;
 let unconfigured: TestStack;
 beforeAll(async () => {
-  [p, unconfigured] = await Promise.all([startPaymentsStack({ env: { CHECKOUT_EXPIRY: '2s' } }), startStack({ worker: false })]);
+  [p, unconfigured] = await Promise.all([
+    startPaymentsStack({ env: { CHECKOUT_EXPIRY: '2s' } }),
+    startStack({ worker: false }),
+  ]);
 });
-afterAll(async () => { await Promise.all([p?.close(), unconfigured?.close()]); });
+afterAll(async () => {
+  await Promise.all([p?.close(), unconfigured?.close()]);
+});
 
 describe('checkout expiry and configuration', () => {
   it('closes an unpaid checkout after CHECKOUT_EXPIRY, and a late payment still enrolls (a new run resumes)', async () => {
@@ -41,7 +55,10 @@ describe('checkout expiry and configuration', () => {
     const res = await unconfigured.http.as(student.token).post('/api/payments/checkout', { track: 'DP' });
     expect(res.status).toBe(503);
     expect(res.body.code).toBe('payments_not_configured');
-    const hook = await unconfigured.http.request('POST', '/api/payments/webhook', '{}', { 'content-type': 'application/json', 'stripe-signature': 't=1,v1=00' });
+    const hook = await unconfigured.http.request('POST', '/api/payments/webhook', '{}', {
+      'content-type': 'application/json',
+      'stripe-signature': 't=1,v1=00',
+    });
     expect(hook.status).toBe(503);
     expect(hook.body.code).toBe('payments_not_configured');
     expect(await unconfigured.knex('enrollments')).toHaveLength(0);
@@ -55,17 +72,28 @@ describe('admin reinstate and trainer capacity', () => {
     // Students of the tests above still wait for a DP trainer, and a suspension now offers them the freed seat
     // at once: give them a trainer (then retired) so only this test's students compete for the small one.
     const earlier = await addTrainer(p, ['DP'], 20);
-    await p.stack.knex('enrollments').where({ trackCode: 'DP' }).whereNull('trainerId').update({ trainerId: earlier.id });
+    await p.stack
+      .knex('enrollments')
+      .where({ trackCode: 'DP' })
+      .whereNull('trainerId')
+      .update({ trainerId: earlier.id });
     await p.stack.knex('trainers').where({ id: earlier.id }).update({ active: false });
     const small = await addTrainer(p, ['DP'], 1);
     const [first, second] = [await createTestUser(p.stack.knex), await createTestUser(p.stack.knex)];
     await pay((await checkout(p, first)).checkoutUrl);
-    const enrolled = await waitFor('first has the trainer', async () => { const e = await enrollmentOf(p, first.user.id); return e?.trainerId === small.id ? e : undefined; });
+    const enrolled = await waitFor('first has the trainer', async () => {
+      const e = await enrollmentOf(p, first.user.id);
+      return e?.trainerId === small.id ? e : undefined;
+    });
 
     const http = p.stack.http.as(admin.token);
-    expect((await http.post(`/api/admin/enrollments/${enrolled.id}/suspend`, { reason: 'dispute under review' })).status).toBe(200);
+    expect(
+      (await http.post(`/api/admin/enrollments/${enrolled.id}/suspend`, { reason: 'dispute under review' })).status,
+    ).toBe(200);
     await pay((await checkout(p, second)).checkoutUrl);
-    await waitFor('second takes the free seat', async () => ((await enrollmentOf(p, second.user.id))?.trainerId === small.id ? true : undefined));
+    await waitFor('second takes the free seat', async () =>
+      (await enrollmentOf(p, second.user.id))?.trainerId === small.id ? true : undefined,
+    );
 
     const reinstated = await http.post(`/api/admin/enrollments/${enrolled.id}/reinstate`, { reason: 'dispute won' });
     expect(reinstated.status).toBe(200);
@@ -73,9 +101,13 @@ describe('admin reinstate and trainer capacity', () => {
     expect(await p.stack.knex('enrollments').where({ trainerId: small.id, status: 'ENROLLED' })).toHaveLength(1);
 
     const handle = p.stack.client.workflow.getHandle(`onboarding:${first.user.id}:DP`);
-    await waitFor('saga knows', async () => ((await handle.query(onboardingStatus)).trainerId === null ? true : undefined));
+    await waitFor('saga knows', async () =>
+      (await handle.query(onboardingStatus)).trainerId === null ? true : undefined,
+    );
     const other = await addTrainer(p, ['DP'], 5);
     await handle.signal(trainerCapacityChanged);
-    await waitFor('reassigned', async () => ((await enrollmentOf(p, first.user.id)).trainerId === other.id ? true : undefined));
+    await waitFor('reassigned', async () =>
+      (await enrollmentOf(p, first.user.id)).trainerId === other.id ? true : undefined,
+    );
   });
 });

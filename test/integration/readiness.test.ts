@@ -18,15 +18,23 @@ const servers: Server[] = [];
 const knexes: Knex[] = [];
 
 async function serve(knex: Knex, temporal: Client): Promise<string> {
-  const app = createApp({ config: testConfig(db), knex, temporal, taskQueues: taskQueues('ready-'), logger: createLogger('silent') });
-  const server = await new Promise<Server>((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
+  const app = createApp({
+    config: testConfig(db),
+    knex,
+    temporal,
+    taskQueues: taskQueues('ready-'),
+    logger: createLogger('silent'),
+  });
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
   servers.push(server);
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/readyz`;
 }
 
 const ready = async (url: string) => {
   const res = await fetch(url);
-  return { status: res.status, body: await res.json() as unknown };
+  return { status: res.status, body: (await res.json()) as unknown };
 };
 
 beforeAll(async () => {
@@ -34,7 +42,10 @@ beforeAll(async () => {
   connection = await Connection.connect({ address: inject('temporalAddress') });
 });
 afterAll(async () => {
-  for (const server of servers) { server.closeAllConnections(); server.close(); }
+  for (const server of servers) {
+    server.closeAllConnections();
+    server.close();
+  }
   await Promise.allSettled(knexes.map((k) => k.destroy()));
   await connection?.close();
   await db?.drop();
@@ -42,12 +53,18 @@ afterAll(async () => {
 
 describe('/readyz', () => {
   it('answers 200 with both ok when the database and Temporal answer', async () => {
-    expect(await ready(await serve(db.knex, new Client({ connection })))).toEqual({ status: 200, body: { db: 'ok', temporal: 'ok' } });
+    expect(await ready(await serve(db.knex, new Client({ connection })))).toEqual({
+      status: 200,
+      body: { db: 'ok', temporal: 'ok' },
+    });
   });
 
   it('answers 503 when Temporal refuses connections', async () => {
     const refusing = Connection.lazy({ address: `127.0.0.1:${await freePort()}` });
-    expect(await ready(await serve(db.knex, new Client({ connection: refusing })))).toEqual({ status: 503, body: { db: 'ok', temporal: 'unavailable' } });
+    expect(await ready(await serve(db.knex, new Client({ connection: refusing })))).toEqual({
+      status: 503,
+      body: { db: 'ok', temporal: 'unavailable' },
+    });
   });
 
   it('answers 503 when its database has been dropped', async () => {

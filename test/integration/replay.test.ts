@@ -16,9 +16,15 @@ const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
 it('replays every recorded history on the current workflow code', async () => {
   installTestRuntime();
   expect(files.length).toBeGreaterThanOrEqual(3);
-  const histories = files.map((file) => ({ workflowId: file, history: JSON.parse(readFileSync(join(dir, file), 'utf8')) as unknown }));
+  const histories = files.map((file) => ({
+    workflowId: file,
+    history: JSON.parse(readFileSync(join(dir, file), 'utf8')) as unknown,
+  }));
   const failures: string[] = [];
-  for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: inject('workflowBundlePath') } }, histories)) {
+  for await (const result of Worker.runReplayHistories(
+    { workflowBundle: { codePath: inject('workflowBundlePath') } },
+    histories,
+  )) {
     if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
   }
   expect(failures).toEqual([]);

@@ -39,6 +39,8 @@ describe('resolveDatabase without a reachable PostgreSQL', () => {
 
   it('refuses to start one when asked not to', async () => {
     delete process.env.DATABASE_URL;
-    await expect(resolveDatabase({ startEmbedded: false, localPort: await freePort() })).rejects.toThrow(/No PostgreSQL reachable/);
+    await expect(resolveDatabase({ startEmbedded: false, localPort: await freePort() })).rejects.toThrow(
+      /No PostgreSQL reachable/,
+    );
   });
 });

@@ -31,9 +31,13 @@ async function startWorkerThatDiesAfterFeedbackEmail() {
   const connection = await NativeConnection.connect({ address: stack.config.TEMPORAL_ADDRESS });
   const real = createActivities(await buildActivityDeps(stack.config, stack.knex, createLogger('silent')));
   let emailSent!: () => void;
-  const sent = new Promise<void>((resolve) => { emailSent = resolve; });
+  const sent = new Promise<void>((resolve) => {
+    emailSent = resolve;
+  });
   const worker = await Worker.create({
-    connection, namespace: stack.config.TEMPORAL_NAMESPACE, taskQueue: stack.taskQueues.default,
+    connection,
+    namespace: stack.config.TEMPORAL_NAMESPACE,
+    taskQueue: stack.taskQueues.default,
     workflowBundle: { codePath: inject('workflowBundlePath') },
     shutdownGraceTime: '100ms',
     activities: {
@@ -67,14 +71,28 @@ describe('a review survives a worker crash between its steps', () => {
     const as = stack.http.as(student.token);
     expect((await as.post(`/api/projects/${first!.id}/start`)).status).toBe(200);
     const [d1, d2] = first!.steps.flatMap((s) => s.deliverables);
-    const s1 = await as.post(`/api/projects/${first!.id}/submissions`, { deliverableId: d1!.id, repoUrl: 'https://github.com/ada-l/one' });
-    const s2 = await as.post(`/api/projects/${first!.id}/submissions`, { deliverableId: d2!.id, deploymentUrl: 'https://ada.example.test/' });
-    expect((await stack.http.as(trainer.token).post(`/api/submissions/${s1.body.id}/review`, { decision: 'APPROVED', feedback: 'Good.' })).status).toBe(200);
+    const s1 = await as.post(`/api/projects/${first!.id}/submissions`, {
+      deliverableId: d1!.id,
+      repoUrl: 'https://github.com/ada-l/one',
+    });
+    const s2 = await as.post(`/api/projects/${first!.id}/submissions`, {
+      deliverableId: d2!.id,
+      deploymentUrl: 'https://ada.example.test/',
+    });
+    expect(
+      (
+        await stack.http
+          .as(trainer.token)
+          .post(`/api/submissions/${s1.body.id}/review`, { decision: 'APPROVED', feedback: 'Good.' })
+      ).status,
+    ).toBe(200);
 
     await stack.stopWorker();
     const dying = await startWorkerThatDiesAfterFeedbackEmail();
     const before = postmark.messages.length;
-    const reviewRequest = stack.http.as(trainer.token).post(`/api/submissions/${s2.body.id}/review`, { decision: 'APPROVED', feedback: 'Ship it.' });
+    const reviewRequest = stack.http
+      .as(trainer.token)
+      .post(`/api/submissions/${s2.body.id}/review`, { decision: 'APPROVED', feedback: 'Ship it.' });
     await dying.sent;
     await dying.crash();
     expect(postmark.messages.length).toBe(before + 1);
@@ -90,9 +108,18 @@ describe('a review survives a worker crash between its steps', () => {
     expect(progress.find((p: any) => p.projectId === second!.id).status).toBe('UNLOCKED');
     const feedback = postmark.messages.filter((m) => m.Tag === 'feedback-available' && m.To === student.user.email);
     expect(feedback).toHaveLength(2); // one per review, none repeated by the crash
-    expect(postmark.messages.filter((m) => m.Tag === 'project-unlocked' && m.To === student.user.email)).toHaveLength(1);
-    expect(await emailCounts(stack.knex, student.user.id)).toEqual({ 'submission-received': 2, 'feedback-available': 2, 'project-unlocked': 1 });
-    const crashed = await stack.knex('email_messages').where({ idempotencyKey: `review:${s2.body.id}:feedback` }).first();
+    expect(postmark.messages.filter((m) => m.Tag === 'project-unlocked' && m.To === student.user.email)).toHaveLength(
+      1,
+    );
+    expect(await emailCounts(stack.knex, student.user.id)).toEqual({
+      'submission-received': 2,
+      'feedback-available': 2,
+      'project-unlocked': 1,
+    });
+    const crashed = await stack
+      .knex('email_messages')
+      .where({ idempotencyKey: `review:${s2.body.id}:feedback` })
+      .first();
     expect(crashed).toMatchObject({ status: 'SENT', provider: 'postmark' });
   }, 120_000);
 });
@@ -105,14 +132,18 @@ describe('the review API waits briefly for its workflow (convention 11)', () => 
     const [first] = await trackOutline(stack.knex, 'DP');
     const as = stack.http.as(student.token);
     expect((await as.post(`/api/projects/${first!.id}/start`)).status).toBe(200);
-    const res = await as.post(`/api/projects/${first!.id}/submissions`, { deliverableId: first!.steps[0]!.deliverables[0]!.id, repoUrl: 'https://github.com/ada-l/wait' });
+    const res = await as.post(`/api/projects/${first!.id}/submissions`, {
+      deliverableId: first!.steps[0]!.deliverables[0]!.id,
+      repoUrl: 'https://github.com/ada-l/wait',
+    });
     expect(res.status).toBe(201);
     return { student, trainer, submissionId: res.body.id as string };
   }
 
   it('answers 202 with the workflow id while follow-ups run; the same review repeated lands on that workflow, another is a conflict', async () => {
     const { student, trainer, submissionId } = await submitted();
-    const review = (token: string, body = { decision: 'APPROVED', feedback: 'Good.' }) => stack.http.as(token).post(`/api/submissions/${submissionId}/review`, body);
+    const review = (token: string, body = { decision: 'APPROVED', feedback: 'Good.' }) =>
+      stack.http.as(token).post(`/api/submissions/${submissionId}/review`, body);
     await stack.stopWorker();
     let pending;
     try {
@@ -122,23 +153,34 @@ describe('the review API waits briefly for its workflow (convention 11)', () => 
     }
     expect(pending.status).toBe(202);
     expect(pending.body).toEqual({ workflowId: `review:${submissionId}`, status: 'RUNNING' });
-    expect(await stack.knex('submissions').where({ id: submissionId }).first()).toMatchObject({ status: 'APPROVED', reviewerId: trainer.user.id });
+    expect(await stack.knex('submissions').where({ id: submissionId }).first()).toMatchObject({
+      status: 'APPROVED',
+      reviewerId: trainer.user.id,
+    });
 
     const repeated = await review(trainer.token);
     expect(repeated.status).toBe(200);
-    expect(repeated.body).toMatchObject({ submission: { id: submissionId, status: 'APPROVED', feedback: 'Good.' }, outcome: { approved: true, projectCompleted: false } });
+    expect(repeated.body).toMatchObject({
+      submission: { id: submissionId, status: 'APPROVED', feedback: 'Good.' },
+      outcome: { approved: true, projectCompleted: false },
+    });
     const admin = await createTestUser(stack.knex, { role: 'admin' });
     expect((await review(trainer.token, { decision: 'CHANGES_REQUESTED', feedback: 'Good.' })).status).toBe(409);
     expect((await review(trainer.token, { decision: 'APPROVED', feedback: 'Better.' })).status).toBe(409);
     expect((await review(admin.token)).status).toBe(409);
-    expect(await emailCounts(stack.knex, student.user.id)).toEqual({ 'submission-received': 1, 'feedback-available': 1 });
+    expect(await emailCounts(stack.knex, student.user.id)).toEqual({
+      'submission-received': 1,
+      'feedback-available': 1,
+    });
   }, 60_000);
 
   it('answers 202 FAILED when the follow-ups fail for good; the review stands', async () => {
     const { student, trainer, submissionId } = await submitted();
     // Erased between submission and review: the feedback email has no recipient left.
     await stack.knex('users').where({ id: student.user.id }).update({ anonymized: true });
-    const res = await stack.http.as(trainer.token).post(`/api/submissions/${submissionId}/review`, { decision: 'APPROVED', feedback: 'Good.' });
+    const res = await stack.http
+      .as(trainer.token)
+      .post(`/api/submissions/${submissionId}/review`, { decision: 'APPROVED', feedback: 'Good.' });
     expect(res.status).toBe(202);
     expect(res.body).toEqual({ workflowId: `review:${submissionId}`, status: 'FAILED' });
     expect((await stack.knex('submissions').where({ id: submissionId }).first()).status).toBe('APPROVED');

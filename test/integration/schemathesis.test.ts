@@ -11,18 +11,38 @@ import { createTestUser } from '../helpers/users';
 // Payments configured (the Stripe stand-in), so the webhook answers as in production.
 let payments: PaymentsStack;
 let stack: TestStack;
-beforeAll(async () => { payments = await startPaymentsStack(); stack = payments.stack; });
-afterAll(async () => { await payments?.close(); });
+beforeAll(async () => {
+  payments = await startPaymentsStack();
+  stack = payments.stack;
+});
+afterAll(async () => {
+  await payments?.close();
+});
 
 /** Runs schemathesis (from .tools/) against the stack; resolves with its exit code and output. */
-function schemathesis(args: string[], cwd: string, timeoutMs: number): Promise<{ code: number | null; output: string }> {
+function schemathesis(
+  args: string[],
+  cwd: string,
+  timeoutMs: number,
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(requireTool('st'), args, { cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(requireTool('st'), args, {
+      cwd,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
-    child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-    child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('exit', (code) => { clearTimeout(timer); resolve({ code, output }); });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
   });
 }
 
@@ -72,10 +92,18 @@ function toPythonPatterns(node: unknown): unknown {
 
 describe('schemathesis against the OpenAPI document', () => {
   it('translates unicode property escapes for Python', () => {
-    expect(toPythonPatterns({
-      a: { pattern: '^[^\\p{Cc}]*$' }, b: [{ pattern: '^\\p{Cc}\\[x]$' }], c: { pattern: '^\\p{L}+$', type: 'string' }, d: { pattern: '^[a-z]+$' },
-    })).toEqual({
-      a: { pattern: `^[^${CONTROL_CHARACTERS}]*$` }, b: [{ pattern: `^[${CONTROL_CHARACTERS}]\\[x]$` }], c: { type: 'string' }, d: { pattern: '^[a-z]+$' },
+    expect(
+      toPythonPatterns({
+        a: { pattern: '^[^\\p{Cc}]*$' },
+        b: [{ pattern: '^\\p{Cc}\\[x]$' }],
+        c: { pattern: '^\\p{L}+$', type: 'string' },
+        d: { pattern: '^[a-z]+$' },
+      }),
+    ).toEqual({
+      a: { pattern: `^[^${CONTROL_CHARACTERS}]*$` },
+      b: [{ pattern: `^[${CONTROL_CHARACTERS}]\\[x]$` }],
+      c: { type: 'string' },
+      d: { pattern: '^[a-z]+$' },
     });
     expect(new RegExp(`^[^${CONTROL_CHARACTERS}]*$`).test('ok é ✓')).toBe(true);
     expect(new RegExp(`^[^${CONTROL_CHARACTERS}]*$`).test('bad\u0085')).toBe(false);
@@ -88,12 +116,27 @@ describe('schemathesis against the OpenAPI document', () => {
     writeFileSync(schemaFile, JSON.stringify(document));
     // Signed in as a superadmin, so guarded operations reach their validation and logic.
     const { token } = await createTestUser(stack.knex, { role: 'superadmin' });
-    const { code, output } = await schemathesis([
-      'run', schemaFile, '--url', stack.baseUrl, '--header', `Authorization: Bearer ${token}`,
-      '--checks', 'not_a_server_error', '--max-examples', '10', '--workers', '1',
-      // Hypothesis health checks judge our schemas' generability, not the server.
-      '--suppress-health-check', 'all',
-    ], dir, 150_000); // run in the temp dir: its caches stay out of the repository
+    const { code, output } = await schemathesis(
+      [
+        'run',
+        schemaFile,
+        '--url',
+        stack.baseUrl,
+        '--header',
+        `Authorization: Bearer ${token}`,
+        '--checks',
+        'not_a_server_error',
+        '--max-examples',
+        '10',
+        '--workers',
+        '1',
+        // Hypothesis health checks judge our schemas' generability, not the server.
+        '--suppress-health-check',
+        'all',
+      ],
+      dir,
+      150_000,
+    ); // run in the temp dir: its caches stay out of the repository
     rmSync(dir, { recursive: true, force: true });
     // Warnings (auth-only operations, 404s on made-up ids) are fine; a failure is not.
     expect(code, output).toBe(0);

@@ -15,22 +15,35 @@ beforeAll(async () => {
   stack = await startStack({ worker: false });
   admin = await createTestUser(stack.knex, { role: 'admin' });
 });
-afterAll(async () => { await stack?.close(); });
+afterAll(async () => {
+  await stack?.close();
+});
 
 const quiet = new DefaultLogger('ERROR');
 const PASSWORD = 'a-fresh-Passw0rd-42';
 
 /** The welcome email as the onboarding saga sends it to a user who must set a password. */
 async function sendWelcome(userId: string, idempotencyKey: string) {
-  const { sendEmail } = createEmailActivities({ config: stack.config, knex: stack.knex, email: createOutboxSender(stack.knex) });
-  const input: SendEmailInput = { idempotencyKey, template: 'welcome', recipient: { userId }, data: { trackName: 'Data Professional', mustSetPassword: true } };
+  const { sendEmail } = createEmailActivities({
+    config: stack.config,
+    knex: stack.knex,
+    email: createOutboxSender(stack.knex),
+  });
+  const input: SendEmailInput = {
+    idempotencyKey,
+    template: 'welcome',
+    recipient: { userId },
+    data: { trackName: 'Data Professional', mustSetPassword: true },
+  };
   await new MockActivityEnvironment(undefined, { logger: quiet }).run(sendEmail, input);
 }
 
 /** An admin-created student (no password) and the welcome email the onboarding saga sends them. */
 async function adminCreatedStudentWithWelcome(key = `onboarding:test:${randomUUID()}:welcome`) {
   const email = uniqueEmail();
-  const created = await stack.http.as(admin.token).post('/api/admin/users', { email, fullName: 'Grace Hopper', role: 'student' });
+  const created = await stack.http
+    .as(admin.token)
+    .post('/api/admin/users', { email, fullName: 'Grace Hopper', role: 'student' });
   expect(created.status).toBe(201);
   await sendWelcome(created.body.id, key);
   const message = await stack.knex('email_messages').where({ idempotencyKey: key }).first();
@@ -71,8 +84,13 @@ describe('POST /api/auth/set-password', () => {
     const first = await adminCreatedStudentWithWelcome();
     const resendKey = `onboarding:test:${randomUUID()}:welcome`;
     await sendWelcome(first.userId, resendKey);
-    const second = /token=([A-Za-z0-9_-]+)/.exec((await stack.knex('email_messages').where({ idempotencyKey: resendKey }).first()).textBody)![1]!;
-    const answers = await Promise.all([setPassword({ token: first.token, password: PASSWORD }), setPassword({ token: first.token, password: `${PASSWORD}-x` })]);
+    const second = /token=([A-Za-z0-9_-]+)/.exec(
+      (await stack.knex('email_messages').where({ idempotencyKey: resendKey }).first()).textBody,
+    )![1]!;
+    const answers = await Promise.all([
+      setPassword({ token: first.token, password: PASSWORD }),
+      setPassword({ token: first.token, password: `${PASSWORD}-x` }),
+    ]);
     expect(answers.map((a) => a.status).sort()).toEqual([200, 400]);
     expectProblem(await setPassword({ token: second, password: PASSWORD }), 400, 'validation_failed');
   });
@@ -86,7 +104,10 @@ describe('POST /api/auth/set-password', () => {
 
   it('refuses an expired link, and a link of an erased user', async () => {
     const expired = await adminCreatedStudentWithWelcome();
-    await stack.knex('set_password_tokens').where({ userId: expired.userId }).update({ expiresAt: new Date(Date.now() - 1000) });
+    await stack
+      .knex('set_password_tokens')
+      .where({ userId: expired.userId })
+      .update({ expiresAt: new Date(Date.now() - 1000) });
     expectProblem(await setPassword({ token: expired.token, password: PASSWORD }), 400, 'validation_failed');
     expect((await stack.knex('users').where({ id: expired.userId }).first()).passwordHash).toBeNull();
 
@@ -101,16 +122,26 @@ describe('POST /api/auth/set-password', () => {
     const sessions = async () => Number((await stack.knex('sessions').count({ n: '*' }))[0]!.n);
     const before = { sessions: await sessions(), audit: (await stack.knex('audit_logs').count({ n: '*' }))[0]!.n };
     for (const body of [
-      {}, { token }, { password: PASSWORD }, { token, password: 'short' }, { token: 42, password: PASSWORD },
-      { token: 'x'.repeat(5000), password: PASSWORD }, { token, password: 'p'.repeat(5000) }, { token: "' OR 1=1 --", password: PASSWORD },
-      { token: `${token}\u0000`, password: PASSWORD }, { token, password: PASSWORD, userId }, { token: randomUUID().replace(/-/g, ''), password: PASSWORD },
+      {},
+      { token },
+      { password: PASSWORD },
+      { token, password: 'short' },
+      { token: 42, password: PASSWORD },
+      { token: 'x'.repeat(5000), password: PASSWORD },
+      { token, password: 'p'.repeat(5000) },
+      { token: "' OR 1=1 --", password: PASSWORD },
+      { token: `${token}\u0000`, password: PASSWORD },
+      { token, password: PASSWORD, userId },
+      { token: randomUUID().replace(/-/g, ''), password: PASSWORD },
     ]) {
       const res = await setPassword(body);
       expect(res.status, JSON.stringify(body).slice(0, 60)).toBe(400);
       expect(res.headers.get('content-type')).toContain('application/problem+json');
       expect(res.body.code).toBe('validation_failed');
     }
-    const malformed = await stack.http.request('POST', '/api/auth/set-password', '{"token":', { 'content-type': 'application/json' });
+    const malformed = await stack.http.request('POST', '/api/auth/set-password', '{"token":', {
+      'content-type': 'application/json',
+    });
     expectProblem(malformed, 400, 'validation_failed');
     expect((await tokenRows(userId))[0].usedAt).toBeNull();
     expect((await stack.knex('users').where({ id: userId }).first()).passwordHash).toBeNull();

@@ -4,12 +4,19 @@ import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { createTestUser } from '../helpers/users';
 
 let db: TestDatabase;
-beforeAll(async () => { db = await createTestDatabase(); });
-afterAll(async () => { await db?.drop(); });
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  await db?.drop();
+});
 
 async function trainer(maxStudents: number): Promise<string> {
   const { user } = await createTestUser(db.knex, { role: 'trainer' });
-  const [row] = await db.knex('trainers').insert({ userId: user.id, tracks: ['DP'], maxStudents }).returning('id');
+  const [row] = await db
+    .knex('trainers')
+    .insert({ userId: user.id, tracks: ['DP'], maxStudents })
+    .returning('id');
   return row.id as string;
 }
 
@@ -17,13 +24,17 @@ async function enrolled(count: number, trainerId: string | null = null): Promise
   const ids: string[] = [];
   for (let i = 0; i < count; i += 1) {
     const { user } = await createTestUser(db.knex);
-    const [row] = await db.knex('enrollments').insert({ userId: user.id, trackCode: 'DP', status: 'ENROLLED', enrolledAt: new Date(), trainerId }).returning('id');
+    const [row] = await db
+      .knex('enrollments')
+      .insert({ userId: user.id, trackCode: 'DP', status: 'ENROLLED', enrolledAt: new Date(), trainerId })
+      .returning('id');
     ids.push(row.id as string);
   }
   return ids;
 }
 
-const studentsOf = async (trainerId: string) => Number((await db.knex('enrollments').where({ trainerId, status: 'ENROLLED' }).count({ n: '*' }))[0]!.n);
+const studentsOf = async (trainerId: string) =>
+  Number((await db.knex('enrollments').where({ trainerId, status: 'ENROLLED' }).count({ n: '*' }))[0]!.n);
 
 describe('trainer assignment (real PostgreSQL)', () => {
   it('never assigns past a lowered max_students, even with many assignments at once', async () => {

@@ -13,7 +13,9 @@ describe('bench helpers', () => {
 
   it('stops a loop at its count bound, across concurrent lanes', async () => {
     let calls = 0;
-    const result = await timedLoop({ maxCount: 25, maxMs: 60_000, concurrency: 4 }, async () => { calls += 1; });
+    const result = await timedLoop({ maxCount: 25, maxMs: 60_000, concurrency: 4 }, async () => {
+      calls += 1;
+    });
     expect(calls).toBe(25);
     expect(result.count).toBe(25);
     expect(result.latenciesMs).toEqual([...result.latenciesMs].sort((a, b) => a - b));

@@ -21,8 +21,13 @@ describe('loadConfig', () => {
   it('applies the embedded defaults when only the required variables are set', () => {
     const config = loadConfig(VALID);
     expect(config).toMatchObject({
-      PORT: 3000, PUBLIC_BASE_URL: 'http://localhost:3000', TEMPORAL_ADDRESS: '127.0.0.1:7233', TEMPORAL_NAMESPACE: 'default',
-      SECRETS_BACKEND: 'db', CHROMIUM_PATH: '/usr/bin/chromium', DATA_DIR: '.data',
+      PORT: 3000,
+      PUBLIC_BASE_URL: 'http://localhost:3000',
+      TEMPORAL_ADDRESS: '127.0.0.1:7233',
+      TEMPORAL_NAMESPACE: 'default',
+      SECRETS_BACKEND: 'db',
+      CHROMIUM_PATH: '/usr/bin/chromium',
+      DATA_DIR: '.data',
     });
     expect(config.STRIPE_SECRET_KEY).toBeUndefined();
     expect(config.DELETION_COOL_OFF).toBeDefined();
@@ -36,11 +41,25 @@ describe('loadConfig', () => {
 
   it('names every malformed variable at once, each with why', () => {
     const problems = problemsOf({
-      ...VALID, PORT: 'eighty', LOG_LEVEL: 'loud', PUBLIC_BASE_URL: 'not a url', COHORT_ENCRYPTION_KEY: 'short',
-      SECRETS_BACKEND: 'vault', DELETION_COOL_OFF: 'forever', METRICS_PORT: '70000',
+      ...VALID,
+      PORT: 'eighty',
+      LOG_LEVEL: 'loud',
+      PUBLIC_BASE_URL: 'not a url',
+      COHORT_ENCRYPTION_KEY: 'short',
+      SECRETS_BACKEND: 'vault',
+      DELETION_COOL_OFF: 'forever',
+      METRICS_PORT: '70000',
     });
     const named = problems.map((p) => p.split(':')[0]).sort();
-    expect(named).toEqual(['COHORT_ENCRYPTION_KEY', 'DELETION_COOL_OFF', 'LOG_LEVEL', 'METRICS_PORT', 'PORT', 'PUBLIC_BASE_URL', 'SECRETS_BACKEND']);
+    expect(named).toEqual([
+      'COHORT_ENCRYPTION_KEY',
+      'DELETION_COOL_OFF',
+      'LOG_LEVEL',
+      'METRICS_PORT',
+      'PORT',
+      'PUBLIC_BASE_URL',
+      'SECRETS_BACKEND',
+    ]);
     expect(problems.find((p) => p.startsWith('COHORT_ENCRYPTION_KEY'))).toContain('64 hex characters');
   });
 
@@ -48,11 +67,16 @@ describe('loadConfig', () => {
     expect(problemsOf({ ...VALID, TEMPORAL_TLS_CERT: '/etc/cohort/client.pem' })).toEqual([
       'TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY: set both (mTLS client certificate and its key) or neither',
     ]);
-    expect(loadConfig({ ...VALID, TEMPORAL_TLS_CERT: '/a.pem', TEMPORAL_TLS_KEY: '/a.key' }).TEMPORAL_TLS_KEY).toBe('/a.key');
+    expect(loadConfig({ ...VALID, TEMPORAL_TLS_CERT: '/a.pem', TEMPORAL_TLS_KEY: '/a.key' }).TEMPORAL_TLS_KEY).toBe(
+      '/a.key',
+    );
   });
 
   it('treats an empty variable as unset', () => {
-    expect(loadConfig({ ...VALID, PORT: '', STRIPE_SECRET_KEY: '' })).toMatchObject({ PORT: 3000, STRIPE_SECRET_KEY: undefined });
+    expect(loadConfig({ ...VALID, PORT: '', STRIPE_SECRET_KEY: '' })).toMatchObject({
+      PORT: 3000,
+      STRIPE_SECRET_KEY: undefined,
+    });
     expect(problemsOf({ ...VALID, DATABASE_URL: '' }).map((p) => p.split(':')[0])).toEqual(['DATABASE_URL']);
   });
 
@@ -65,13 +89,20 @@ describe('loadConfig', () => {
 describe('a bad configuration stops the boot', () => {
   for (const entry of ['api/main.ts', 'worker/main.ts']) {
     it(`${entry} exits 1 with one message naming every problem`, async () => {
-      const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '-1', LOG_LEVEL: 'loud', COHORT_ENCRYPTION_KEY: 'nothex' };
+      const env: NodeJS.ProcessEnv = {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        PORT: '-1',
+        LOG_LEVEL: 'loud',
+        COHORT_ENCRYPTION_KEY: 'nothex',
+      };
       const script = runScript(entry, env);
       const { code } = await script.exited;
       expect(code).toBe(1);
       const output = script.output();
       expect(output.match(/Invalid configuration/g)).toHaveLength(1);
-      for (const name of ['PORT', 'LOG_LEVEL', 'COHORT_ENCRYPTION_KEY', 'DATABASE_URL']) expect(output).toContain(`  - ${name}:`);
+      for (const name of ['PORT', 'LOG_LEVEL', 'COHORT_ENCRYPTION_KEY', 'DATABASE_URL'])
+        expect(output).toContain(`  - ${name}:`);
       expect(output).not.toMatch(/\n\s+at /); // a message, not a stack trace
     });
   }

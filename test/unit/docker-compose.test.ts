@@ -18,7 +18,9 @@ interface Service {
   volumes?: string[];
 }
 
-const compose = parse(readFileSync(join(PROJECT_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service> };
+const compose = parse(readFileSync(join(PROJECT_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+  services: Record<string, Service>;
+};
 const services = compose.services;
 const LONG_RUNNING = ['postgres', 'temporal', 'temporal-ui', 'minio', 'api', 'worker'];
 const COHORT = ['api', 'worker'];
@@ -36,7 +38,8 @@ describe('docker-compose.yml', () => {
       for (const [dependency, { condition }] of Object.entries(service.depends_on ?? {})) {
         expect(services[dependency], `${name} → ${dependency}`).toBeDefined();
         expect(['service_healthy', 'service_completed_successfully']).toContain(condition);
-        if (condition === 'service_healthy') expect(services[dependency]!.healthcheck, `${dependency} health check`).toBeDefined();
+        if (condition === 'service_healthy')
+          expect(services[dependency]!.healthcheck, `${dependency} health check`).toBeDefined();
       }
     }
   });
@@ -69,14 +72,21 @@ describe('docker-compose.yml', () => {
       expect(service.build, name).toBe('.');
       const env = service.environment!;
       const db = new URL(env.DATABASE_URL!);
-      expect([db.hostname, db.port, db.username, db.password, db.pathname]).toEqual(['postgres', '5432', postgres.POSTGRES_USER, postgres.POSTGRES_PASSWORD, `/${postgres.POSTGRES_DB}`]);
+      expect([db.hostname, db.port, db.username, db.password, db.pathname]).toEqual([
+        'postgres',
+        '5432',
+        postgres.POSTGRES_USER,
+        postgres.POSTGRES_PASSWORD,
+        `/${postgres.POSTGRES_DB}`,
+      ]);
       expect(new URL(env.WORKSPACE_DATABASE_URL!).hostname).toBe('postgres');
       expect(env.TEMPORAL_ADDRESS).toBe('temporal:7233');
       expect(new URL(env.S3_ENDPOINT!).host).toBe('minio:9000');
       expect(env.AWS_ACCESS_KEY_ID).toBe(services.minio!.environment!.MINIO_ROOT_USER);
       expect(env.AWS_SECRET_ACCESS_KEY).toBe(services.minio!.environment!.MINIO_ROOT_PASSWORD);
       expect(env.COHORT_ENCRYPTION_KEY).toMatch(/^\$\{COHORT_ENCRYPTION_KEY:\?/);
-      for (const dependency of ['postgres', 'temporal']) expect(service.depends_on?.[dependency]?.condition).toBe('service_healthy');
+      for (const dependency of ['postgres', 'temporal'])
+        expect(service.depends_on?.[dependency]?.condition).toBe('service_healthy');
       expect(service.depends_on?.migrate?.condition).toBe('service_completed_successfully');
     }
     expect(JSON.stringify(services.api!.command)).toContain('api/main.ts');

@@ -51,7 +51,11 @@ export function createPostmarkSender(options: PostmarkOptions): EmailSender {
 /** 422 with a permanent ErrorCode → PermanentEmailError; everything else (429, 5xx, network) stays retryable. */
 export function classifyPostmarkError(error: unknown): unknown {
   if (error instanceof Errors.PostmarkError && error.statusCode === 422 && PERMANENT_422_CODES.has(error.code)) {
-    return new PermanentEmailError(`Postmark rejected the message (ErrorCode ${error.code}): ${error.message}`, error.code, error.statusCode);
+    return new PermanentEmailError(
+      `Postmark rejected the message (ErrorCode ${error.code}): ${error.message}`,
+      error.code,
+      error.statusCode,
+    );
   }
   if (error instanceof Errors.PostmarkError) {
     return new Error(`Postmark request failed (HTTP ${error.statusCode}, ErrorCode ${error.code}): ${error.message}`);

@@ -23,7 +23,11 @@ export interface EmailSender {
  * retrying cannot help, so the send is recorded as FAILED instead of retried.
  */
 export class PermanentEmailError extends Error {
-  constructor(message: string, readonly providerCode: number, readonly httpStatus: number) {
+  constructor(
+    message: string,
+    readonly providerCode: number,
+    readonly httpStatus: number,
+  ) {
     super(message);
     this.name = 'PermanentEmailError';
   }

@@ -1,12 +1,28 @@
 import type { Db } from '../knex';
 
-export interface TrackRow { code: 'DP' | 'FSD'; name: string; description: string; priceCents: number; currency: string; active: boolean }
-export interface ProjectRow { id: string; trackCode: string; position: number; slug: string; title: string; description: string; required: boolean }
+export interface TrackRow {
+  code: 'DP' | 'FSD';
+  name: string;
+  description: string;
+  priceCents: number;
+  currency: string;
+  active: boolean;
+}
+export interface ProjectRow {
+  id: string;
+  trackCode: string;
+  position: number;
+  slug: string;
+  title: string;
+  description: string;
+  required: boolean;
+}
 
 export const curriculumRepo = {
   listTracks: (db: Db): Promise<TrackRow[]> => db('tracks').where({ active: true }).orderBy('code'),
   findTrack: (db: Db, code: string): Promise<TrackRow | undefined> => db('tracks').where({ code }).first(),
-  listProjects: (db: Db, trackCode: string): Promise<ProjectRow[]> => db('projects').where({ trackCode }).orderBy('position'),
+  listProjects: (db: Db, trackCode: string): Promise<ProjectRow[]> =>
+    db('projects').where({ trackCode }).orderBy('position'),
   findProject: (db: Db, id: string): Promise<ProjectRow | undefined> => db('projects').where({ id }).first(),
 
   /** A track with its projects, steps and deliverables, in three queries. */
@@ -18,19 +34,35 @@ export const curriculumRepo = {
     const steps: { id: string; projectId: string; position: number; title: string }[] = projectIds.length
       ? await db('steps').whereIn('projectId', projectIds).orderBy(['projectId', 'position'])
       : [];
-    const deliverables: { id: string; stepId: string; position: number; title: string; kind: string; required: boolean }[] = steps.length
-      ? await db('deliverables').whereIn('stepId', steps.map((s) => s.id)).orderBy(['stepId', 'position'])
+    const deliverables: {
+      id: string;
+      stepId: string;
+      position: number;
+      title: string;
+      kind: string;
+      required: boolean;
+    }[] = steps.length
+      ? await db('deliverables')
+          .whereIn(
+            'stepId',
+            steps.map((s) => s.id),
+          )
+          .orderBy(['stepId', 'position'])
       : [];
     return {
       ...track,
       projects: projects.map((project) => ({
         ...project,
-        steps: steps.filter((s) => s.projectId === project.id).map((step) => ({
-          id: step.id,
-          position: step.position,
-          title: step.title,
-          deliverables: deliverables.filter((d) => d.stepId === step.id).map(({ id, position, title, kind, required }) => ({ id, position, title, kind, required })),
-        })),
+        steps: steps
+          .filter((s) => s.projectId === project.id)
+          .map((step) => ({
+            id: step.id,
+            position: step.position,
+            title: step.title,
+            deliverables: deliverables
+              .filter((d) => d.stepId === step.id)
+              .map(({ id, position, title, kind, required }) => ({ id, position, title, kind, required })),
+          })),
       })),
     };
   },

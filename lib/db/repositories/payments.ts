@@ -18,7 +18,19 @@ export interface PaymentRow {
 
 export const paymentsRepo = {
   /** One row per checkout session, however often it is recorded. */
-  async record(db: Db, payment: Pick<PaymentRow, 'userId' | 'enrollmentId' | 'trackCode' | 'stripeCheckoutSessionId' | 'stripePaymentIntentId' | 'amountCents' | 'currency'>): Promise<PaymentRow> {
+  async record(
+    db: Db,
+    payment: Pick<
+      PaymentRow,
+      | 'userId'
+      | 'enrollmentId'
+      | 'trackCode'
+      | 'stripeCheckoutSessionId'
+      | 'stripePaymentIntentId'
+      | 'amountCents'
+      | 'currency'
+    >,
+  ): Promise<PaymentRow> {
     await db('payments').insert(payment).onConflict('stripeCheckoutSessionId').ignore();
     return db('payments').where({ stripeCheckoutSessionId: payment.stripeCheckoutSessionId }).first();
   },
@@ -32,10 +44,20 @@ export const paymentsRepo = {
   },
 
   async markRefunded(db: Db, id: string, refundId: string | null): Promise<void> {
-    await db('payments').where({ id }).update({ status: 'REFUNDED', refundedAt: db.raw('COALESCE(refunded_at, now())'), stripeRefundId: db.raw('COALESCE(stripe_refund_id, ?)', [refundId]), updatedAt: db.fn.now() });
+    await db('payments')
+      .where({ id })
+      .update({
+        status: 'REFUNDED',
+        refundedAt: db.raw('COALESCE(refunded_at, now())'),
+        stripeRefundId: db.raw('COALESCE(stripe_refund_id, ?)', [refundId]),
+        updatedAt: db.fn.now(),
+      });
   },
 
   async markDisputed(db: Db, id: string): Promise<void> {
-    await db('payments').where({ id }).whereNot({ status: 'REFUNDED' }).update({ status: 'DISPUTED', disputedAt: db.raw('COALESCE(disputed_at, now())'), updatedAt: db.fn.now() });
+    await db('payments')
+      .where({ id })
+      .whereNot({ status: 'REFUNDED' })
+      .update({ status: 'DISPUTED', disputedAt: db.raw('COALESCE(disputed_at, now())'), updatedAt: db.fn.now() });
   },
 };

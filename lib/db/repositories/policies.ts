@@ -3,10 +3,18 @@ import type { Db } from '../knex';
 export type PolicyKind = 'privacy' | 'terms';
 export const POLICY_TABLE: Record<PolicyKind, string> = { privacy: 'privacy_policies', terms: 'terms_of_service' };
 
-export interface PolicyRow { id: string; version: string; content: string; effectiveDate: string; active: boolean; createdAt: Date }
+export interface PolicyRow {
+  id: string;
+  version: string;
+  content: string;
+  effectiveDate: string;
+  active: boolean;
+  createdAt: Date;
+}
 
 export const policiesRepo = {
-  active: (db: Db, kind: PolicyKind): Promise<PolicyRow | undefined> => db(POLICY_TABLE[kind]).where({ active: true }).first(),
+  active: (db: Db, kind: PolicyKind): Promise<PolicyRow | undefined> =>
+    db(POLICY_TABLE[kind]).where({ active: true }).first(),
   /** The versions a user must have accepted, read together. */
   activeVersions: async (db: Db): Promise<{ privacyVersion: string | null; termsVersion: string | null }> => {
     const row = await db.raw(

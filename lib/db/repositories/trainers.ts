@@ -1,6 +1,11 @@
 import type { Db, Knex } from '../knex';
 
-export interface TrainerLoad { id: string; userId: string; maxStudents: number; activeStudents: number }
+export interface TrainerLoad {
+  id: string;
+  userId: string;
+  maxStudents: number;
+  activeStudents: number;
+}
 
 export const trainersRepo = {
   /**
@@ -15,11 +20,19 @@ export const trainersRepo = {
       const enrollment = await trx('enrollments').where({ id: enrollmentId }).forUpdate().first();
       if (!enrollment) return null;
       if (enrollment.trainerId) return enrollment.trainerId as string;
-      const candidates: { id: string }[] = await trx('trainers').select('id').where({ active: true })
-        .whereRaw('? = ANY(tracks)', [track]).orderBy('id').forUpdate();
+      const candidates: { id: string }[] = await trx('trainers')
+        .select('id')
+        .where({ active: true })
+        .whereRaw('? = ANY(tracks)', [track])
+        .orderBy('id')
+        .forUpdate();
       if (candidates.length === 0) return null;
-      const loads = await trainersRepo.loads(trx, candidates.map((c) => c.id));
-      const choice = loads.filter((l) => l.activeStudents < l.maxStudents)
+      const loads = await trainersRepo.loads(
+        trx,
+        candidates.map((c) => c.id),
+      );
+      const choice = loads
+        .filter((l) => l.activeStudents < l.maxStudents)
         .sort((a, b) => a.activeStudents - b.activeStudents || a.id.localeCompare(b.id))[0];
       if (!choice) return null;
       await trx('enrollments').where({ id: enrollmentId }).update({ trainerId: choice.id, updatedAt: trx.fn.now() });
@@ -31,7 +44,10 @@ export const trainersRepo = {
   async hasRoomFor(trx: Knex.Transaction, trainerId: string, enrollmentId: string): Promise<boolean> {
     const trainer = await trx('trainers').where({ id: trainerId }).forUpdate().first();
     if (!trainer?.active) return false;
-    const [row] = await trx('enrollments').where({ trainerId, status: 'ENROLLED' }).whereNot({ id: enrollmentId }).count({ n: '*' });
+    const [row] = await trx('enrollments')
+      .where({ trainerId, status: 'ENROLLED' })
+      .whereNot({ id: enrollmentId })
+      .count({ n: '*' });
     return Number(row?.n) < trainer.maxStudents;
   },
 

@@ -35,7 +35,10 @@ export const usersRepo = {
     return row;
   },
   update: async (db: Db, id: string, values: Partial<UserRow>): Promise<UserRow | undefined> => {
-    const [row] = await db('users').where({ id }).update({ ...values, updatedAt: db.fn.now() }).returning('*');
+    const [row] = await db('users')
+      .where({ id })
+      .update({ ...values, updatedAt: db.fn.now() })
+      .returning('*');
     return row;
   },
 };

@@ -4,23 +4,35 @@ import type { Db } from '../knex';
 import { INITIAL_POLICIES } from './policies';
 
 const curriculumSchema = z.object({
-  tracks: z.array(z.object({
-    code: z.enum(['DP', 'FSD']),
-    name: z.string(),
-    description: z.string(),
-    priceCents: z.number().int().positive(),
-    currency: z.string().length(3),
-    projects: z.array(z.object({
-      slug: z.string(),
-      title: z.string(),
+  tracks: z.array(
+    z.object({
+      code: z.enum(['DP', 'FSD']),
+      name: z.string(),
       description: z.string(),
-      required: z.boolean(),
-      steps: z.array(z.object({
-        title: z.string(),
-        deliverables: z.array(z.object({ title: z.string(), kind: z.enum(['repository', 'deployment']) })).min(1),
-      })).min(1),
-    })).min(5),
-  })),
+      priceCents: z.number().int().positive(),
+      currency: z.string().length(3),
+      projects: z
+        .array(
+          z.object({
+            slug: z.string(),
+            title: z.string(),
+            description: z.string(),
+            required: z.boolean(),
+            steps: z
+              .array(
+                z.object({
+                  title: z.string(),
+                  deliverables: z
+                    .array(z.object({ title: z.string(), kind: z.enum(['repository', 'deployment']) }))
+                    .min(1),
+                }),
+              )
+              .min(1),
+          }),
+        )
+        .min(5),
+    }),
+  ),
 });
 
 export type CurriculumData = z.infer<typeof curriculumSchema>;
@@ -34,22 +46,39 @@ export function loadCurriculumData(): CurriculumData {
 export async function seedCurriculum(db: Db, data: CurriculumData = loadCurriculumData()): Promise<void> {
   for (const track of data.tracks) {
     await db('tracks')
-      .insert({ code: track.code, name: track.name, description: track.description, priceCents: track.priceCents, currency: track.currency })
-      .onConflict('code').merge(['name', 'description', 'priceCents', 'currency']);
+      .insert({
+        code: track.code,
+        name: track.name,
+        description: track.description,
+        priceCents: track.priceCents,
+        currency: track.currency,
+      })
+      .onConflict('code')
+      .merge(['name', 'description', 'priceCents', 'currency']);
     for (const [pIndex, project] of track.projects.entries()) {
       const [{ id: projectId }] = await db('projects')
-        .insert({ trackCode: track.code, position: pIndex + 1, slug: project.slug, title: project.title, description: project.description, required: project.required })
-        .onConflict(['trackCode', 'slug']).merge(['position', 'title', 'description', 'required'])
+        .insert({
+          trackCode: track.code,
+          position: pIndex + 1,
+          slug: project.slug,
+          title: project.title,
+          description: project.description,
+          required: project.required,
+        })
+        .onConflict(['trackCode', 'slug'])
+        .merge(['position', 'title', 'description', 'required'])
         .returning('id');
       for (const [sIndex, step] of project.steps.entries()) {
         const [{ id: stepId }] = await db('steps')
           .insert({ projectId, position: sIndex + 1, title: step.title })
-          .onConflict(['projectId', 'position']).merge(['title'])
+          .onConflict(['projectId', 'position'])
+          .merge(['title'])
           .returning('id');
         for (const [dIndex, deliverable] of step.deliverables.entries()) {
           await db('deliverables')
             .insert({ stepId, position: dIndex + 1, title: deliverable.title, kind: deliverable.kind })
-            .onConflict(['stepId', 'position']).merge(['title', 'kind']);
+            .onConflict(['stepId', 'position'])
+            .merge(['title', 'kind']);
         }
       }
     }
@@ -58,12 +87,22 @@ export async function seedCurriculum(db: Db, data: CurriculumData = loadCurricul
 
 /** Seeds the first privacy policy and terms as active when none is active yet. */
 export async function seedPolicies(db: Db): Promise<void> {
-  for (const [table, doc] of [['privacy_policies', INITIAL_POLICIES.privacy], ['terms_of_service', INITIAL_POLICIES.terms]] as const) {
+  for (const [table, doc] of [
+    ['privacy_policies', INITIAL_POLICIES.privacy],
+    ['terms_of_service', INITIAL_POLICIES.terms],
+  ] as const) {
     const active = await db(table).where({ active: true }).first();
     if (active) continue;
     await db(table)
-      .insert({ version: doc.version, content: doc.content, effectiveDate: doc.effectiveDate, active: true, activatedAt: db.fn.now() })
-      .onConflict('version').ignore();
+      .insert({
+        version: doc.version,
+        content: doc.content,
+        effectiveDate: doc.effectiveDate,
+        active: true,
+        activatedAt: db.fn.now(),
+      })
+      .onConflict('version')
+      .ignore();
   }
 }
 
