@@ -1,7 +1,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Knex } from '../lib/db/knex';
-import { progressRepo, type TrackCode } from '../lib/db/repositories/progress';
-import { workflowIds } from '../workflows/shared/ids';
+import { progressRepo } from '../lib/db/repositories/progress';
+import type { TrackCode } from '../lib/domain/tracks';
+import { workflowIds } from '../lib/temporal/ids';
 
 export interface LearningActivityDeps {
   knex: Knex;

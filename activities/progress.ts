@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Knex } from '../lib/db/knex';
-import { progressRepo, type TrackCode } from '../lib/db/repositories/progress';
+import { progressRepo } from '../lib/db/repositories/progress';
+import type { TrackCode } from '../lib/domain/tracks';
 
 export interface ProgressActivityDeps {
   knex: Knex;

@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../lib/config';
 import type { Knex } from '../lib/db/knex';
 import type { Logger } from '../lib/logger';
-import type { TaskQueues } from '../workflows/shared/task-queues';
+import type { TaskQueues } from '../lib/temporal/task-queues';
 import type { ApiMetrics } from './http/metrics';
 
 /** What the API is built from; only api/main.ts and test helpers construct it. */

@@ -5,7 +5,7 @@ import { loadConfig, ConfigError } from '../lib/config';
 import { createKnex } from '../lib/db/knex';
 import { createLogger } from '../lib/logger';
 import { temporalConnectionOptions } from '../lib/temporal-connection';
-import { taskQueues } from '../workflows/shared/task-queues';
+import { taskQueues } from '../lib/temporal/task-queues';
 
 /** The API process: the composition root that reads config and opens connections. */
 async function main() {

@@ -1,8 +1,9 @@
 import { WithStartWorkflowOperation, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { Config } from '../lib/config';
-import { workflowIds, type Track } from '../workflows/shared/ids';
-import { cohortSearchAttributes } from '../workflows/shared/search-attributes';
-import type { TaskQueues } from '../workflows/shared/task-queues';
+import { workflowIds } from '../lib/temporal/ids';
+import type { TrackCode } from '../lib/domain/tracks';
+import { cohortSearchAttributes } from '../lib/temporal/search-attributes';
+import type { TaskQueues } from '../lib/temporal/task-queues';
 import type { Knex } from '../lib/db/knex';
 import {
   onboarding,
@@ -27,7 +28,7 @@ interface OnboardingDeps {
  *   which resumes from the enrollment row (the activities are idempotent), so money
  *   paid late is never ignored.
  */
-export function onboardingStartOptions(deps: OnboardingDeps, userId: string, track: Track) {
+export function onboardingStartOptions(deps: OnboardingDeps, userId: string, track: TrackCode) {
   return {
     workflowId: workflowIds.onboarding(userId, track),
     taskQueue: deps.taskQueues.default,
@@ -50,7 +51,7 @@ export function onboardingStartOptions(deps: OnboardingDeps, userId: string, tra
  * checkout session, which the workflow creates in an activity (idempotency key from
  * the workflow id), so a crash cannot leave a session without its saga.
  */
-export async function openCheckout(deps: OnboardingDeps, userId: string, track: Track) {
+export async function openCheckout(deps: OnboardingDeps, userId: string, track: TrackCode) {
   const startWorkflowOperation = new WithStartWorkflowOperation(
     onboarding,
     onboardingStartOptions(deps, userId, track),
@@ -84,8 +85,11 @@ export async function awaitOnboardingStatus(
  * have appeared. A nudge only: each saga also retries on its own timer, so a signal
  * that fails (a closed run) loses nothing.
  */
-export async function nudgeWaitingOnboardings(deps: OnboardingDeps & { knex: Knex }, tracks: Track[]): Promise<number> {
-  const waiting: { userId: string; trackCode: Track }[] = await deps
+export async function nudgeWaitingOnboardings(
+  deps: OnboardingDeps & { knex: Knex },
+  tracks: TrackCode[],
+): Promise<number> {
+  const waiting: { userId: string; trackCode: TrackCode }[] = await deps
     .knex('enrollments')
     .where({ status: 'ENROLLED' })
     .whereNull('trainerId')

@@ -8,7 +8,7 @@ import { createKnex, migrateLatest } from '../lib/db/knex';
 import { seedAll } from '../lib/db/seed/index';
 import { createLogger } from '../lib/logger';
 import { resolveDatabase } from '../scripts/lib/database';
-import { taskQueues } from '../workflows/shared/task-queues';
+import { taskQueues } from '../lib/temporal/task-queues';
 import { reportLoop, reportRatio, timedLoop, type LoopLimits } from './lib';
 import type { Bench } from './types';
 

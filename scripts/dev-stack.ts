@@ -7,7 +7,7 @@ import { startTsChild, stopManagedChild, type ManagedChild } from './lib/childre
 import { resolveDatabase } from './lib/database';
 import { loadOrCreateLocalSecrets } from './lib/local-secrets';
 import { waitForWorkflowPoller } from './lib/worker-readiness';
-import { taskQueues } from '../workflows/shared/task-queues';
+import { taskQueues } from '../lib/temporal/task-queues';
 import { startOrReuseTemporal } from './lib/temporal-dev';
 import { PROJECT_ROOT } from './lib/tools';
 import { startStripeStandin } from './stripe-standin/index';

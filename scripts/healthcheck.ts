@@ -1,6 +1,6 @@
 import { loadConfig } from '../lib/config';
 import { temporalConnectionOptions } from '../lib/temporal-connection';
-import { taskQueues } from '../workflows/shared/task-queues';
+import { taskQueues } from '../lib/temporal/task-queues';
 import { waitForWorkflowPoller } from './lib/worker-readiness';
 
 /**

@@ -3,7 +3,7 @@ import { loadConfig, ConfigError } from '../lib/config';
 import { createKnex } from '../lib/db/knex';
 import { createLogger } from '../lib/logger';
 import { temporalConnectionOptions } from '../lib/temporal-connection';
-import { taskQueues } from '../workflows/shared/task-queues';
+import { taskQueues } from '../lib/temporal/task-queues';
 import { buildActivityDeps } from './deps';
 import { createWorkers, runWorkers } from './worker';
 

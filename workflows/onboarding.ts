@@ -14,12 +14,12 @@ import {
 import type { CohortActivities } from '../activities/index';
 import type { AdminAlert } from '../activities/alerts';
 import type { CheckoutResult, Verification } from '../activities/payments';
-import type { Track } from './shared/ids';
+import type { TrackCode } from '../lib/domain/tracks';
 
 /** Ids and durations only: the history holds no personal data. */
 export interface OnboardingInput {
   userId: string;
-  track: Track;
+  track: TrackCode;
   /** An unpaid checkout closes after this long (CHECKOUT_EXPIRY). */
   checkoutExpiryMs: number;
   /** First wait before retrying trainer assignment when all trainers are full. */

@@ -4,6 +4,7 @@ import { hashToken } from '../../lib/auth/tokens';
 import { sessionsRepo, type ActiveVersions } from '../../lib/db/repositories/sessions';
 import type { Role, UserRow } from '../../lib/db/repositories/users';
 import { errors } from '../../lib/errors';
+import { roleGrants } from '../../lib/domain/roles';
 
 export const SESSION_COOKIE = 'cohort_session';
 
@@ -19,14 +20,8 @@ declare module 'express-serve-static-core' {
   }
 }
 
-const ROLE_RANK: Record<Role, Role[]> = {
-  student: ['student'],
-  trainer: ['trainer'],
-  admin: ['admin'],
-  superadmin: ['superadmin', 'admin'],
-};
 /** superadmin ⊇ admin; other roles are exact. */
-export const hasRole = (user: UserRow, role: Role): boolean => ROLE_RANK[user.role].includes(role);
+export const hasRole = (user: UserRow, role: Role): boolean => roleGrants(user.role, role);
 
 function tokenFrom(req: Request): string | undefined {
   const header = req.get('authorization');

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { roleSchema } from '../../lib/domain/index';
 
 // Shared field rules for account endpoints: bounded lengths, no control characters.
 const NO_CONTROL = /^[^\p{Cc}]*$/u;
@@ -12,8 +13,6 @@ export const versionField = z
   .min(1)
   .max(50)
   .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash or underscore');
-export const roleField = z.enum(['student', 'trainer', 'admin', 'superadmin']);
-export const trackField = z.enum(['DP', 'FSD']);
 export const reasonField = z
   .string()
   .trim()
@@ -39,7 +38,7 @@ export const userSchema = z.object({
   id: z.uuid(),
   email: z.email(),
   fullName: z.string(),
-  role: roleField,
+  role: roleSchema,
   privacyAccepted: z.boolean(),
   privacyAcceptedAt: z.iso.datetime().nullable(),
   privacyVersion: z.string().nullable(),

@@ -8,28 +8,21 @@ import { audited } from '../http/audit';
 import { currentAuth, requireUser } from '../http/auth';
 import { ApiRouter } from '../http/route';
 import { nudgeWaitingOnboardings } from '../onboarding-workflow';
-import type { Track } from '../../workflows/shared/ids';
-import {
-  emailField,
-  fullNameField,
-  passwordField,
-  reasonField,
-  roleField,
-  trackField,
-  userSchema,
-} from './account-schemas';
+import type { TrackCode } from '../../lib/domain/tracks';
+import { emailField, fullNameField, passwordField, reasonField, userSchema } from './account-schemas';
 import type { RouterFactory } from './index';
+import { roleSchema, trackCodeSchema } from '../../lib/domain/index';
 
 const createUserBody = z.strictObject({
   email: emailField,
   fullName: fullNameField,
-  role: roleField,
+  role: roleSchema,
   password: passwordField.optional(),
 });
 const createTrainerBody = z.strictObject({
   userId: z.uuid(),
   tracks: z
-    .array(trackField)
+    .array(trackCodeSchema)
     .min(1)
     .max(2)
     .refine((t) => new Set(t).size === t.length, 'tracks must not repeat'),
@@ -41,7 +34,7 @@ const legalHoldBody = z.strictObject({ reason: reasonField });
 const trainerSchema = z.object({
   id: z.uuid(),
   userId: z.uuid(),
-  tracks: z.array(trackField),
+  tracks: z.array(trackCodeSchema),
   maxStudents: z.number().int(),
   active: z.boolean(),
 });
@@ -99,7 +92,7 @@ export const createAdminUsersRouter: RouterFactory = (deps, registry) => {
     [audited(knex, 'admin.trainer_created'), admin],
     async ({ body }, _req, res) => {
       const trainer = await knex.transaction((trx) => createTrainer(trx, body));
-      await nudgeWaitingOnboardings(deps, trainer.tracks as Track[]);
+      await nudgeWaitingOnboardings(deps, trainer.tracks as TrackCode[]);
       res.locals.auditDetails = {
         trainerId: trainer.id,
         trainerUserId: trainer.userId,

@@ -3,10 +3,10 @@ import { curriculumRepo } from '../../lib/db/repositories/curriculum';
 import { errors } from '../../lib/errors';
 import { ApiRouter } from '../http/route';
 import type { RouterFactory } from './index';
+import { trackCodeInput, trackCodeSchema } from '../../lib/domain/index';
 
-const trackCode = z.enum(['DP', 'FSD']);
 const trackSummary = z.object({
-  code: trackCode,
+  code: trackCodeSchema,
   name: z.string(),
   description: z.string(),
   priceCents: z.number().int(),
@@ -69,11 +69,7 @@ export const createCurriculumRouter: RouterFactory = ({ knex }, registry) => {
       summary: 'A track with its projects, steps and deliverables',
       tags: ['Curriculum'],
       params: z.object({
-        code: z
-          .string()
-          .max(10)
-          .transform((c) => c.toUpperCase())
-          .pipe(trackCode),
+        code: trackCodeInput,
       }),
       responses: { 200: { description: 'The track', schema: trackDetail } },
     },

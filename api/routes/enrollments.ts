@@ -7,16 +7,16 @@ import { currentAuth, requireUser } from '../http/auth';
 import { ApiRouter } from '../http/route';
 import { awaitOnboardingStatus, nudgeWaitingOnboardings, onboardingStartOptions } from '../onboarding-workflow';
 import { adminEnrollRequested, enrollmentChanged, onboarding } from '../../workflows/onboarding';
-import { workflowIds, type Track } from '../../workflows/shared/ids';
+import { workflowIds } from '../../lib/temporal/ids';
+import type { TrackCode } from '../../lib/domain/tracks';
 import { trainersRepo } from '../../lib/db/repositories/trainers';
-import { trackCode } from './payments';
 import type { RouterFactory } from './index';
+import { enrollmentStatusSchema, trackCodeInput } from '../../lib/domain/index';
 
-const status = z.enum(['PENDING_PAYMENT', 'ENROLLED', 'SUSPENDED', 'COMPLETED', 'EXPIRED']); // EXPIRED only in admin answers
 const enrollmentView = z.object({
   id: z.uuid(),
   track: z.string(),
-  status,
+  status: enrollmentStatusSchema,
   enrolledAt: z.iso.datetime().nullable(),
   graduationDate: z.string().nullable(),
   paymentVerified: z.boolean(),
@@ -27,7 +27,7 @@ const idParams = z.object({ id: z.uuid() });
 const adminEnrollBody = z
   .object({
     userId: z.uuid(),
-    track: trackCode,
+    track: trackCodeInput,
     bypassPayment: z.boolean(),
     notes: z.string().trim().max(2000).optional(),
   })
@@ -125,14 +125,14 @@ export const createEnrollmentsRouter: RouterFactory = (deps, registry) => {
         });
         // The saga keeps watching this enrollment: it retries trainer assignment when the seat was lost.
         await deps.temporal.workflow
-          .getHandle(workflowIds.onboarding(row.userId, row.trackCode as Track))
+          .getHandle(workflowIds.onboarding(row.userId, row.trackCode as TrackCode))
           .signal(enrollmentChanged, { status: to as 'ENROLLED' | 'SUSPENDED', trainerId: row.trainerId })
           .catch((error: unknown) =>
             req.log?.info({ err: error }, 'onboarding saga not running; enrollment changed without it'),
           );
         // A suspended student no longer holds a seat: students waiting for a trainer of the track may take it now.
         if (action === 'suspend') {
-          await nudgeWaitingOnboardings(deps, [row.trackCode as Track]).catch((error: unknown) =>
+          await nudgeWaitingOnboardings(deps, [row.trackCode as TrackCode]).catch((error: unknown) =>
             req.log?.warn({ err: error }, 'waiting onboardings not nudged'),
           );
         }

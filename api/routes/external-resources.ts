@@ -5,14 +5,14 @@ import { audited } from '../http/audit';
 import { ApiRouter } from '../http/route';
 import { webUrl } from '../http/url';
 import type { RouterFactory } from './index';
+import { resourceTypeSchema } from '../../lib/domain/index';
 
-const resourceType = z.enum(['SUPERSET', 'JUPYTER', 'NETLIFY', 'VERCEL', 'CLOUD', 'OTHER']);
 const resourceView = z.object({
   id: z.uuid(),
   userId: z.uuid(),
   projectId: z.uuid().nullable(),
   submissionId: z.uuid().nullable(),
-  resourceType,
+  resourceType: resourceTypeSchema,
   resourceUrl: z.string(),
   credentialsStored: z.boolean(),
   provisionedAt: z.string(),
@@ -61,7 +61,7 @@ export const createExternalResourcesRouter: RouterFactory = ({ knex }, registry)
         userId: z.uuid().optional(),
         projectId: z.uuid().optional(),
         submissionId: z.uuid().optional(),
-        resourceType,
+        resourceType: resourceTypeSchema,
         resourceUrl: webUrl,
         credentialsStored: z.boolean().default(false),
       }),

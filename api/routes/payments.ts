@@ -6,13 +6,9 @@ import { currentAuth, requireUser } from '../http/auth';
 import { ApiRouter } from '../http/route';
 import { openCheckout } from '../onboarding-workflow';
 import type { RouterFactory } from './index';
+import { trackCodeInput } from '../../lib/domain/index';
 
-export const trackCode = z
-  .string()
-  .max(10)
-  .transform((c) => c.toUpperCase())
-  .pipe(z.enum(['DP', 'FSD']));
-const checkoutBody = z.object({ track: trackCode }).strict();
+const checkoutBody = z.object({ track: trackCodeInput }).strict();
 const checkoutAnswer = z.object({ checkoutUrl: z.url(), sessionId: z.string(), workflowId: z.string() });
 
 // How long a checkout request waits for the saga to hand back Stripe's session.

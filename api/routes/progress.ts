@@ -5,14 +5,14 @@ import { errors } from '../../lib/errors';
 import { currentAuth, requireUser } from '../http/auth';
 import { ApiRouter } from '../http/route';
 import type { RouterFactory } from './index';
+import { progressStatusSchema } from '../../lib/domain/index';
 
-const statusEnum = z.enum(['LOCKED', 'UNLOCKED', 'IN_PROGRESS', 'SUBMITTED', 'COMPLETED']);
 const projectProgress = z.object({
   projectId: z.uuid(),
   position: z.number().int(),
   title: z.string(),
   required: z.boolean(),
-  status: statusEnum,
+  status: progressStatusSchema,
   unlockedAt: z.string().nullable(),
   startedAt: z.string().nullable(),
   submittedAt: z.string().nullable(),

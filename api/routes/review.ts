@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { errors } from '../../lib/errors';
-import { workflowIds, type Track } from '../../workflows/shared/ids';
-import { cohortSearchAttributes } from '../../workflows/shared/search-attributes';
+import { workflowIds } from '../../lib/temporal/ids';
+import type { TrackCode } from '../../lib/domain/tracks';
+import { cohortSearchAttributes } from '../../lib/temporal/search-attributes';
 import type { review as reviewWorkflow, ReviewWorkflowResult } from '../../workflows/review';
 import type { AppDeps } from '../deps';
 import { currentAuth, hasRole, requireUser } from '../http/auth';
@@ -12,9 +13,10 @@ import type { ApiRouter } from '../http/route';
 import { freeText } from '../http/text';
 import { waitBriefly } from '../http/workflow-wait';
 import { submissionView, toSubmission } from './submission-view';
+import { reviewDecisionSchema } from '../../lib/domain/index';
 
 const reviewBody = z.object({
-  decision: z.enum(['APPROVED', 'CHANGES_REQUESTED']),
+  decision: reviewDecisionSchema,
   feedback: freeText(10_000).trim().min(1),
 });
 
@@ -87,7 +89,7 @@ export function createReviewRoute(api: ApiRouter, { knex, temporal, taskQueues }
               workflowId,
               // A failed run (its review rolled back) may be replaced; a completed one never.
               workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
-              typedSearchAttributes: cohortSearchAttributes('review', found.userId, found.trackCode as Track),
+              typedSearchAttributes: cohortSearchAttributes('review', found.userId, found.trackCode as TrackCode),
             });
           } catch (error) {
             if (error instanceof WorkflowExecutionAlreadyStartedError)

@@ -7,8 +7,9 @@ import { errors } from '../../lib/errors';
 import type { AppDeps } from '../deps';
 import { onboardingStartOptions } from '../onboarding-workflow';
 import { onboarding, paymentFailed, paymentNotified, paymentReversed } from '../../workflows/onboarding';
-import type { Track } from '../../workflows/shared/ids';
+import type { TrackCode } from '../../lib/domain/tracks';
 import type { RouterFactory } from './index';
+import { trackCodeSchema } from '../../lib/domain/index';
 
 const HANDLED_EVENTS = new Set([
   'checkout.session.completed',
@@ -17,7 +18,7 @@ const HANDLED_EVENTS = new Set([
   'charge.refunded',
   'charge.dispute.created',
 ]);
-const cohortRef = z.object({ userId: z.uuid(), track: z.enum(['DP', 'FSD']) });
+const cohortRef = z.object({ userId: z.uuid(), track: trackCodeSchema });
 // Every Stripe event has these; a signed body without them is refused (400), not a 500 Stripe would retry.
 const eventShape = z.object({
   id: z.string().min(1).max(255),
@@ -138,7 +139,7 @@ async function routeEvent(
   );
   if (!ref.success) return payment ? 'ignored' : 'retry-later';
   await client.signalWithStart(onboarding, {
-    ...withoutConflictPolicy(onboardingStartOptions(deps, ref.data.userId, ref.data.track as Track)),
+    ...withoutConflictPolicy(onboardingStartOptions(deps, ref.data.userId, ref.data.track as TrackCode)),
     signal: paymentReversed,
     signalArgs: [{ kind: event.type === 'charge.refunded' ? 'refund' : 'dispute', eventId: event.id, paymentIntentId }],
   });

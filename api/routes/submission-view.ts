@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { submissionStatusSchema } from '../../lib/domain/index';
 
 /** A submission as the API shows it. */
 export const submissionView = z.object({
@@ -9,7 +10,7 @@ export const submissionView = z.object({
   repoUrl: z.string().nullable(),
   deploymentUrl: z.string().nullable(),
   notes: z.string().nullable(),
-  status: z.enum(['SUBMITTED', 'APPROVED', 'CHANGES_REQUESTED']),
+  status: submissionStatusSchema,
   feedback: z.string().nullable(),
   reviewerId: z.uuid().nullable(),
   reviewedAt: z.string().nullable(),

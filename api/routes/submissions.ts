@@ -4,8 +4,8 @@ import { createGitHubRepoChecker } from '../../lib/adapters/github';
 import type { Knex } from '../../lib/db/knex';
 import { progressRepo } from '../../lib/db/repositories/progress';
 import { errors } from '../../lib/errors';
-import { workflowIds } from '../../workflows/shared/ids';
-import { cohortSearchAttributes } from '../../workflows/shared/search-attributes';
+import { workflowIds } from '../../lib/temporal/ids';
+import { cohortSearchAttributes } from '../../lib/temporal/search-attributes';
 import type { submission as submissionWorkflow } from '../../workflows/submission';
 import { currentAuth, hasRole, requireUser } from '../http/auth';
 import { audited } from '../http/audit';
@@ -17,6 +17,7 @@ import { projectInTrack, requireEnrollment } from './progress';
 import { createReviewRoute } from './review';
 import type { RouterFactory } from './index';
 import { submissionView, toSubmission } from './submission-view';
+import { submissionStatusSchema } from '../../lib/domain/index';
 
 /**
  * Exactly `https://github.com/<owner>/<repo>` under GitHub's rules for owner and repository
@@ -157,7 +158,7 @@ export const createSubmissionsRouter: RouterFactory = (deps, registry) => {
       query: z.object({
         projectId: z.uuid().optional(),
         userId: z.uuid().optional(),
-        status: z.enum(['SUBMITTED', 'APPROVED', 'CHANGES_REQUESTED']).optional(),
+        status: submissionStatusSchema.optional(),
         limit: z.coerce.number().int().min(1).max(500).default(200),
       }),
       responses: { 200: { description: 'Submissions, newest first', schema: z.array(submissionView) } },

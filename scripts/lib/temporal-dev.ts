@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { COHORT_SEARCH_ATTRIBUTES } from '../../workflows/shared/search-attributes';
+import { COHORT_SEARCH_ATTRIBUTES } from '../../lib/temporal/search-attributes';
 import { reachable } from './database';
 import { requireTool } from './tools';
 

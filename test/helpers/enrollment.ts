@@ -1,6 +1,6 @@
 import { createProgressActivities } from '../../activities/progress';
 import type { Knex } from '../../lib/db/knex';
-import type { TrackCode } from '../../lib/db/repositories/progress';
+import type { TrackCode } from '../../lib/domain/tracks';
 
 export interface TestEnrollment {
   enrollmentId: string;

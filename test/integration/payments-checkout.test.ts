@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Worker } from '@temporalio/worker';
 import { onboardingStatus } from '../../workflows/onboarding';
-import { CohortKind, CohortTrack, CohortUserId } from '../../workflows/shared/search-attributes';
+import { CohortKind, CohortTrack, CohortUserId } from '../../lib/temporal/search-attributes';
 import {
   addTrainer,
   checkout,

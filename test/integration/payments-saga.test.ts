@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onboardingStatus, trainerCapacityChanged } from '../../workflows/onboarding';
-import { CohortKind, CohortTrack, CohortUserId } from '../../workflows/shared/search-attributes';
+import { CohortKind, CohortTrack, CohortUserId } from '../../lib/temporal/search-attributes';
 import {
   addTrainer,
   checkout,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onboardingStatus } from '../../workflows/onboarding';
-import { CohortKind, CohortTrack, CohortUserId } from '../../workflows/shared/search-attributes';
+import { CohortKind, CohortTrack, CohortUserId } from '../../lib/temporal/search-attributes';
 import {
   addTrainer,
   checkout,

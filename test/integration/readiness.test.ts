@@ -5,7 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../../api/app';
 import { createKnex, type Knex } from '../../lib/db/knex';
 import { createLogger } from '../../lib/logger';
-import { taskQueues } from '../../workflows/shared/task-queues';
+import { taskQueues } from '../../lib/temporal/task-queues';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { adminUrl } from '../helpers/pg-url';
 import { freePort } from '../helpers/ports';

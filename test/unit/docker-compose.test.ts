@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { configSchema } from '../../lib/config';
 import { PROJECT_ROOT } from '../../scripts/lib/tools';
-import { COHORT_SEARCH_ATTRIBUTES } from '../../workflows/shared/search-attributes';
+import { COHORT_SEARCH_ATTRIBUTES } from '../../lib/temporal/search-attributes';
 
 /** No Docker engine runs here, so the compose file is checked as data: services, health, wiring. */
 interface Service {

@@ -4,7 +4,7 @@ import { createApp } from '../../api/app';
 import { loadConfig } from '../../lib/config';
 import { createKnex } from '../../lib/db/knex';
 import { createLogger } from '../../lib/logger';
-import { taskQueues } from '../../workflows/shared/task-queues';
+import { taskQueues } from '../../lib/temporal/task-queues';
 
 // createApp opens no connection: a lazy Temporal connection and an idle knex pool suffice.
 const config = loadConfig({

@@ -1,7 +1,8 @@
+import type { TrackCode } from '../../domain/tracks';
 import type { Db } from '../knex';
 
 export interface TrackRow {
-  code: 'DP' | 'FSD';
+  code: TrackCode;
   name: string;
   description: string;
   priceCents: number;

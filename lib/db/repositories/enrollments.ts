@@ -1,11 +1,13 @@
 import type { Db } from '../knex';
+import type { EnrollmentStatus } from '../../domain/enrollment';
+import type { TrackCode } from '../../domain/tracks';
 
-export type EnrollmentStatus = 'PENDING_PAYMENT' | 'ENROLLED' | 'SUSPENDED' | 'COMPLETED' | 'EXPIRED';
+export type { EnrollmentStatus };
 
 export interface EnrollmentRow {
   id: string;
   userId: string;
-  trackCode: string;
+  trackCode: TrackCode;
   status: EnrollmentStatus;
   enrolledAt: Date | null;
   graduationDate: string | null;
@@ -18,9 +20,6 @@ export interface EnrollmentRow {
   createdAt: Date;
   updatedAt: Date;
 }
-
-/** Statuses in which a student counts against a trainer's capacity. */
-export const ACTIVE_STUDENT_STATUSES: EnrollmentStatus[] = ['ENROLLED'];
 
 export const enrollmentsRepo = {
   async find(db: Db, userId: string, track: string): Promise<EnrollmentRow | undefined> {

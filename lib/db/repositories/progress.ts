@@ -1,7 +1,8 @@
 import type { Db } from '../knex';
+import type { ProgressStatus } from '../../domain/progress';
+import type { TrackCode } from '../../domain/tracks';
 
-export type ProgressStatus = 'LOCKED' | 'UNLOCKED' | 'IN_PROGRESS' | 'SUBMITTED' | 'COMPLETED';
-export type TrackCode = 'DP' | 'FSD';
+export type { ProgressStatus };
 
 export interface ProgressRow {
   id: string;

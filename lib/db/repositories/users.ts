@@ -1,6 +1,8 @@
 import type { Db } from '../knex';
 
-export type Role = 'student' | 'trainer' | 'admin' | 'superadmin';
+import type { Role } from '../../domain/roles';
+
+export type { Role };
 
 export interface UserRow {
   id: string;

@@ -2,11 +2,12 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Db } from '../knex';
 import { INITIAL_POLICIES } from './policies';
+import { trackCodeSchema } from '../../domain/index';
 
 const curriculumSchema = z.object({
   tracks: z.array(
     z.object({
-      code: z.enum(['DP', 'FSD']),
+      code: trackCodeSchema,
       name: z.string(),
       description: z.string(),
       priceCents: z.number().int().positive(),

@@ -1,13 +1,14 @@
+import type { TrackCode } from '../domain/tracks';
+
 /** Workflow ids are business keys: starting the same thing twice lands on one workflow. */
-export type Track = 'DP' | 'FSD';
 
 export const workflowIds = {
-  onboarding: (userId: string, track: Track) => `onboarding:${userId}:${track}`,
+  onboarding: (userId: string, track: TrackCode) => `onboarding:${userId}:${track}`,
   submission: (submissionId: string) => `submission:${submissionId}`,
   review: (submissionId: string) => `review:${submissionId}`,
   accountDeletion: (userId: string) => `account-deletion:${userId}`,
   dataExport: (userId: string, exportId: string) => `data-export:${userId}:${exportId}`,
   workspace: (userId: string, projectId: string) => `workspace:${userId}:${projectId}`,
-  certificate: (userId: string, track: Track) => `certificate:${userId}:${track}`,
+  certificate: (userId: string, track: TrackCode) => `certificate:${userId}:${track}`,
   retention: (date: string) => `retention:${date}`,
 };

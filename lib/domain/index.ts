@@ -1,0 +1,7 @@
+/** Cohort's domain words, each declared once as a const, a zod schema and a type. */
+export * from './enrollment';
+export * from './progress';
+export * from './resources';
+export * from './roles';
+export * from './submissions';
+export * from './tracks';
