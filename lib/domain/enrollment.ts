@@ -14,3 +14,16 @@ export const isEnrolled = (status: EnrollmentStatus): boolean =>
 
 /** Working through the track now. */
 export const isActive = (status: EnrollmentStatus): boolean => status === 'ENROLLED';
+
+/** Why a user may not enroll in a track; the one rule for checkout, admin enrollment and the onboarding saga. */
+export type EnrollRefusal = 'UserUnavailable' | 'TrackClosed';
+
+/** null when the user may enroll: a live (not erased) student, and a track open for enrollment. */
+export function enrollRefusal(
+  user: { role: string; anonymized: boolean } | undefined,
+  track: { active: boolean } | undefined,
+): EnrollRefusal | null {
+  if (!user || user.anonymized || user.role !== 'student') return 'UserUnavailable';
+  if (!track?.active) return 'TrackClosed';
+  return null;
+}
