@@ -1,7 +1,10 @@
 import { z } from 'zod';
-import type { Knex } from '../../lib/db/knex';
-import { progressRepo, type ActiveEnrollment, type ProgressRow } from '../../lib/db/repositories/progress';
+import { curriculumRepo } from '../../lib/db/repositories/curriculum';
+import { progressRepo, type ProgressRow } from '../../lib/db/repositories/progress';
 import { errors } from '../../lib/errors';
+import { completeStep } from '../../lib/learning/complete-step';
+import { requireEnrollment } from '../../lib/learning/require-enrollment';
+import { requireProjectInTrack } from '../../lib/learning/require-project-in-track';
 import { currentAuth, requireUser } from '../http/auth';
 import { ApiRouter } from '../http/route';
 import type { RouterFactory } from './index';
@@ -42,31 +45,6 @@ export function toProjectProgress(
   };
 }
 
-/** The caller's enrollment; a student without one has no progress to show (404). */
-export async function requireEnrollment(knex: Knex, userId: string): Promise<ActiveEnrollment> {
-  const enrollment = await progressRepo.activeEnrollment(knex, userId);
-  if (!enrollment) throw errors.notFound('Enrollment');
-  return enrollment;
-}
-
-/** A project of the student's own track, else 404 (never confirm other tracks' ids matter). */
-export async function projectInTrack(knex: Knex, enrollment: ActiveEnrollment, projectId: string) {
-  const project = await knex('projects')
-    .where({ id: projectId, trackCode: enrollment.trackCode })
-    .first('id', 'position', 'title', 'required', 'trackCode');
-  if (!project) throw errors.notFound('Project');
-  return project as { id: string; position: number; title: string; required: boolean; trackCode: string };
-}
-
-async function stepIdsDone(knex: Knex, userId: string, projectId: string): Promise<string[]> {
-  const rows = await knex('step_completions as sc')
-    .join('steps as s', 's.id', 'sc.stepId')
-    .where({ 'sc.userId': userId, 's.projectId': projectId })
-    .orderBy('s.position')
-    .select('sc.stepId');
-  return rows.map((r: { stepId: string }) => r.stepId);
-}
-
 export const createProgressRouter: RouterFactory = ({ knex }, registry) => {
   const api = new ApiRouter(registry);
   const student = requireUser({ roles: ['student'] });
@@ -85,25 +63,18 @@ export const createProgressRouter: RouterFactory = ({ knex }, registry) => {
       const { user } = currentAuth(req);
       const enrollment = await requireEnrollment(knex, user.id);
       const [projects, rows, steps] = await Promise.all([
-        knex('projects')
-          .where({ trackCode: enrollment.trackCode })
-          .orderBy('position')
-          .select('id', 'position', 'title', 'required'),
+        curriculumRepo.listProjects(knex, enrollment.trackCode),
         progressRepo.listForUser(knex, user.id),
-        knex('step_completions as sc')
-          .join('steps as s', 's.id', 'sc.stepId')
-          .where({ 'sc.userId': user.id })
-          .orderBy('s.position')
-          .select('sc.stepId', 's.projectId'),
+        progressRepo.listStepCompletions(knex, user.id),
       ]);
       res.json({
         track: enrollment.trackCode,
         enrollmentStatus: enrollment.status,
-        projects: projects.map((p: { id: string; position: number; title: string; required: boolean }) =>
+        projects: projects.map((p) =>
           toProjectProgress(
             p,
             rows.find((r) => r.projectId === p.id),
-            steps.filter((s: { projectId: string }) => s.projectId === p.id).map((s: { stepId: string }) => s.stepId),
+            steps.filter((s) => s.projectId === p.id).map((s) => s.stepId),
           ),
         ),
       });
@@ -124,7 +95,7 @@ export const createProgressRouter: RouterFactory = ({ knex }, registry) => {
     async ({ params }, req, res) => {
       const { user } = currentAuth(req);
       const enrollment = await requireEnrollment(knex, user.id);
-      const project = await projectInTrack(knex, enrollment, params.projectId);
+      const project = await requireProjectInTrack(knex, enrollment, params.projectId);
       const current = await progressRepo.find(knex, user.id, project.id);
       if (!current || current.status === 'LOCKED') throw errors.conflict('This project is locked.');
       await progressRepo.transition(knex, user.id, project.id, ['UNLOCKED'], 'IN_PROGRESS');
@@ -132,7 +103,7 @@ export const createProgressRouter: RouterFactory = ({ knex }, registry) => {
         toProjectProgress(
           project,
           await progressRepo.find(knex, user.id, project.id),
-          await stepIdsDone(knex, user.id, project.id),
+          await progressRepo.completedStepIdsIn(knex, user.id, project.id),
         ),
       );
     },
@@ -157,21 +128,14 @@ export const createProgressRouter: RouterFactory = ({ knex }, registry) => {
     async ({ params }, req, res) => {
       const { user } = currentAuth(req);
       const enrollment = await requireEnrollment(knex, user.id);
-      const step = await knex('steps').where({ id: params.stepId }).first('id', 'projectId');
+      const step = await curriculumRepo.findStep(knex, params.stepId);
       if (!step) throw errors.notFound('Step');
-      const project = await projectInTrack(knex, enrollment, step.projectId);
+      const project = await requireProjectInTrack(knex, enrollment, step.projectId);
       const current = await progressRepo.find(knex, user.id, project.id);
       if (!current || current.status === 'LOCKED') throw errors.conflict('This project is locked.');
-      const completedAt = await knex.transaction(async (trx) => {
-        await trx('step_completions')
-          .insert({ userId: user.id, stepId: step.id })
-          .onConflict(['userId', 'stepId'])
-          .ignore();
-        // Working on a step means the project has started.
-        await progressRepo.transition(trx, user.id, project.id, ['UNLOCKED'], 'IN_PROGRESS');
-        return (await trx('step_completions').where({ userId: user.id, stepId: step.id }).first('completedAt'))
-          .completedAt as Date;
-      });
+      const completedAt = await knex.transaction((trx) =>
+        completeStep(trx, user.id, { id: step.id, projectId: project.id }),
+      );
       res.json({ stepId: step.id, projectId: project.id, completedAt: completedAt.toISOString() });
     },
   );

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
+import { submissionsRepo } from '../../lib/db/repositories/submissions';
 import { errors } from '../../lib/errors';
+import { recordReview } from '../../lib/learning/record-review';
 import { workflowIds } from '../../lib/temporal/ids';
 import type { TrackCode } from '../../lib/domain/tracks';
 import { cohortSearchAttributes } from '../../lib/temporal/search-attributes';
@@ -55,12 +57,7 @@ export function createReviewRoute(api: ApiRouter, { knex, temporal, taskQueues }
     ],
     async ({ params, body }, req, res) => {
       const { user } = currentAuth(req);
-      const found = await knex('submissions as s')
-        .join('projects as p', 'p.id', 's.projectId')
-        .leftJoin('enrollments as e', (j) => j.on('e.userId', 's.userId').andOn('e.trackCode', 'p.trackCode'))
-        .leftJoin('trainers as t', 't.id', 'e.trainerId')
-        .where('s.id', params.id)
-        .first('s.userId', 's.status', 's.reviewerId', 's.feedback', 'p.trackCode', 't.userId as trainerUserId');
+      const found = await submissionsRepo.reviewTarget(knex, params.id);
       if (!found) throw errors.notFound('Submission');
       if (!hasRole(user, 'admin') && found.trainerUserId !== user.id)
         throw errors.forbidden('You are not the trainer assigned to this student.');
@@ -74,14 +71,7 @@ export function createReviewRoute(api: ApiRouter, { knex, temporal, taskQueues }
       // The review commits only once its workflow has started; the workflow waits on this row lock.
       if (!repeated)
         await knex.transaction(async (trx) => {
-          const changed = await trx('submissions').where({ id: params.id, status: 'SUBMITTED' }).update({
-            status: body.decision,
-            feedback: body.feedback,
-            reviewerId: user.id,
-            reviewedAt: trx.fn.now(),
-            updatedAt: trx.fn.now(),
-          });
-          if (changed === 0) throw errors.conflict('This submission has already been reviewed.');
+          await recordReview(trx, params.id, { decision: body.decision, feedback: body.feedback, reviewerId: user.id });
           try {
             await temporal.workflow.start<typeof reviewWorkflow>('review', {
               args: [{ submissionId: params.id }],
@@ -118,9 +108,9 @@ export function createReviewRoute(api: ApiRouter, { knex, temporal, taskQueues }
         return;
       }
       const { approved, projectCompleted, unlockedProjectId, certificationWorkflowId } = waited.result;
-      const row = await knex('submissions').where({ id: params.id }).first();
+      const row = await submissionsRepo.findById(knex, params.id);
       res.json({
-        submission: toSubmission(row),
+        submission: toSubmission(row!),
         outcome: { approved, projectCompleted, unlockedProjectId, certificationWorkflowId },
       });
     },

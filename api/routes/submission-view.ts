@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { SubmissionRow } from '../../lib/db/repositories/submissions';
 import { submissionStatusSchema } from '../../lib/domain/index';
 
 /** A submission as the API shows it. */
@@ -17,24 +18,19 @@ export const submissionView = z.object({
   createdAt: z.string(),
 });
 
-const COLUMNS = [
-  'id',
-  'userId',
-  'projectId',
-  'deliverableId',
-  'repoUrl',
-  'deploymentUrl',
-  'notes',
-  'status',
-  'feedback',
-  'reviewerId',
-  'reviewedAt',
-  'createdAt',
-];
-
-export function toSubmission(row: Record<string, unknown>) {
-  const view = Object.fromEntries(COLUMNS.map((c) => [c, row[c] ?? null])) as Record<string, unknown>;
-  view.reviewedAt = row.reviewedAt ? (row.reviewedAt as Date).toISOString() : null;
-  view.createdAt = (row.createdAt as Date).toISOString();
-  return view;
+export function toSubmission(row: SubmissionRow) {
+  return {
+    id: row.id,
+    userId: row.userId,
+    projectId: row.projectId,
+    deliverableId: row.deliverableId,
+    repoUrl: row.repoUrl ?? null,
+    deploymentUrl: row.deploymentUrl ?? null,
+    notes: row.notes ?? null,
+    status: row.status,
+    feedback: row.feedback ?? null,
+    reviewerId: row.reviewerId ?? null,
+    reviewedAt: row.reviewedAt ? row.reviewedAt.toISOString() : null,
+    createdAt: row.createdAt.toISOString(),
+  };
 }

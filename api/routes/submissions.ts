@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { createGitHubRepoChecker } from '../../lib/adapters/github';
-import type { Knex } from '../../lib/db/knex';
+import { curriculumRepo } from '../../lib/db/repositories/curriculum';
 import { progressRepo } from '../../lib/db/repositories/progress';
+import { submissionsRepo } from '../../lib/db/repositories/submissions';
 import { errors } from '../../lib/errors';
+import { createSubmission } from '../../lib/learning/create-submission';
+import { requireEnrollment } from '../../lib/learning/require-enrollment';
+import { requireProjectInTrack } from '../../lib/learning/require-project-in-track';
 import { workflowIds } from '../../lib/temporal/ids';
 import { cohortSearchAttributes } from '../../lib/temporal/search-attributes';
 import type { submission as submissionWorkflow } from '../../workflows/submission';
@@ -13,7 +17,6 @@ import { ApiRouter } from '../http/route';
 import { freeText } from '../http/text';
 import { webUrl } from '../http/url';
 import { waitBriefly } from '../http/workflow-wait';
-import { projectInTrack, requireEnrollment } from './progress';
 import { createReviewRoute } from './review';
 import type { RouterFactory } from './index';
 import { submissionView, toSubmission } from './submission-view';
@@ -42,23 +45,6 @@ const submissionBody = z
   })
   .refine((b) => b.repoUrl || b.deploymentUrl, { message: 'repoUrl or deploymentUrl is required', path: ['repoUrl'] });
 
-/** Submissions a caller may see: a student their own, a trainer their assigned students', an admin all. */
-export function visibleSubmissions(knex: Knex, user: { id: string; role: string }) {
-  const q = knex('submissions as s');
-  if (user.role === 'student') return q.where('s.userId', user.id);
-  if (user.role === 'trainer') {
-    return q.whereExists((e) =>
-      e
-        .select(knex.raw('1'))
-        .from('enrollments as e')
-        .join('trainers as t', 't.id', 'e.trainerId')
-        .whereRaw('e.user_id = s.user_id')
-        .where('t.userId', user.id),
-    );
-  }
-  return q;
-}
-
 export const createSubmissionsRouter: RouterFactory = (deps, registry) => {
   const { knex, temporal, taskQueues, config } = deps;
   const api = new ApiRouter(registry);
@@ -83,12 +69,8 @@ export const createSubmissionsRouter: RouterFactory = (deps, registry) => {
       const { user } = currentAuth(req);
       const enrollment = await requireEnrollment(knex, user.id);
       if (enrollment.status !== 'ENROLLED') throw errors.conflict('Your enrollment is not active.');
-      const project = await projectInTrack(knex, enrollment, params.projectId);
-      const deliverable = await knex('deliverables as d')
-        .join('steps as s', 's.id', 'd.stepId')
-        .where({ 'd.id': body.deliverableId, 's.projectId': project.id })
-        .first('d.id');
-      if (!deliverable)
+      const project = await requireProjectInTrack(knex, enrollment, params.projectId);
+      if (!(await curriculumRepo.isDeliverableOf(knex, body.deliverableId, project.id)))
         throw errors.validation('The request body is not valid.', [
           { path: 'deliverableId', message: 'not a deliverable of this project' },
         ]);
@@ -114,26 +96,15 @@ export const createSubmissionsRouter: RouterFactory = (deps, registry) => {
       const id = randomUUID();
       const workflowId = workflowIds.submission(id);
       const row = await knex.transaction(async (trx) => {
-        // The progress row lock serializes this student's submissions to the project.
-        await trx('student_progress').where({ id: progress.id }).forUpdate().first('id');
-        if (
-          await trx('submissions')
-            .where({ userId: user.id, deliverableId: body.deliverableId, status: 'SUBMITTED' })
-            .first('id')
-        ) {
-          throw errors.conflict('This deliverable already awaits review.');
-        }
-        const [inserted] = await trx('submissions')
-          .insert({
-            id,
-            userId: user.id,
-            projectId: project.id,
-            deliverableId: body.deliverableId,
-            repoUrl: body.repoUrl ?? null,
-            deploymentUrl: body.deploymentUrl ?? null,
-            notes: body.notes ?? null,
-          })
-          .returning('*');
+        const inserted = await createSubmission(trx, progress.id, {
+          id,
+          userId: user.id,
+          projectId: project.id,
+          deliverableId: body.deliverableId,
+          repoUrl: body.repoUrl ?? null,
+          deploymentUrl: body.deploymentUrl ?? null,
+          notes: body.notes ?? null,
+        });
         await temporal.workflow.start<typeof submissionWorkflow>('submission', {
           args: [{ submissionId: id, userId: user.id, projectId: project.id }],
           taskQueue: taskQueues.default,
@@ -167,15 +138,7 @@ export const createSubmissionsRouter: RouterFactory = (deps, registry) => {
     async ({ query }, req, res) => {
       const { user } = currentAuth(req);
       const role = hasRole(user, 'admin') ? 'admin' : user.role;
-      const rows = await visibleSubmissions(knex, { id: user.id, role })
-        .modify((q) => {
-          if (query.projectId) q.where('s.projectId', query.projectId);
-          if (query.userId) q.where('s.userId', query.userId);
-          if (query.status) q.where('s.status', query.status);
-        })
-        .orderBy('s.createdAt', 'desc')
-        .limit(query.limit)
-        .select('s.*');
+      const rows = await submissionsRepo.listVisible(knex, { id: user.id, role }, query);
       res.json(rows.map(toSubmission));
     },
   );

@@ -25,6 +25,24 @@ export const curriculumRepo = {
   listProjects: (db: Db, trackCode: string): Promise<ProjectRow[]> =>
     db('projects').where({ trackCode }).orderBy('position'),
   findProject: (db: Db, id: string): Promise<ProjectRow | undefined> => db('projects').where({ id }).first(),
+  projectExists: async (db: Db, id: string): Promise<boolean> =>
+    Boolean(await db('projects').where({ id }).first('id')),
+  findProjectInTrack: (
+    db: Db,
+    id: string,
+    trackCode: string,
+  ): Promise<Pick<ProjectRow, 'id' | 'position' | 'title' | 'required' | 'trackCode'> | undefined> =>
+    db('projects').where({ id, trackCode }).first('id', 'position', 'title', 'required', 'trackCode'),
+  findStep: (db: Db, id: string): Promise<{ id: string; projectId: string } | undefined> =>
+    db('steps').where({ id }).first('id', 'projectId'),
+  /** Whether the deliverable belongs to one of the project's steps. */
+  isDeliverableOf: async (db: Db, deliverableId: string, projectId: string): Promise<boolean> =>
+    Boolean(
+      await db('deliverables as d')
+        .join('steps as s', 's.id', 'd.stepId')
+        .where({ 'd.id': deliverableId, 's.projectId': projectId })
+        .first('d.id'),
+    ),
 
   /** A track with its projects, steps and deliverables, in three queries. */
   async trackTree(db: Db, code: string) {

@@ -46,6 +46,41 @@ export const progressRepo = {
 
   listForUser: (db: Db, userId: string): Promise<ProgressRow[]> => db('student_progress').where({ userId }),
 
+  /** Locks the progress row until the transaction ends, so work on one project is serialized. */
+  async lock(db: Db, id: string): Promise<void> {
+    await db('student_progress').where({ id }).forUpdate().first('id');
+  },
+
+  /** The steps the student has done, with their project, in step order. */
+  listStepCompletions: (db: Db, userId: string): Promise<{ stepId: string; projectId: string }[]> =>
+    db('step_completions as sc')
+      .join('steps as s', 's.id', 'sc.stepId')
+      .where({ 'sc.userId': userId })
+      .orderBy('s.position')
+      .select('sc.stepId', 's.projectId'),
+
+  /** The ids of the project's steps the student has done, in step order. */
+  async completedStepIdsIn(db: Db, userId: string, projectId: string): Promise<string[]> {
+    const rows: { stepId: string }[] = await db('step_completions as sc')
+      .join('steps as s', 's.id', 'sc.stepId')
+      .where({ 'sc.userId': userId, 's.projectId': projectId })
+      .orderBy('s.position')
+      .select('sc.stepId');
+    return rows.map((r) => r.stepId);
+  },
+
+  /** Idempotent: the first completion of a step stands. */
+  async recordStepCompletion(db: Db, userId: string, stepId: string): Promise<void> {
+    await db('step_completions').insert({ userId, stepId }).onConflict(['userId', 'stepId']).ignore();
+  },
+
+  async stepCompletedAt(db: Db, userId: string, stepId: string): Promise<Date | undefined> {
+    const row: { completedAt: Date } | undefined = await db('step_completions')
+      .where({ userId, stepId })
+      .first('completedAt');
+    return row?.completedAt;
+  },
+
   /** Idempotent: creates the row UNLOCKED, or moves a LOCKED row to UNLOCKED; true when it changed. */
   async unlock(db: Db, userId: string, projectId: string): Promise<boolean> {
     const rows = await db.raw(
