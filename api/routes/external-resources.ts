@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { externalResourcesRepo, type ExternalResourceRow } from '../../lib/db/repositories/external-resources';
 import { errors } from '../../lib/errors';
+import { recordExternalResource } from '../../lib/external-resources/record-external-resource';
 import { currentAuth, hasRole, requireUser } from '../http/auth';
 import { audited } from '../http/audit';
 import { ApiRouter } from '../http/route';
@@ -20,7 +22,6 @@ const resourceView = z.object({
   createdBy: z.uuid().nullable(),
 });
 
-type Row = Record<string, unknown> & { provisionedAt: Date; deprovisionedAt: Date | null };
 const toView = ({
   id,
   userId,
@@ -32,7 +33,7 @@ const toView = ({
   provisionedAt,
   deprovisionedAt,
   createdBy,
-}: Row) => ({
+}: ExternalResourceRow) => ({
   id,
   userId,
   projectId,
@@ -76,26 +77,15 @@ export const createExternalResourcesRouter: RouterFactory = ({ knex }, registry)
         throw errors.validation('The request body is not valid.', [
           { path: 'userId', message: 'staff must name the student' },
         ]);
-      const ownerId = body.userId ?? user.id;
-      if (!(await knex('users').where({ id: ownerId, role: 'student' }).first('id'))) throw errors.notFound('User');
-      if (body.projectId && !(await knex('projects').where({ id: body.projectId }).first('id')))
-        throw errors.notFound('Project');
-      if (
-        body.submissionId &&
-        !(await knex('submissions').where({ id: body.submissionId, userId: ownerId }).first('id'))
-      )
-        throw errors.notFound('Submission');
-      const [row] = await knex('external_resources')
-        .insert({
-          userId: ownerId,
-          projectId: body.projectId ?? null,
-          submissionId: body.submissionId ?? null,
-          resourceType: body.resourceType,
-          resourceUrl: body.resourceUrl,
-          credentialsStored: body.credentialsStored,
-          createdBy: user.id,
-        })
-        .returning('*');
+      const row = await recordExternalResource(knex, {
+        userId: body.userId ?? user.id,
+        projectId: body.projectId,
+        submissionId: body.submissionId,
+        resourceType: body.resourceType,
+        resourceUrl: body.resourceUrl,
+        credentialsStored: body.credentialsStored,
+        createdBy: user.id,
+      });
       res.status(201).json(toView(row));
     },
   );
@@ -113,15 +103,10 @@ export const createExternalResourcesRouter: RouterFactory = ({ knex }, registry)
     [requireUser()],
     async ({ query }, req, res) => {
       const { user } = currentAuth(req);
-      const rows: Row[] = await knex('external_resources')
-        .modify((q) => {
-          if (!isStaff(user)) q.where({ userId: user.id });
-          if (query.userId) q.where({ userId: query.userId });
-          if (query.active === true) q.whereNull('deprovisionedAt');
-          if (query.active === false) q.whereNotNull('deprovisionedAt');
-        })
-        .orderBy('provisionedAt', 'desc')
-        .limit(500);
+      const rows = await externalResourcesRepo.list(knex, {
+        ...(isStaff(user) ? {} : { ownedBy: user.id }),
+        ...query,
+      });
       res.json(rows.map(toView));
     },
   );
@@ -144,10 +129,7 @@ export const createExternalResourcesRouter: RouterFactory = ({ knex }, registry)
     ],
     async ({ params }, _req, res) => {
       // Idempotent: the first deprovisioning time stands.
-      const [row] = await knex('external_resources')
-        .where({ id: params.id })
-        .update({ deprovisionedAt: knex.raw('coalesce(deprovisioned_at, now())') })
-        .returning('*');
+      const row = await externalResourcesRepo.markDeprovisioned(knex, params.id);
       if (!row) throw errors.notFound('External resource');
       res.json(toView(row));
     },

@@ -32,6 +32,8 @@ export const usersRepo = {
   findById: (db: Db, id: string): Promise<UserRow | undefined> => db('users').where({ id }).first(),
   findByEmail: (db: Db, email: string): Promise<UserRow | undefined> =>
     db('users').whereRaw('lower(email) = lower(?)', [email]).first(),
+  isStudent: async (db: Db, id: string): Promise<boolean> =>
+    Boolean(await db('users').where({ id, role: 'student' }).first('id')),
   insert: async (db: Db, values: Partial<UserRow> & Pick<UserRow, 'email' | 'fullName'>): Promise<UserRow> => {
     const [row] = await db('users').insert(values).returning('*');
     return row;
