@@ -3,7 +3,9 @@ import { z } from 'zod';
 import type Stripe from 'stripe';
 import { verifyStripeEvent } from '../../lib/adapters/stripe';
 import { paymentsRepo } from '../../lib/db/repositories/payments';
+import { stripeEventsRepo } from '../../lib/db/repositories/stripe-events';
 import { errors } from '../../lib/errors';
+import { recordStripeEvent } from '../../lib/payments/record-stripe-event';
 import type { AppDeps } from '../deps';
 import { onboardingStartOptions } from '../onboarding-workflow';
 import { onboarding, paymentFailed, paymentNotified, paymentReversed } from '../../workflows/onboarding';
@@ -76,24 +78,16 @@ export const createStripeWebhookRouter: RouterFactory = (deps, registry) => {
       return;
     }
     const object = event.data.object as { id: string };
-    const [fresh] = await deps
-      .knex('stripeEvents')
-      .insert({ id: event.id, type: event.type, objectId: object.id })
-      .onConflict('id')
-      .ignore()
-      .returning('id');
-    if (!fresh) {
-      const seen = await deps.knex('stripeEvents').where({ id: event.id }).first();
-      // Processed already: a duplicate delivery changes nothing. Stored but unprocessed: a crash, so route it again.
-      if (seen?.processedAt) {
-        res.json({ received: true, duplicate: true });
-        return;
-      }
+    const stored = await recordStripeEvent(deps.knex, { id: event.id, type: event.type, objectId: object.id });
+    // Processed already: a duplicate delivery changes nothing. Stored but unprocessed: a crash, so route it again.
+    if (stored.processed) {
+      res.json({ received: true, duplicate: true });
+      return;
     }
     const outcome = await routeEvent(deps, event, req.log);
     if (outcome === 'retry-later')
       throw errors.unavailable('The event refers to a payment not recorded yet; Stripe will redeliver it.');
-    await deps.knex('stripeEvents').where({ id: event.id }).update({ processedAt: deps.knex.fn.now() });
+    await stripeEventsRepo.markProcessed(deps.knex, event.id);
     res.json({ received: true });
   });
 
