@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { emailMessagesRepo } from '../../lib/db/repositories/email-messages';
 import { TEMPLATE_NAMES, type TemplateName } from '../../templates/email/catalog';
 import { requireUser } from '../http/auth';
 import { ApiRouter } from '../http/route';
@@ -16,8 +17,6 @@ const emailMessage = z.object({
   createdAt: z.string(),
   sentAt: z.string().nullable(),
 });
-
-const escapeLike = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /** The outbox and sent mail, for admins (the embedded default's only window onto email). */
 export const createAdminEmailsRouter: RouterFactory = ({ knex }, registry) => {
@@ -46,29 +45,7 @@ export const createAdminEmailsRouter: RouterFactory = ({ knex }, registry) => {
     },
     [requireUser({ roles: ['admin'] })],
     async ({ query }, _req, res) => {
-      const rows: { toAddress: string; createdAt: Date; sentAt: Date | null }[] = await knex('email_messages')
-        .modify((q) => {
-          // Admin alerts go to several addresses in one message, so `to` matches within the list.
-          if (query.to) q.whereRaw(`lower(to_address) LIKE ? ESCAPE '\\'`, [`%${escapeLike(query.to.toLowerCase())}%`]);
-          if (query.template) q.where({ template: query.template });
-        })
-        .orderBy([
-          { column: 'createdAt', order: 'desc' },
-          { column: 'id', order: 'asc' },
-        ])
-        .limit(query.limit)
-        .select(
-          'id',
-          'toAddress',
-          'template',
-          'subject',
-          'status',
-          'provider',
-          'error',
-          'attempts',
-          'createdAt',
-          'sentAt',
-        );
+      const rows = await emailMessagesRepo.list(knex, query);
       res.json(
         rows.map(({ toAddress, createdAt, sentAt, ...rest }) => ({
           ...rest,
