@@ -5,6 +5,7 @@ import type { TrackCode } from '../lib/domain/tracks';
 import { cohortSearchAttributes } from '../lib/temporal/search-attributes';
 import type { TaskQueues } from '../lib/temporal/task-queues';
 import type { Knex } from '../lib/db/knex';
+import { enrollmentsRepo } from '../lib/db/repositories/enrollments';
 import {
   onboarding,
   onboardingStatus,
@@ -89,12 +90,7 @@ export async function nudgeWaitingOnboardings(
   deps: OnboardingDeps & { knex: Knex },
   tracks: TrackCode[],
 ): Promise<number> {
-  const waiting: { userId: string; trackCode: TrackCode }[] = await deps
-    .knex('enrollments')
-    .where({ status: 'ENROLLED' })
-    .whereNull('trainerId')
-    .whereIn('trackCode', tracks)
-    .select('userId', 'trackCode');
+  const waiting = await enrollmentsRepo.waitingForTrainer(deps.knex, tracks);
   const results = await Promise.allSettled(
     waiting.map(({ userId, trackCode }) =>
       deps.temporal.workflow.getHandle(workflowIds.onboarding(userId, trackCode)).signal(trainerCapacityChanged),

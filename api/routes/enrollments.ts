@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { recordAudit } from '../../lib/audit';
 import { enrollmentsRepo, type EnrollmentRow, type EnrollmentStatus } from '../../lib/db/repositories/enrollments';
+import { curriculumRepo } from '../../lib/db/repositories/curriculum';
 import { usersRepo } from '../../lib/db/repositories/users';
 import { errors } from '../../lib/errors';
 import { currentAuth, requireUser } from '../http/auth';
@@ -43,12 +44,7 @@ export const createEnrollmentsRouter: RouterFactory = (deps, registry) => {
   const admin = requireUser({ roles: ['admin'] });
 
   async function view(row: EnrollmentRow) {
-    const trainer = row.trainerId
-      ? await knex('trainers')
-          .join('users', 'users.id', 'trainers.userId')
-          .where('trainers.id', row.trainerId)
-          .first('trainers.id', 'users.fullName')
-      : undefined;
+    const trainer = row.trainerId ? await trainersRepo.findWithName(knex, row.trainerId) : undefined;
     return {
       id: row.id,
       track: row.trackCode,
@@ -56,7 +52,7 @@ export const createEnrollmentsRouter: RouterFactory = (deps, registry) => {
       enrolledAt: row.enrolledAt?.toISOString() ?? null,
       graduationDate: row.graduationDate,
       paymentVerified: row.paymentVerified,
-      trainer: trainer ? { id: trainer.id as string, fullName: trainer.fullName as string } : null,
+      trainer: trainer ? { id: trainer.id, fullName: trainer.fullName } : null,
     };
   }
 
@@ -158,8 +154,8 @@ export const createEnrollmentsRouter: RouterFactory = (deps, registry) => {
       const adminUser = currentAuth(req).user;
       const student = await usersRepo.findById(knex, body.userId);
       if (!student || student.anonymized || student.role !== 'student') throw errors.notFound('Student');
-      const track = await knex('tracks').where({ code: body.track, active: true }).first();
-      if (!track) throw errors.conflict('This track is not open for enrollment.');
+      const track = await curriculumRepo.findTrack(knex, body.track);
+      if (!track?.active) throw errors.conflict('This track is not open for enrollment.');
       // Notes live on the enrollment row, never in workflow payloads (which carry ids only).
       // The saga starts before this transaction commits (convention 11): a crash after the
       // commit cannot leave an enrollment without its saga, and the saga's first write

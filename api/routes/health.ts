@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { Connection } from '@temporalio/client';
 import { z } from 'zod';
+import { ping } from '../../lib/db/knex';
 import type { AppDeps } from '../deps';
 import { documentRoute } from '../http/route';
 
@@ -44,7 +45,7 @@ export function createHealthRouter(deps: AppDeps, registry: OpenAPIRegistry): Ro
       }
     };
     const [db, temporal] = await Promise.all([
-      check(() => deps.knex.raw('select 1')),
+      check(() => ping(deps.knex)),
       check(() => (deps.temporal.connection as Connection).healthService.check({})),
     ]);
     res.status(db === 'ok' && temporal === 'ok' ? 200 : 503).json({ db, temporal });

@@ -41,4 +41,9 @@ export async function migrateRollbackAll(knex: Knex): Promise<void> {
 }
 
 export type Db = Knex | Knex.Transaction;
+
+/** Whether the database answers (readiness). */
+export async function ping(db: Db): Promise<void> {
+  await db.raw('select 1');
+}
 export type { Knex };

@@ -67,6 +67,14 @@ export const enrollmentsRepo = {
     return row as EnrollmentRow;
   },
 
+  /** Enrolled students on `tracks` still waiting for a trainer. */
+  waitingForTrainer: (db: Db, tracks: TrackCode[]): Promise<{ userId: string; trackCode: TrackCode }[]> =>
+    db('enrollments')
+      .where({ status: 'ENROLLED' })
+      .whereNull('trainerId')
+      .whereIn('trackCode', tracks)
+      .select('userId', 'trackCode'),
+
   async setStatus(
     db: Db,
     id: string,

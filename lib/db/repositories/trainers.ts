@@ -51,6 +51,13 @@ export const trainersRepo = {
     return Number(row?.n) < trainer.maxStudents;
   },
 
+  /** The trainer with the name a student sees. */
+  findWithName: (db: Db, id: string): Promise<{ id: string; fullName: string } | undefined> =>
+    db('trainers')
+      .join('users', 'users.id', 'trainers.userId')
+      .where('trainers.id', id)
+      .first('trainers.id', 'users.fullName'),
+
   async loads(db: Db, trainerIds: string[]): Promise<TrainerLoad[]> {
     const result = await db.raw(
       `SELECT t.id, t.user_id, t.max_students,
