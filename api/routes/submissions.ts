@@ -4,15 +4,12 @@ import { createGitHubRepoChecker } from '../../lib/adapters/github';
 import type { Knex } from '../../lib/db/knex';
 import { progressRepo } from '../../lib/db/repositories/progress';
 import { errors } from '../../lib/errors';
-import { workflowIds } from '../../lib/temporal/ids';
-import { cohortSearchAttributes } from '../../lib/temporal/search-attributes';
-import type { submission as submissionWorkflow } from '../../workflows/submission';
 import { currentAuth, hasRole, requireUser } from '../http/auth';
 import { audited } from '../http/audit';
 import { ApiRouter } from '../http/route';
 import { freeText } from '../http/text';
 import { webUrl } from '../http/url';
-import { waitBriefly } from '../http/workflow-wait';
+import { awaitSubmission, startSubmission } from '../workflows/submission';
 import { projectInTrack, requireEnrollment } from './progress';
 import { createReviewRoute } from './review';
 import type { RouterFactory } from './index';
@@ -60,7 +57,7 @@ export function visibleSubmissions(knex: Knex, user: { id: string; role: string 
 }
 
 export const createSubmissionsRouter: RouterFactory = (deps, registry) => {
-  const { knex, temporal, taskQueues, config } = deps;
+  const { knex, config } = deps;
   const api = new ApiRouter(registry);
   const github = config.GITHUB_VERIFY_REPOS ? createGitHubRepoChecker(config) : undefined;
 
@@ -112,7 +109,6 @@ export const createSubmissionsRouter: RouterFactory = (deps, registry) => {
 
       // The row commits only if the workflow that sends its follow-ups has started (convention 11).
       const id = randomUUID();
-      const workflowId = workflowIds.submission(id);
       const row = await knex.transaction(async (trx) => {
         // The progress row lock serializes this student's submissions to the project.
         await trx('student_progress').where({ id: progress.id }).forUpdate().first('id');
@@ -134,16 +130,16 @@ export const createSubmissionsRouter: RouterFactory = (deps, registry) => {
             notes: body.notes ?? null,
           })
           .returning('*');
-        await temporal.workflow.start<typeof submissionWorkflow>('submission', {
-          args: [{ submissionId: id, userId: user.id, projectId: project.id }],
-          taskQueue: taskQueues.default,
-          workflowId,
-          typedSearchAttributes: cohortSearchAttributes('submission', user.id, enrollment.trackCode),
+        await startSubmission(deps, {
+          submissionId: id,
+          userId: user.id,
+          projectId: project.id,
+          track: enrollment.trackCode,
         });
         return inserted;
       });
       // Brief wait so the progress the student reads next already says SUBMITTED.
-      await waitBriefly(temporal.workflow.getHandle(workflowId), 5000);
+      await awaitSubmission(deps, id, 5000);
       res.status(201).json(toSubmission(row));
     },
   );
