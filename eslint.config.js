@@ -2,7 +2,8 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.data/', '.tools/', 'dist/'] },
+  // test/fixtures/lint holds planted violations, linted under their mirrored paths by test/unit/lint-rules.test.ts.
+  { ignores: ['node_modules/', '.data/', '.tools/', 'dist/', 'test/fixtures/'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
@@ -19,7 +20,8 @@ export default tseslint.config(
     rules: { 'no-console': 'error' },
   },
   {
-    // The workflow sandbox: deterministic code only, activities as types only.
+    // The workflow sandbox: deterministic code only, activities and lib as types only.
+    // Regexes, not globs: they match `../` at any depth (workflows/shared/*) and never a package's own lib/.
     files: ['workflows/**/*.ts'],
     rules: {
       'no-restricted-imports': [
@@ -43,14 +45,59 @@ export default tseslint.config(
             },
             {
               group: ['pg', 'knex', 'stripe', 'postmark', 'playwright-core', '@aws-sdk/*', 'express', 'pino'],
+              // Also matches a last path segment of that name (lib/db/knex): types from there stay allowed too.
+              allowTypeImports: true,
               message: 'Side-effecting libraries belong in activities.',
             },
             {
-              group: ['../activities/*', '../lib/*', '../api/*', '../worker/*', '../activities', '../lib'],
+              // lib/temporal (workflow ids, task queues, search attributes) is the neutral module: values allowed.
+              regex: '^\\.\\.?/(?:.*/)?(?:activities(?:/.*)?|lib(?:/(?!temporal(?:/|$)).*)?)$',
               allowTypeImports: true,
-              message: 'Import activities and lib as types only.',
+              message: 'Import activities and lib as types only (values only from lib/temporal).',
+            },
+            {
+              regex: '^\\.\\.?/(?:.*/)?(?:api|worker)(?:/.*)?$',
+              message: 'Workflow code never imports the API or the worker.',
+            },
+            {
+              group: ['@temporalio/activity', '@temporalio/worker', '@temporalio/client', '@temporalio/testing'],
+              message: 'Workflow code uses @temporalio/workflow (and @temporalio/common) only.',
             },
           ],
+        },
+      ],
+    },
+  },
+  {
+    // Routes reach Temporal through the client modules in api/workflows/ (start options, failure mapping).
+    files: ['api/routes/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@temporalio/*'],
+              message: 'Call a client function from api/workflows/<kind>.ts instead of Temporal from a route.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Convention 10: SQL lives in lib/. 'warn' while the last queries move out of routes and activities.
+    files: ['api/**/*.ts', 'activities/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'warn',
+        {
+          selector: "CallExpression[callee.type='Identifier'][callee.name=/^(knex|trx|db)$/]",
+          message: 'Query builders belong in lib/ (convention 10): call a lib/<area> function or a repository.',
+        },
+        {
+          selector: "CallExpression[callee.type='MemberExpression'][callee.property.name='knex']",
+          message: 'Query builders belong in lib/ (convention 10): call a lib/<area> function or a repository.',
         },
       ],
     },

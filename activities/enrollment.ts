@@ -4,6 +4,7 @@ import { enrollmentsRepo, type EnrollmentStatus } from '../lib/db/repositories/e
 import { paymentsRepo } from '../lib/db/repositories/payments';
 import { trainersRepo } from '../lib/db/repositories/trainers';
 import { usersRepo } from '../lib/db/repositories/users';
+import { changeEnrollmentStatus } from '../lib/enrollments/change-enrollment-status';
 import type { ActivityDeps } from './index';
 
 export interface EnrollmentSnapshot {
@@ -11,6 +12,12 @@ export interface EnrollmentSnapshot {
   status: EnrollmentStatus;
   trainerId: string | null;
   paymentVerified: boolean;
+}
+/** An admin's suspend or reinstate as applied: ids and statuses only, for the saga to follow. */
+export interface EnrollmentChange {
+  enrollmentId: string;
+  status: 'ENROLLED' | 'SUSPENDED';
+  trainerId: string | null;
 }
 /** What the welcome email needs besides the recipient (looked up by the email activity). */
 export interface Enrolled extends EnrollmentSnapshot {
@@ -123,6 +130,20 @@ export function createEnrollmentActivities({ knex }: ActivityDeps) {
           from: ['PENDING_PAYMENT'],
           reason: 'checkout expired',
         });
+    },
+
+    /**
+     * Applies an admin's stored suspend or reinstate (the request row holds the reason and
+     * the admin's address, so neither enters the history). A move the enrollment's status
+     * does not allow fails for good with the user-safe message the API answers 409 with.
+     */
+    async changeEnrollmentStatus(input: { requestId: string }): Promise<EnrollmentChange> {
+      const result = await changeEnrollmentStatus(knex, input.requestId);
+      if (result.outcome === 'refused')
+        throw ApplicationFailure.nonRetryable(result.refusal, 'EnrollmentStatusConflict');
+      if (result.outcome === 'unknown-request')
+        throw ApplicationFailure.nonRetryable('No such enrollment status request', 'EnrollmentStatusRequestUnknown');
+      return { enrollmentId: result.enrollment.id, status: result.to, trainerId: result.enrollment.trainerId };
     },
   };
 }

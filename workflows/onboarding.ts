@@ -13,6 +13,7 @@ import {
 } from '@temporalio/workflow';
 import type { CohortActivities } from '../activities/index';
 import type { AdminAlert } from '../activities/alerts';
+import type { EnrollmentChange } from '../activities/enrollment';
 import type { CheckoutResult, Verification } from '../activities/payments';
 import type { TrackCode } from '../lib/domain/tracks';
 
@@ -58,9 +59,20 @@ export const paymentReversed = defineSignal<[ReversalNotice]>('paymentReversed')
 export const adminEnrollRequested = defineSignal<[{ adminId: string }]>('adminEnrollRequested');
 /** A trainer seat may have freed up: retry assignment now rather than at the next timer. */
 export const trainerCapacityChanged = defineSignal('trainerCapacityChanged');
-/** An admin suspended or reinstated the enrollment (a reinstated student may have lost a full trainer's seat). */
+/**
+ * An admin suspended or reinstated the enrollment (a reinstated student may have lost a full trainer's seat).
+ * Superseded by changeEnrollmentStatusUpdate; still handled so recorded histories that carry it replay.
+ */
 export const enrollmentChanged =
   defineSignal<[{ status: 'ENROLLED' | 'SUSPENDED'; trainerId: string | null }]>('enrollmentChanged');
+/**
+ * An admin suspends or reinstates: the saga applies the stored request (its id only: the
+ * reason is free text) in an activity, then follows the change. Refused moves fail the
+ * update with an `EnrollmentStatusConflict` ApplicationFailure.
+ */
+export const changeEnrollmentStatusUpdate = defineUpdate<EnrollmentChange, [{ requestId: string }]>(
+  'changeEnrollmentStatus',
+);
 /** Opens (or returns the open) Checkout Session of this onboarding. */
 export const openCheckoutUpdate = defineUpdate<CheckoutResult>('openCheckout');
 export const onboardingStatus = defineQuery<OnboardingStatus>('status');
@@ -104,6 +116,7 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
   const reversals: ReversalNotice[] = [];
   let adminRequest: { adminId: string } | undefined;
   let capacityNudged = false;
+  let enrollmentLoaded = false;
   let checkout: Promise<CheckoutResult> | undefined;
   let checkoutAttempt = 0;
   let checkoutOpened = false;
@@ -128,11 +141,19 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
   setHandler(trainerCapacityChanged, () => {
     capacityNudged = true;
   });
-  setHandler(enrollmentChanged, (change) => {
+  const followEnrollmentChange = (change: { status: 'ENROLLED' | 'SUSPENDED'; trainerId: string | null }) => {
     if (state.phase !== 'ENROLLED' && state.phase !== 'SUSPENDED') return;
     state.phase = change.status;
     state.trainerId = change.trainerId;
     capacityNudged = true;
+  };
+  setHandler(enrollmentChanged, followEnrollmentChange);
+  setHandler(changeEnrollmentStatusUpdate, async (request) => {
+    // A run started by this update reads the enrollment row first; a change applied before that read would be lost.
+    await condition(() => enrollmentLoaded);
+    const change = await acts.changeEnrollmentStatus(request);
+    followEnrollmentChange(change);
+    return change;
   });
   setHandler(
     openCheckoutUpdate,
@@ -164,6 +185,7 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
   };
 
   const existing = await acts.loadEnrollment({ userId, track });
+  enrollmentLoaded = true;
   const alreadyEnrolled = existing && ['ENROLLED', 'SUSPENDED', 'COMPLETED'].includes(existing.status);
   if (existing && alreadyEnrolled) {
     Object.assign(state, {

@@ -7,7 +7,7 @@ import { setLegalHold } from '../../lib/accounts/set-legal-hold';
 import { audited } from '../http/audit';
 import { currentAuth, requireUser } from '../http/auth';
 import { ApiRouter } from '../http/route';
-import { nudgeWaitingOnboardings } from '../onboarding-workflow';
+import { nudgeWaitingOnboardings } from '../workflows/onboarding';
 import type { TrackCode } from '../../lib/domain/tracks';
 import { emailField, fullNameField, passwordField, reasonField, userSchema } from './account-schemas';
 import type { RouterFactory } from './index';

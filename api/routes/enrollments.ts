@@ -1,18 +1,27 @@
 import { z } from 'zod';
 import { recordAudit } from '../../lib/audit';
-import { enrollmentsRepo, type EnrollmentRow, type EnrollmentStatus } from '../../lib/db/repositories/enrollments';
+import { enrollmentsRepo, type EnrollmentRow } from '../../lib/db/repositories/enrollments';
 import { curriculumRepo } from '../../lib/db/repositories/curriculum';
+import { requestEnrollmentStatusChange } from '../../lib/enrollments/request-enrollment-status-change';
+import { trainersRepo } from '../../lib/db/repositories/trainers';
 import { usersRepo } from '../../lib/db/repositories/users';
 import { errors } from '../../lib/errors';
 import { currentAuth, requireUser } from '../http/auth';
 import { ApiRouter } from '../http/route';
-import { awaitOnboardingStatus, nudgeWaitingOnboardings, onboardingStartOptions } from '../onboarding-workflow';
-import { adminEnrollRequested, enrollmentChanged, onboarding } from '../../workflows/onboarding';
-import { workflowIds } from '../../lib/temporal/ids';
-import type { TrackCode } from '../../lib/domain/tracks';
-import { trainersRepo } from '../../lib/db/repositories/trainers';
+import {
+  adminEnroll,
+  awaitOnboardingStatus,
+  changeEnrollmentStatus,
+  nudgeWaitingOnboardings,
+} from '../workflows/onboarding';
 import type { RouterFactory } from './index';
-import { enrollmentStatusSchema, trackCodeInput } from '../../lib/domain/index';
+import {
+  enrollmentStatusSchema,
+  enrollRefusal,
+  statusChangeRefusal,
+  trackCodeInput,
+  type EnrollmentStatusAction,
+} from '../../lib/domain/index';
 
 const enrollmentView = z.object({
   id: z.uuid(),
@@ -73,8 +82,12 @@ export const createEnrollmentsRouter: RouterFactory = (deps, registry) => {
     },
   );
 
-  /** Admin status changes: one transaction with their audit entry. */
-  function statusChange(action: 'suspend' | 'reinstate', from: EnrollmentStatus, to: EnrollmentStatus) {
+  /**
+   * Admin status changes go through the student's onboarding workflow (convention 11): its
+   * activity applies them with their audit entry, and the saga follows (a reinstated
+   * student may have lost a full trainer's seat).
+   */
+  function statusChange(action: EnrollmentStatusAction) {
     api.route(
       {
         method: 'post',
@@ -89,55 +102,32 @@ export const createEnrollmentsRouter: RouterFactory = (deps, registry) => {
       [admin],
       async ({ params, body }, req, res) => {
         const adminUser = currentAuth(req).user;
-        const row = await knex.transaction(async (trx) => {
-          const current = await trx('enrollments').where({ id: params.id }).forUpdate().first();
-          if (!current) throw errors.notFound('Enrollment');
-          if (current.status !== from && current.status !== to)
-            throw errors.conflict(
-              `Only a ${from} enrollment can be ${action === 'suspend' ? 'suspended' : 'reinstated'}.`,
-            );
-          const updated = await enrollmentsRepo.setStatus(trx, params.id, to, {
-            reason: action === 'suspend' ? body.reason : null,
-          });
-          // A reinstated student whose trainer filled up meanwhile loses the seat: never over max_students.
-          if (
-            action === 'reinstate' &&
-            current.status !== to &&
-            current.trainerId &&
-            !(await trainersRepo.hasRoomFor(trx, current.trainerId, params.id))
-          ) {
-            await trx('enrollments').where({ id: params.id }).update({ trainerId: null });
-            updated!.trainerId = null;
-          }
-          await recordAudit(trx, {
-            action: `enrollment.${action}`,
-            userId: current.userId,
-            actorId: adminUser.id,
-            resource: `enrollment:${params.id}`,
-            ipAddress: req.ip ?? null,
-            details: { from: current.status, to, reason: body.reason },
-          });
-          return updated!;
+        const current = await enrollmentsRepo.findById(knex, params.id);
+        if (!current) throw errors.notFound('Enrollment');
+        // Checked again under the row lock in the workflow's activity; refused here, no saga is started for nothing.
+        const refusal = statusChangeRefusal(action, current.status);
+        if (refusal) throw errors.conflict(refusal);
+        // The reason is free text and the address personal: they wait in a request row, the workflow gets its id.
+        const requestId = await requestEnrollmentStatusChange(knex, {
+          enrollmentId: current.id,
+          action,
+          reason: body.reason,
+          actorId: adminUser.id,
+          ipAddress: req.ip ?? null,
         });
-        // The saga keeps watching this enrollment: it retries trainer assignment when the seat was lost.
-        await deps.temporal.workflow
-          .getHandle(workflowIds.onboarding(row.userId, row.trackCode as TrackCode))
-          .signal(enrollmentChanged, { status: to as 'ENROLLED' | 'SUSPENDED', trainerId: row.trainerId })
-          .catch((error: unknown) =>
-            req.log?.info({ err: error }, 'onboarding saga not running; enrollment changed without it'),
-          );
+        await changeEnrollmentStatus(deps, { userId: current.userId, track: current.trackCode, requestId });
         // A suspended student no longer holds a seat: students waiting for a trainer of the track may take it now.
         if (action === 'suspend') {
-          await nudgeWaitingOnboardings(deps, [row.trackCode as TrackCode]).catch((error: unknown) =>
+          await nudgeWaitingOnboardings(deps, [current.trackCode]).catch((error: unknown) =>
             req.log?.warn({ err: error }, 'waiting onboardings not nudged'),
           );
         }
-        res.json(await view(row));
+        res.json(await view((await enrollmentsRepo.findById(knex, params.id))!));
       },
     );
   }
-  statusChange('suspend', 'ENROLLED', 'SUSPENDED');
-  statusChange('reinstate', 'SUSPENDED', 'ENROLLED');
+  statusChange('suspend');
+  statusChange('reinstate');
 
   api.route(
     {
@@ -152,10 +142,12 @@ export const createEnrollmentsRouter: RouterFactory = (deps, registry) => {
     [admin],
     async ({ body }, req, res) => {
       const adminUser = currentAuth(req).user;
-      const student = await usersRepo.findById(knex, body.userId);
-      if (!student || student.anonymized || student.role !== 'student') throw errors.notFound('Student');
-      const track = await curriculumRepo.findTrack(knex, body.track);
-      if (!track?.active) throw errors.conflict('This track is not open for enrollment.');
+      const refusal = enrollRefusal(
+        await usersRepo.findById(knex, body.userId),
+        await curriculumRepo.findTrack(knex, body.track),
+      );
+      if (refusal === 'UserUnavailable') throw errors.notFound('Student');
+      if (refusal === 'TrackClosed') throw errors.conflict('This track is not open for enrollment.');
       // Notes live on the enrollment row, never in workflow payloads (which carry ids only).
       // The saga starts before this transaction commits (convention 11): a crash after the
       // commit cannot leave an enrollment without its saga, and the saga's first write
@@ -175,18 +167,12 @@ export const createEnrollmentsRouter: RouterFactory = (deps, registry) => {
           // Key names dodge lib/audit's personal-data filter (/pass/, /notes/), which dropped bypassPayment and hasNotes.
           details: { track: body.track, paymentWaived: body.bypassPayment, noteAttached: Boolean(body.notes) },
         });
-        const options = onboardingStartOptions(deps, body.userId, body.track);
-        return body.bypassPayment
-          ? deps.temporal.workflow.signalWithStart(onboarding, {
-              workflowId: options.workflowId,
-              taskQueue: options.taskQueue,
-              args: options.args,
-              typedSearchAttributes: options.typedSearchAttributes,
-              workflowIdReusePolicy: options.workflowIdReusePolicy,
-              signal: adminEnrollRequested,
-              signalArgs: [{ adminId: adminUser.id }],
-            })
-          : deps.temporal.workflow.start(onboarding, options);
+        return adminEnroll(deps, {
+          userId: body.userId,
+          track: body.track,
+          adminId: adminUser.id,
+          bypassPayment: body.bypassPayment,
+        });
       });
       const current = await awaitOnboardingStatus(
         handle,

@@ -1,10 +1,10 @@
 import { Router } from 'express';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import type { Connection } from '@temporalio/client';
 import { z } from 'zod';
 import { ping } from '../../lib/db/knex';
 import type { AppDeps } from '../deps';
 import { documentRoute } from '../http/route';
+import { checkTemporalHealth } from '../workflows/health';
 
 const check = z.enum(['ok', 'unavailable']);
 const readiness = z.object({ db: check, temporal: check });
@@ -46,7 +46,7 @@ export function createHealthRouter(deps: AppDeps, registry: OpenAPIRegistry): Ro
     };
     const [db, temporal] = await Promise.all([
       check(() => ping(deps.knex)),
-      check(() => (deps.temporal.connection as Connection).healthService.check({})),
+      check(() => checkTemporalHealth(deps.temporal)),
     ]);
     res.status(db === 'ok' && temporal === 'ok' ? 200 : 503).json({ db, temporal });
   });

@@ -1,19 +1,14 @@
 import { z } from 'zod';
-import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
-import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { submissionsRepo } from '../../lib/db/repositories/submissions';
 import { errors } from '../../lib/errors';
 import { recordReview } from '../../lib/learning/record-review';
-import { workflowIds } from '../../lib/temporal/ids';
 import type { TrackCode } from '../../lib/domain/tracks';
-import { cohortSearchAttributes } from '../../lib/temporal/search-attributes';
-import type { review as reviewWorkflow, ReviewWorkflowResult } from '../../workflows/review';
 import type { AppDeps } from '../deps';
 import { currentAuth, hasRole, requireUser } from '../http/auth';
 import { audited } from '../http/audit';
 import type { ApiRouter } from '../http/route';
 import { freeText } from '../http/text';
-import { waitBriefly } from '../http/workflow-wait';
+import { awaitReview, startReview } from '../workflows/review';
 import { submissionView, toSubmission } from './submission-view';
 import { reviewDecisionSchema } from '../../lib/domain/index';
 
@@ -30,7 +25,8 @@ const outcome = z.object({
 });
 
 /** POST /api/submissions/:id/review: the assigned trainer (or an admin) reviews; one workflow per review. */
-export function createReviewRoute(api: ApiRouter, { knex, temporal, taskQueues }: AppDeps): void {
+export function createReviewRoute(api: ApiRouter, deps: AppDeps): void {
+  const { knex } = deps;
   api.route(
     {
       method: 'post',
@@ -67,44 +63,21 @@ export function createReviewRoute(api: ApiRouter, { knex, temporal, taskQueues }
       if (found.status !== 'SUBMITTED' && !repeated)
         throw errors.conflict('This submission has already been reviewed.');
 
-      const workflowId = workflowIds.review(params.id);
       // The review commits only once its workflow has started; the workflow waits on this row lock.
       if (!repeated)
         await knex.transaction(async (trx) => {
           await recordReview(trx, params.id, { decision: body.decision, feedback: body.feedback, reviewerId: user.id });
-          try {
-            await temporal.workflow.start<typeof reviewWorkflow>('review', {
-              args: [{ submissionId: params.id }],
-              taskQueue: taskQueues.default,
-              workflowId,
-              // A failed run (its review rolled back) may be replaced; a completed one never.
-              workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
-              typedSearchAttributes: cohortSearchAttributes('review', found.userId, found.trackCode as TrackCode),
-            });
-          } catch (error) {
-            if (error instanceof WorkflowExecutionAlreadyStartedError)
-              throw errors.conflict('This submission has already been reviewed.');
-            throw error;
-          }
+          await startReview(deps, {
+            submissionId: params.id,
+            userId: found.userId,
+            track: found.trackCode as TrackCode,
+          });
         });
 
-      let waited;
-      try {
-        waited = await waitBriefly<ReviewWorkflowResult>(temporal.workflow.getHandle(workflowId));
-      } catch (error) {
-        // A repeat whose workflow has aged out of Temporal's retention has nothing left to answer for.
-        if (repeated && error instanceof WorkflowNotFoundError)
-          throw errors.conflict('This submission has already been reviewed.');
-        // The review stands (it is committed); its follow-ups failed, for ops to see in Temporal.
-        if (error instanceof WorkflowFailedError) {
-          req.log?.warn({ workflowId }, 'review follow-ups failed');
-          res.status(202).json({ workflowId, status: 'FAILED' });
-          return;
-        }
-        throw error;
-      }
-      if (!waited.done) {
-        res.status(202).json({ workflowId, status: 'RUNNING' });
+      const waited = await awaitReview(deps, params.id, repeated);
+      if (waited.status === 'FAILED') req.log?.warn({ workflowId: waited.workflowId }, 'review follow-ups failed');
+      if (waited.status !== 'DONE') {
+        res.status(202).json({ workflowId: waited.workflowId, status: waited.status });
         return;
       }
       const { approved, projectCompleted, unlockedProjectId, certificationWorkflowId } = waited.result;

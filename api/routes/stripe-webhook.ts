@@ -7,8 +7,7 @@ import { stripeEventsRepo } from '../../lib/db/repositories/stripe-events';
 import { errors } from '../../lib/errors';
 import { recordStripeEvent } from '../../lib/payments/record-stripe-event';
 import type { AppDeps } from '../deps';
-import { onboardingStartOptions } from '../onboarding-workflow';
-import { onboarding, paymentFailed, paymentNotified, paymentReversed } from '../../workflows/onboarding';
+import { signalPayment, signalReversal } from '../workflows/onboarding';
 import type { TrackCode } from '../../lib/domain/tracks';
 import type { RouterFactory } from './index';
 import { trackCodeSchema } from '../../lib/domain/index';
@@ -99,7 +98,6 @@ async function routeEvent(
   event: Stripe.Event,
   log?: { warn: (o: object, m: string) => void },
 ): Promise<Outcome> {
-  const client = deps.temporal.workflow;
   if (event.type.startsWith('checkout.session.')) {
     const session = event.data.object as Stripe.Checkout.Session;
     const ref = cohortRef.safeParse({
@@ -110,11 +108,12 @@ async function routeEvent(
       log?.warn({ eventId: event.id }, 'checkout event without a Cohort user and track; ignored');
       return 'ignored';
     }
-    const signal = event.type === 'checkout.session.async_payment_failed' ? paymentFailed : paymentNotified;
-    await client.signalWithStart(onboarding, {
-      ...withoutConflictPolicy(onboardingStartOptions(deps, ref.data.userId, ref.data.track)),
-      signal,
-      signalArgs: [{ sessionId: session.id, eventId: event.id }],
+    await signalPayment(deps, {
+      userId: ref.data.userId,
+      track: ref.data.track,
+      sessionId: session.id,
+      eventId: event.id,
+      failed: event.type === 'checkout.session.async_payment_failed',
     });
     return 'routed';
   }
@@ -132,18 +131,12 @@ async function routeEvent(
     payment?.userId ? { userId: payment.userId, track: payment.trackCode } : (object.metadata ?? {}),
   );
   if (!ref.success) return payment ? 'ignored' : 'retry-later';
-  await client.signalWithStart(onboarding, {
-    ...withoutConflictPolicy(onboardingStartOptions(deps, ref.data.userId, ref.data.track as TrackCode)),
-    signal: paymentReversed,
-    signalArgs: [{ kind: event.type === 'charge.refunded' ? 'refund' : 'dispute', eventId: event.id, paymentIntentId }],
+  await signalReversal(deps, {
+    userId: ref.data.userId,
+    track: ref.data.track as TrackCode,
+    kind: event.type === 'charge.refunded' ? 'refund' : 'dispute',
+    eventId: event.id,
+    paymentIntentId,
   });
   return 'routed';
-}
-
-// Signal-with-start always joins a running workflow; the server takes no conflict policy for it.
-function withoutConflictPolicy<T extends { workflowIdConflictPolicy?: unknown }>(
-  options: T,
-): Omit<T, 'workflowIdConflictPolicy'> {
-  const { workflowIdConflictPolicy: _ignored, ...rest } = options;
-  return rest;
 }

@@ -8,15 +8,12 @@ import { errors } from '../../lib/errors';
 import { createSubmission } from '../../lib/learning/create-submission';
 import { requireEnrollment } from '../../lib/learning/require-enrollment';
 import { requireProjectInTrack } from '../../lib/learning/require-project-in-track';
-import { workflowIds } from '../../lib/temporal/ids';
-import { cohortSearchAttributes } from '../../lib/temporal/search-attributes';
-import type { submission as submissionWorkflow } from '../../workflows/submission';
 import { currentAuth, hasRole, requireUser } from '../http/auth';
 import { audited } from '../http/audit';
 import { ApiRouter } from '../http/route';
 import { freeText } from '../http/text';
 import { webUrl } from '../http/url';
-import { waitBriefly } from '../http/workflow-wait';
+import { awaitSubmission, startSubmission } from '../workflows/submission';
 import { createReviewRoute } from './review';
 import type { RouterFactory } from './index';
 import { submissionView, toSubmission } from './submission-view';
@@ -46,7 +43,7 @@ const submissionBody = z
   .refine((b) => b.repoUrl || b.deploymentUrl, { message: 'repoUrl or deploymentUrl is required', path: ['repoUrl'] });
 
 export const createSubmissionsRouter: RouterFactory = (deps, registry) => {
-  const { knex, temporal, taskQueues, config } = deps;
+  const { knex, config } = deps;
   const api = new ApiRouter(registry);
   const github = config.GITHUB_VERIFY_REPOS ? createGitHubRepoChecker(config) : undefined;
 
@@ -94,7 +91,6 @@ export const createSubmissionsRouter: RouterFactory = (deps, registry) => {
 
       // The row commits only if the workflow that sends its follow-ups has started (convention 11).
       const id = randomUUID();
-      const workflowId = workflowIds.submission(id);
       const row = await knex.transaction(async (trx) => {
         const inserted = await createSubmission(trx, progress.id, {
           id,
@@ -105,16 +101,16 @@ export const createSubmissionsRouter: RouterFactory = (deps, registry) => {
           deploymentUrl: body.deploymentUrl ?? null,
           notes: body.notes ?? null,
         });
-        await temporal.workflow.start<typeof submissionWorkflow>('submission', {
-          args: [{ submissionId: id, userId: user.id, projectId: project.id }],
-          taskQueue: taskQueues.default,
-          workflowId,
-          typedSearchAttributes: cohortSearchAttributes('submission', user.id, enrollment.trackCode),
+        await startSubmission(deps, {
+          submissionId: id,
+          userId: user.id,
+          projectId: project.id,
+          track: enrollment.trackCode,
         });
         return inserted;
       });
       // Brief wait so the progress the student reads next already says SUBMITTED.
-      await waitBriefly(temporal.workflow.getHandle(workflowId), 5000);
+      await awaitSubmission(deps, id, 5000);
       res.status(201).json(toSubmission(row));
     },
   );

@@ -1,5 +1,6 @@
 /** Cohort's domain words, each declared once as a const, a zod schema and a type. */
 export * from './enrollment';
+export * from './enrollment-status-change';
 export * from './progress';
 export * from './resources';
 export * from './roles';
