@@ -86,11 +86,11 @@ export default tseslint.config(
     },
   },
   {
-    // Convention 10: SQL lives in lib/. 'warn' while the last queries move out of routes and activities.
+    // Convention 10: SQL lives in lib/; routes and activities call named lib functions or repositories.
     files: ['api/**/*.ts', 'activities/**/*.ts'],
     rules: {
       'no-restricted-syntax': [
-        'warn',
+        'error',
         {
           selector: "CallExpression[callee.type='Identifier'][callee.name=/^(knex|trx|db)$/]",
           message: 'Query builders belong in lib/ (convention 10): call a lib/<area> function or a repository.',

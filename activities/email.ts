@@ -3,34 +3,27 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Config } from '../lib/config';
 import type { Knex } from '../lib/db/knex';
 import { PermanentEmailError, type EmailSender } from '../lib/adapters/email/index';
-import { discardSetPasswordToken, issueSetPasswordToken } from '../lib/accounts/set-password-tokens';
-import { renderEmail, TemplateDataError, type TemplateName } from '../templates/email/index';
+import { emailMessagesRepo, type EmailMessageRow } from '../lib/db/repositories/email-messages';
+import { enrichEmail } from '../lib/email/enrichments';
+import { findRecipientUser, listAdminAddresses } from '../lib/email/recipients';
+import { renderEmail, TemplateDataError, type TemplateData, type TemplateName } from '../templates/email/index';
 
 export type { TemplateName } from '../templates/email/index';
 
-export interface SendEmailInput {
+/** One email of template T; `data` must be T's data, so a wrong payload fails to compile. */
+export interface SendEmailInput<T extends TemplateName = TemplateName> {
   /** Derived from workflow id + step: one key, at most one email. */
   idempotencyKey: string;
-  template: TemplateName;
+  template: T;
   recipient: { userId: string } | { admins: true };
   /** Ids, titles, dates and links only: never personal data (it lands in workflow history). */
-  data?: Record<string, string | number | boolean | null>;
+  data: TemplateData<T>;
 }
 
 export type EmailStatus = 'SENT' | 'STORED' | 'FAILED';
 export interface SendEmailResult {
   emailMessageId: string;
   status: EmailStatus;
-}
-
-interface EmailRow {
-  id: string;
-  status: 'QUEUED' | EmailStatus;
-  toAddress: string;
-  subject: string;
-  htmlBody: string;
-  textBody: string;
-  template: string;
 }
 
 export interface EmailActivityDeps {
@@ -47,10 +40,7 @@ interface Recipient {
 
 async function resolveRecipient(deps: EmailActivityDeps, recipient: SendEmailInput['recipient']): Promise<Recipient> {
   if ('userId' in recipient) {
-    const user = await deps
-      .knex('users')
-      .where({ id: recipient.userId })
-      .first('id', 'email', 'fullName', 'anonymized');
+    const user = await findRecipientUser(deps.knex, recipient.userId);
     if (!user || user.anonymized)
       throw ApplicationFailure.nonRetryable(
         'The email recipient does not exist (or was erased).',
@@ -59,125 +49,103 @@ async function resolveRecipient(deps: EmailActivityDeps, recipient: SendEmailInp
     return { userId: user.id, address: user.email, name: user.fullName };
   }
   if (deps.config.ADMIN_EMAIL) return { userId: null, address: deps.config.ADMIN_EMAIL };
-  const admins: { email: string }[] = await deps
-    .knex('users')
-    .whereIn('role', ['admin', 'superadmin'])
-    .where({ anonymized: false })
-    .orderBy('createdAt')
-    .select('email');
+  const admins = await listAdminAddresses(deps.knex);
   if (admins.length === 0)
     throw ApplicationFailure.nonRetryable(
       'No admin to notify: set ADMIN_EMAIL or create an admin.',
       'NoAdminRecipient',
     );
   // Postmark takes up to 50 comma-separated recipients in one message.
-  return {
-    userId: null,
-    address: admins
-      .slice(0, 50)
-      .map((a) => a.email)
-      .join(', '),
-  };
+  return { userId: null, address: admins.slice(0, 50).join(', ') };
 }
 
-const done = (row: EmailRow): SendEmailResult => ({ emailMessageId: row.id, status: row.status as EmailStatus });
+/** Renders the message and stores it QUEUED (once per key), with any template-specific work. */
+async function storeMessage<T extends TemplateName>(deps: EmailActivityDeps, input: SendEmailInput<T>): Promise<void> {
+  const recipient = await resolveRecipient(deps, input.recipient);
+  const enrichment = await enrichEmail(input.template, {
+    db: deps.knex,
+    config: deps.config,
+    recipientUserId: recipient.userId,
+    data: input.data,
+  });
+  let rendered;
+  try {
+    rendered = renderEmail(input.template, input.data ?? {}, {
+      recipientName: recipient.name,
+      appUrl: deps.config.PUBLIC_BASE_URL,
+      ...enrichment.context,
+    });
+  } catch (error) {
+    if (error instanceof TemplateDataError) throw ApplicationFailure.nonRetryable(error.message, 'InvalidEmailData');
+    throw error;
+  }
+  const inserted = await emailMessagesRepo.insertQueued(deps.knex, {
+    idempotencyKey: input.idempotencyKey,
+    userId: recipient.userId,
+    toAddress: recipient.address,
+    template: input.template,
+    subject: rendered.subject,
+    htmlBody: rendered.html,
+    textBody: rendered.text,
+  });
+  if (!inserted) await enrichment.discard?.();
+}
+
+/** Hands a QUEUED message to the provider and records the outcome; a transient failure throws for a retry. */
+async function deliver(deps: EmailActivityDeps, row: EmailMessageRow): Promise<void> {
+  const provider = deps.email.name ?? null;
+  try {
+    const delivery = await deps.email.send({
+      to: row.toAddress,
+      from: deps.config.EMAIL_FROM,
+      subject: row.subject,
+      html: row.htmlBody,
+      text: row.textBody,
+      template: row.template,
+      messageStream: deps.config.POSTMARK_MESSAGE_STREAM,
+      idempotencyKey: row.idempotencyKey,
+    });
+    await emailMessagesRepo.recordDelivered(deps.knex, row.id, {
+      status: delivery.stored ? 'STORED' : 'SENT',
+      provider,
+      providerMessageId: delivery.providerMessageId,
+    });
+  } catch (error) {
+    if (!(error instanceof PermanentEmailError)) {
+      await emailMessagesRepo.recordError(deps.knex, row.id, String((error as Error).message ?? error));
+      throw error;
+    }
+    // A business outcome (inactive recipient, invalid address): recorded, not retried.
+    log.warn('email permanently rejected', {
+      emailMessageId: row.id,
+      template: row.template,
+      providerCode: error.providerCode,
+    });
+    await emailMessagesRepo.recordFailed(deps.knex, row.id, provider, error.message);
+  }
+}
+
+const done = (row: EmailMessageRow): SendEmailResult => ({ emailMessageId: row.id, status: row.status as EmailStatus });
 
 export function createEmailActivities(deps: EmailActivityDeps) {
-  const messages = () => deps.knex('email_messages');
-
   return {
     /**
      * The one way Cohort sends email. The row (unique on the idempotency key) is written
      * before the provider is called, so a retried or replayed workflow never sends twice.
      */
-    async sendEmail(input: SendEmailInput): Promise<SendEmailResult> {
-      const existing: EmailRow | undefined = await messages().where({ idempotencyKey: input.idempotencyKey }).first();
+    async sendEmail<T extends TemplateName>(input: SendEmailInput<T>): Promise<SendEmailResult> {
+      const existing = await emailMessagesRepo.findByKey(deps.knex, input.idempotencyKey);
       if (existing && existing.status !== 'QUEUED') return done(existing);
-
-      if (!existing) {
-        const recipient = await resolveRecipient(deps, input.recipient);
-        // The token is minted here, so it lives only in the email, never in workflow history.
-        const setPasswordToken =
-          input.template === 'welcome' && input.data?.mustSetPassword === true && recipient.userId
-            ? await issueSetPasswordToken(deps.knex, recipient.userId, deps.config.SET_PASSWORD_LINK_TTL)
-            : undefined;
-        const appUrl = deps.config.PUBLIC_BASE_URL.replace(/\/+$/, '');
-        let rendered;
-        try {
-          rendered = renderEmail(input.template, input.data ?? {}, {
-            recipientName: recipient.name,
-            appUrl: deps.config.PUBLIC_BASE_URL,
-            ...(setPasswordToken ? { setPasswordUrl: `${appUrl}/set-password?token=${setPasswordToken}` } : {}),
-          });
-        } catch (error) {
-          if (error instanceof TemplateDataError)
-            throw ApplicationFailure.nonRetryable(error.message, 'InvalidEmailData');
-          throw error;
-        }
-        const inserted = await deps
-          .knex('email_messages')
-          .insert({
-            idempotencyKey: input.idempotencyKey,
-            userId: recipient.userId,
-            toAddress: recipient.address,
-            template: input.template,
-            subject: rendered.subject,
-            htmlBody: rendered.html,
-            textBody: rendered.text,
-            status: 'QUEUED',
-          })
-          .onConflict('idempotencyKey')
-          .ignore()
-          .returning('id');
-        if (setPasswordToken && inserted.length === 0) await discardSetPasswordToken(deps.knex, setPasswordToken);
-      }
+      if (!existing) await storeMessage(deps, input);
 
       // A QUEUED row is a send that has not completed (first try, or a crash mid-send).
-      const [row] = (await messages()
-        .where({ idempotencyKey: input.idempotencyKey })
-        .increment('attempts', 1)
-        .returning('*')) as EmailRow[];
+      const row = await emailMessagesRepo.countAttempt(deps.knex, input.idempotencyKey);
       if (!row) throw new Error(`email_messages row ${input.idempotencyKey} vanished`);
       if (row.status !== 'QUEUED') return done(row);
 
-      try {
-        const { providerMessageId } = await deps.email.send({
-          to: row.toAddress,
-          from: deps.config.EMAIL_FROM,
-          subject: row.subject,
-          html: row.htmlBody,
-          text: row.textBody,
-          template: row.template,
-          messageStream: deps.config.POSTMARK_MESSAGE_STREAM,
-          idempotencyKey: input.idempotencyKey,
-        });
-        await messages()
-          .where({ id: row.id, status: 'QUEUED' })
-          .update({
-            status: 'SENT',
-            provider: deps.email.name ?? null,
-            providerMessageId,
-            sentAt: deps.knex.fn.now(),
-            error: null,
-          });
-      } catch (error) {
-        if (!(error instanceof PermanentEmailError)) {
-          await messages()
-            .where({ id: row.id })
-            .update({ error: String((error as Error).message ?? error).slice(0, 1000) });
-          throw error;
-        }
-        // A business outcome (inactive recipient, invalid address): recorded, not retried.
-        log.warn('email permanently rejected', {
-          emailMessageId: row.id,
-          template: row.template,
-          providerCode: error.providerCode,
-        });
-        await messages()
-          .where({ id: row.id, status: 'QUEUED' })
-          .update({ status: 'FAILED', provider: deps.email.name ?? null, error: error.message.slice(0, 1000) });
-      }
-      const final: EmailRow = await messages().where({ id: row.id }).first();
+      await deliver(deps, row);
+      const final = await emailMessagesRepo.findById(deps.knex, row.id);
+      if (!final) throw new Error(`email_messages row ${row.id} vanished`);
       return done(final);
     },
   };

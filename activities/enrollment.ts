@@ -5,6 +5,9 @@ import { paymentsRepo } from '../lib/db/repositories/payments';
 import { trainersRepo } from '../lib/db/repositories/trainers';
 import { usersRepo } from '../lib/db/repositories/users';
 import { changeEnrollmentStatus } from '../lib/enrollments/change-enrollment-status';
+import { enrollRefusal } from '../lib/domain/enrollment';
+import { markEnrolled } from '../lib/enrollments/mark-enrolled';
+import { attachPayment } from '../lib/payments/attach-payment';
 import type { ActivityDeps } from './index';
 
 export interface EnrollmentSnapshot {
@@ -23,6 +26,24 @@ export interface EnrollmentChange {
 export interface Enrolled extends EnrollmentSnapshot {
   trackName: string;
   mustSetPassword: boolean;
+}
+
+/**
+ * The user and track when the user may enroll in it; otherwise a business failure typed
+ * by the refusal (UserUnavailable, TrackClosed), which a saga answers with a refund.
+ */
+export function requireEnrollable<U extends { role: string; anonymized: boolean }, T extends { active: boolean }>(
+  user: U | undefined,
+  track: T | undefined,
+  userMessage: string,
+): { user: U; track: T } {
+  const refusal = enrollRefusal(user, track);
+  if (refusal || !user || !track)
+    throw ApplicationFailure.nonRetryable(
+      refusal === 'TrackClosed' ? 'The track is closed' : userMessage,
+      refusal ?? 'UserUnavailable',
+    );
+  return { user, track };
 }
 
 export function createEnrollmentActivities({ knex }: ActivityDeps) {
@@ -45,11 +66,11 @@ export function createEnrollmentActivities({ knex }: ActivityDeps) {
       paymentId?: string;
       bypassPayment?: boolean;
     }): Promise<Enrolled> {
-      const user = await usersRepo.findById(knex, input.userId);
-      if (!user || user.anonymized)
-        throw ApplicationFailure.nonRetryable('The user no longer exists', 'UserUnavailable');
-      const track = await curriculumRepo.findTrack(knex, input.track);
-      if (!track?.active) throw ApplicationFailure.nonRetryable('The track is closed', 'TrackClosed');
+      const { user, track } = requireEnrollable(
+        await usersRepo.findById(knex, input.userId),
+        await curriculumRepo.findTrack(knex, input.track),
+        'The user no longer exists',
+      );
       return knex.transaction(async (trx) => {
         const pending = await enrollmentsRepo.openPending(
           trx,
@@ -57,20 +78,8 @@ export function createEnrollmentActivities({ knex }: ActivityDeps) {
           input.track,
           input.bypassPayment ? { bypassPayment: true } : {},
         );
-        const [row] = await trx('enrollments')
-          .where({ id: pending.id })
-          .update({
-            status: trx.raw(`CASE WHEN status IN ('PENDING_PAYMENT','EXPIRED') THEN 'ENROLLED' ELSE status END`),
-            enrolledAt: trx.raw('COALESCE(enrolled_at, now())'),
-            paymentVerified: trx.raw('payment_verified OR ?', [Boolean(input.paymentId)]),
-            statusReason: trx.raw(`CASE WHEN status IN ('PENDING_PAYMENT','EXPIRED') THEN NULL ELSE status_reason END`),
-            updatedAt: trx.fn.now(),
-          })
-          .returning('*');
-        if (input.paymentId)
-          await trx('payments')
-            .where({ id: input.paymentId })
-            .update({ enrollmentId: pending.id, userId: input.userId });
+        const row = await markEnrolled(trx, pending.id, Boolean(input.paymentId));
+        if (input.paymentId) await attachPayment(trx, input.paymentId, pending.id, input.userId);
         return {
           enrollmentId: row.id,
           status: row.status,

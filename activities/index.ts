@@ -2,7 +2,6 @@ import type Stripe from 'stripe';
 import type { AdminAlertSink } from '../lib/adapters/slack';
 import type { Config } from '../lib/config';
 import type { Knex } from '../lib/db/knex';
-import type { Logger } from '../lib/logger';
 import { createAlertActivities } from './alerts';
 import { createEnrollmentActivities } from './enrollment';
 import { createPaymentActivities } from './payments';
@@ -15,7 +14,6 @@ import { createProgressActivities } from './progress';
 export interface ActivityDeps {
   config: Config;
   knex: Knex;
-  logger: Logger;
   /** The real Stripe client; absent when no STRIPE_SECRET_KEY is configured. */
   stripe?: Stripe;
   /** Slack incoming webhook, or the log. */

@@ -5,6 +5,8 @@ import { curriculumRepo } from '../lib/db/repositories/curriculum';
 import { enrollmentsRepo } from '../lib/db/repositories/enrollments';
 import { paymentsRepo } from '../lib/db/repositories/payments';
 import { usersRepo } from '../lib/db/repositories/users';
+import { setCheckoutSession } from '../lib/enrollments/set-checkout-session';
+import { requireEnrollable } from './enrollment';
 import type { ActivityDeps } from './index';
 
 export interface CheckoutResult {
@@ -38,10 +40,11 @@ export function createPaymentActivities({ knex, stripe, config }: ActivityDeps) 
      * same session.
      */
     async openCheckout(input: { userId: string; track: string; idempotencyKey: string }): Promise<CheckoutResult> {
-      const user = await usersRepo.findById(knex, input.userId);
-      if (!user || user.anonymized) throw ApplicationFailure.nonRetryable('The user cannot enroll', 'UserUnavailable');
-      const track = await curriculumRepo.findTrack(knex, input.track);
-      if (!track?.active) throw ApplicationFailure.nonRetryable('The track is closed', 'TrackClosed');
+      const { user, track } = requireEnrollable(
+        await usersRepo.findById(knex, input.userId),
+        await curriculumRepo.findTrack(knex, input.track),
+        'The user cannot enroll',
+      );
       const enrollment = await enrollmentsRepo.openPending(knex, input.userId, input.track);
       const session = await client()
         .checkout.sessions.create(
@@ -69,9 +72,7 @@ export function createPaymentActivities({ knex, stripe, config }: ActivityDeps) 
         )
         .catch((error: unknown) => classify(error, 'CheckoutRejected'));
       if (!session.url) throw ApplicationFailure.nonRetryable('Stripe returned no checkout URL', 'CheckoutRejected');
-      await knex('enrollments')
-        .where({ id: enrollment.id })
-        .update({ checkoutSessionId: session.id, updatedAt: knex.fn.now() });
+      await setCheckoutSession(knex, enrollment.id, session.id);
       return { sessionId: session.id, checkoutUrl: session.url };
     },
 
@@ -132,14 +133,15 @@ export function createPaymentActivities({ knex, stripe, config }: ActivityDeps) 
       idempotencyKey: string;
       reason: string;
     }): Promise<{ refundId: string | null }> {
-      const payment = await knex('payments').where({ id: input.paymentId }).first();
+      const payment = await paymentsRepo.byId(knex, input.paymentId);
       if (!payment) throw ApplicationFailure.nonRetryable('No such payment', 'PaymentMissing');
       if (payment.status === 'REFUNDED') return { refundId: payment.stripeRefundId };
       let refundId: string | null = null;
       try {
         const refund = await client().refunds.create(
           {
-            payment_intent: payment.stripePaymentIntentId,
+            // Checkout payments always carry one; without it Stripe refuses the refund (a permanent failure).
+            payment_intent: payment.stripePaymentIntentId ?? undefined,
             reason: 'requested_by_customer',
             metadata: { cohortReason: input.reason },
           },

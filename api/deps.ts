@@ -14,6 +14,4 @@ export interface AppDeps {
   logger: Logger;
   /** Shared with the METRICS_PORT listener; created by createApp when absent. */
   metrics?: ApiMetrics;
-  /** Overridable clock for tests of expiry rules. */
-  now?: () => Date;
 }

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { startCohortStack, type CohortStack } from '../scripts/lib/local-stack';
-import { enrollStudent, trackOutline } from '../test/helpers/enrollment';
-import { createTestUser } from '../test/helpers/users';
+import { createTestUser, enrollStudent, trackOutline } from '../scripts/lib/fixtures';
 import { reportLoop, reportRatio, timedLoop, type LoopLimits } from './lib';
 import type { Bench } from './types';
 

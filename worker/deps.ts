@@ -15,7 +15,6 @@ export async function buildActivityDeps(config: Config, knex: Knex, logger: Logg
   return {
     config,
     knex,
-    logger,
     stripe: createStripeClient(config),
     alerts: createSlackAlerts({ webhookUrl: config.SLACK_WEBHOOK_URL, logger }),
     email: createEmailSender(config, knex),

@@ -7,15 +7,14 @@ import {
   defineSignal,
   defineUpdate,
   log,
-  proxyActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { CohortActivities } from '../activities/index';
 import type { AdminAlert } from '../activities/alerts';
 import type { EnrollmentChange } from '../activities/enrollment';
 import type { CheckoutResult, Verification } from '../activities/payments';
 import type { TrackCode } from '../lib/domain/tracks';
+import { checkoutActivities, sagaActivities } from './shared/activity-options';
 
 /** Ids and durations only: the history holds no personal data. */
 export interface OnboardingInput {
@@ -81,16 +80,9 @@ export const onboardingStatus = defineQuery<OnboardingStatus>('status');
 const REVERSAL_WATCH_MS = 120 * 86_400_000;
 const TRAINER_RETRY_CAP_MS = 6 * 3_600_000;
 
-const acts = proxyActivities<CohortActivities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '1m' },
-});
-// The student waits on this one behind the API: give up after two minutes.
-const checkoutActs = proxyActivities<CohortActivities>({
-  startToCloseTimeout: '20s',
-  scheduleToCloseTimeout: '2m',
-  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '5s' },
-});
+const acts = sagaActivities;
+// The student waits on this one behind the API (opening a Stripe Checkout Session).
+const checkoutActs = checkoutActivities;
 
 const isBusinessFailure = (error: unknown): error is ActivityFailure =>
   error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.nonRetryable === true;

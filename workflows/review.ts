@@ -1,5 +1,5 @@
 import { defineQuery, patched, setHandler, workflowInfo } from '@temporalio/workflow';
-import { dbActivities, emailActivities } from './shared/learning-activities';
+import { dbActivities, emailActivities } from './shared/activity-options';
 
 export interface ReviewWorkflowInput {
   submissionId: string;

@@ -1,5 +1,5 @@
 import { defineQuery, setHandler, workflowInfo } from '@temporalio/workflow';
-import { dbActivities, emailActivities } from './shared/learning-activities';
+import { dbActivities, emailActivities } from './shared/activity-options';
 
 export interface SubmissionWorkflowInput {
   submissionId: string;

@@ -44,5 +44,3 @@ export async function withDbErrors<T>(fn: () => Promise<T>, messages?: Record<st
     throw translateDbError(error, messages);
   }
 }
-
-export const isUniqueViolation = (error: unknown): boolean => isPgError(error) && error.code === '23505';

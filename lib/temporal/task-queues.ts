@@ -9,8 +9,3 @@ export type TaskQueues = Record<TaskQueueKind, string>;
 export function taskQueues(prefix = ''): TaskQueues {
   return { default: `${prefix}cohort`, pdf: `${prefix}cohort-pdf`, workspace: `${prefix}cohort-workspace` };
 }
-
-/** The sibling queues of the queue a workflow runs on (it knows its own from workflowInfo). */
-export function siblingQueues(defaultQueue: string): TaskQueues {
-  return taskQueues(defaultQueue.slice(0, defaultQueue.length - 'cohort'.length));
-}

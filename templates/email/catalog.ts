@@ -26,7 +26,9 @@ export const TEMPLATE_DATA = {
 } as const;
 
 export type TemplateName = keyof typeof TEMPLATE_DATA;
-export type TemplateData<T extends TemplateName> = z.input<(typeof TEMPLATE_DATA)[T]>;
+/** Each template's data as a sender writes it: `sendEmail` checks a payload against its template here. */
+export type TemplateDataMap = { [T in TemplateName]: z.input<(typeof TEMPLATE_DATA)[T]> };
+export type TemplateData<T extends TemplateName> = TemplateDataMap[T];
 export const TEMPLATE_NAMES = Object.keys(TEMPLATE_DATA) as TemplateName[];
 
 /** Subjects are Handlebars too (rendered without HTML escaping: they are plain text). */

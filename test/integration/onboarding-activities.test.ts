@@ -44,7 +44,6 @@ beforeAll(async () => {
   deps = {
     config,
     knex: db.knex,
-    logger,
     stripe: createStripeClient(config),
     alerts: createSlackAlerts({ logger }),
     email: createOutboxSender(db.knex),

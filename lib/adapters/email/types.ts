@@ -11,11 +11,18 @@ export interface OutgoingEmail {
   idempotencyKey: string;
 }
 
-/** The email port: Postmark in production, the database outbox by default. */
+/** What a sender did with a message; the sendEmail activity records it as the message's status. */
+export interface Delivery {
+  providerMessageId: string;
+  /** Kept on this machine (the outbox) rather than handed to a provider: STORED, not SENT. */
+  stored?: boolean;
+}
+
+/** The email port: Postmark in production, the database outbox by default. Senders deliver; they never write status. */
 export interface EmailSender {
   /** Recorded on the message row (`provider`); optional so test doubles stay small. */
   readonly name?: string;
-  send(message: OutgoingEmail): Promise<{ providerMessageId: string }>;
+  send(message: OutgoingEmail): Promise<Delivery>;
 }
 
 /**

@@ -24,7 +24,6 @@ export const curriculumRepo = {
   findTrack: (db: Db, code: string): Promise<TrackRow | undefined> => db('tracks').where({ code }).first(),
   listProjects: (db: Db, trackCode: string): Promise<ProjectRow[]> =>
     db('projects').where({ trackCode }).orderBy('position'),
-  findProject: (db: Db, id: string): Promise<ProjectRow | undefined> => db('projects').where({ id }).first(),
   projectExists: async (db: Db, id: string): Promise<boolean> =>
     Boolean(await db('projects').where({ id }).first('id')),
   findProjectInTrack: (

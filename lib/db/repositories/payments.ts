@@ -35,8 +35,8 @@ export const paymentsRepo = {
     return db('payments').where({ stripeCheckoutSessionId: payment.stripeCheckoutSessionId }).first();
   },
 
-  async bySession(db: Db, sessionId: string): Promise<PaymentRow | undefined> {
-    return db('payments').where({ stripeCheckoutSessionId: sessionId }).first();
+  async byId(db: Db, id: string): Promise<PaymentRow | undefined> {
+    return db('payments').where({ id }).first();
   },
 
   async byPaymentIntent(db: Db, paymentIntentId: string): Promise<PaymentRow | undefined> {

@@ -112,7 +112,4 @@ export const progressRepo = {
       });
     return changed > 0;
   },
-
-  completedStepIds: async (db: Db, userId: string): Promise<{ stepId: string; completedAt: Date }[]> =>
-    db('step_completions').where({ userId }).select('stepId', 'completedAt'),
 };
