@@ -4,9 +4,16 @@ import type { Config } from '../lib/config';
 import type { Knex } from '../lib/db/knex';
 import { PermanentEmailError, type EmailSender } from '../lib/adapters/email/index';
 import { emailMessagesRepo, type EmailMessageRow } from '../lib/db/repositories/email-messages';
-import { enrichEmail } from '../lib/email/enrichments';
 import { findRecipientUser, listAdminAddresses } from '../lib/email/recipients';
-import { renderEmail, TemplateDataError, type TemplateData, type TemplateName } from '../templates/email/index';
+import { mintSecretLink, secretLinkPurpose } from '../lib/email/secret-links';
+import {
+  renderEmail,
+  SECRET_LINK_PLACEHOLDER,
+  TemplateDataError,
+  withSecretLink,
+  type TemplateData,
+  type TemplateName,
+} from '../templates/email/index';
 
 export type { TemplateName } from '../templates/email/index';
 
@@ -59,27 +66,25 @@ async function resolveRecipient(deps: EmailActivityDeps, recipient: SendEmailInp
   return { userId: null, address: admins.slice(0, 50).join(', ') };
 }
 
-/** Renders the message and stores it QUEUED (once per key), with any template-specific work. */
+/**
+ * Renders the message and stores it QUEUED (once per key). A single-use link is stored as
+ * a placeholder: the working link is minted only when the message is delivered.
+ */
 async function storeMessage<T extends TemplateName>(deps: EmailActivityDeps, input: SendEmailInput<T>): Promise<void> {
   const recipient = await resolveRecipient(deps, input.recipient);
-  const enrichment = await enrichEmail(input.template, {
-    db: deps.knex,
-    config: deps.config,
-    recipientUserId: recipient.userId,
-    data: input.data,
-  });
+  const linkPurpose = secretLinkPurpose(input.template, input.data, recipient.userId);
   let rendered;
   try {
     rendered = renderEmail(input.template, input.data ?? {}, {
       recipientName: recipient.name,
       appUrl: deps.config.PUBLIC_BASE_URL,
-      ...enrichment.context,
+      linkUrl: linkPurpose ? SECRET_LINK_PLACEHOLDER : undefined,
     });
   } catch (error) {
     if (error instanceof TemplateDataError) throw ApplicationFailure.nonRetryable(error.message, 'InvalidEmailData');
     throw error;
   }
-  const inserted = await emailMessagesRepo.insertQueued(deps.knex, {
+  await emailMessagesRepo.insertQueued(deps.knex, {
     idempotencyKey: input.idempotencyKey,
     userId: recipient.userId,
     toAddress: recipient.address,
@@ -87,20 +92,44 @@ async function storeMessage<T extends TemplateName>(deps: EmailActivityDeps, inp
     subject: rendered.subject,
     htmlBody: rendered.html,
     textBody: rendered.text,
+    linkPurpose,
   });
-  if (!inserted) await enrichment.discard?.();
+}
+
+/**
+ * The bodies as delivered: a message with a single-use link gets a fresh one on every
+ * try, which revokes the link an earlier, interrupted try may have sent.
+ */
+async function deliverableBodies(
+  deps: EmailActivityDeps,
+  row: EmailMessageRow,
+): Promise<{ html: string; text: string }> {
+  const stored = { html: row.htmlBody, text: row.textBody };
+  if (!row.linkPurpose) return stored;
+  if (!row.userId)
+    throw ApplicationFailure.nonRetryable(
+      'A message with an account link has no recipient user.',
+      'EmailRecipientNotFound',
+    );
+  const url = await mintSecretLink(deps.knex, deps.config, {
+    id: row.id,
+    userId: row.userId,
+    linkPurpose: row.linkPurpose,
+  });
+  return withSecretLink(stored, url);
 }
 
 /** Hands a QUEUED message to the provider and records the outcome; a transient failure throws for a retry. */
 async function deliver(deps: EmailActivityDeps, row: EmailMessageRow): Promise<void> {
   const provider = deps.email.name ?? null;
+  const bodies = await deliverableBodies(deps, row);
   try {
     const delivery = await deps.email.send({
       to: row.toAddress,
       from: deps.config.EMAIL_FROM,
       subject: row.subject,
-      html: row.htmlBody,
-      text: row.textBody,
+      html: bodies.html,
+      text: bodies.text,
       template: row.template,
       messageStream: deps.config.POSTMARK_MESSAGE_STREAM,
       idempotencyKey: row.idempotencyKey,
@@ -132,6 +161,7 @@ export function createEmailActivities(deps: EmailActivityDeps) {
     /**
      * The one way Cohort sends email. The row (unique on the idempotency key) is written
      * before the provider is called, so a retried or replayed workflow never sends twice.
+     * The row never holds a working single-use link (convention 15): see deliverableBodies.
      */
     async sendEmail<T extends TemplateName>(input: SendEmailInput<T>): Promise<SendEmailResult> {
       const existing = await emailMessagesRepo.findByKey(deps.knex, input.idempotencyKey);

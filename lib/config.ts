@@ -9,6 +9,7 @@ export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   PUBLIC_BASE_URL: z.url().default('http://localhost:3000'),
+  /** Where people land: the OAuth redirect and the links in emails (default PUBLIC_BASE_URL). */
   FRONTEND_URL: z.url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_URL: z.string().min(1),
@@ -64,6 +65,10 @@ export const configSchema = z.object({
   CHECKOUT_EXPIRY: durationSchema.prefault('24h'),
   /** Lifetime of the set-password link in the welcome email of a user an admin created. */
   SET_PASSWORD_LINK_TTL: durationSchema.prefault('7d'),
+  /** Lifetime of the link in the password-reset email (counted from its delivery). */
+  PASSWORD_RESET_LINK_TTL: durationSchema.prefault('1h'),
+  /** Lifetime of the link in the verify-email message sent at sign-up (counted from its delivery). */
+  EMAIL_VERIFICATION_TTL: durationSchema.prefault('48h'),
   /** First wait before retrying a trainer assignment when every trainer is full (doubles, capped at 6h). */
   TRAINER_ASSIGNMENT_RETRY: durationSchema.prefault('15m'),
   RETENTION_AUDIT_LOGS: durationSchema.prefault('90d'),

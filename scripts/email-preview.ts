@@ -10,6 +10,8 @@ for (const name of TEMPLATE_NAMES) {
   const email = renderEmail(name, SAMPLE_DATA[name], {
     recipientName: name === 'admin-alert' ? undefined : 'Ada Lovelace',
     appUrl: process.env.PUBLIC_BASE_URL ?? 'http://localhost:3000',
+    // Messages with a single-use link show a sample one (real ones are minted at delivery).
+    linkUrl: 'http://localhost:3000/verify-email#token=preview-only',
   });
   writeFileSync(join(dir, `${name}.html`), email.html);
   writeFileSync(join(dir, `${name}.txt`), `Subject: ${email.subject}\n\n${email.text}`);

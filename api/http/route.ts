@@ -9,6 +9,8 @@ export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z
   method: Method;
   path: string;
   summary: string;
+  /** Longer API docs, when the summary cannot say it all. */
+  description?: string;
   tags: string[];
   /** Whether OpenAPI shows the bearer requirement. */
   secured?: boolean;
@@ -89,6 +91,7 @@ export function documentRoute(registry: OpenAPIRegistry, spec: RouteSpec<z.ZodTy
     method: spec.method,
     path: toOpenApiPath(spec.path),
     summary: spec.summary,
+    ...(spec.description ? { description: spec.description } : {}),
     tags: spec.tags,
     ...(spec.secured ? { security: [{ bearerAuth: [] }] } : {}),
     request: {

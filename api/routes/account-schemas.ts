@@ -7,6 +7,12 @@ const NO_CONTROL_EXCEPT_WHITESPACE = /^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F]*$/;
 
 export const emailField = z.email().max(254);
 export const passwordField = z.string().min(10).max(200);
+// Link tokens are 43 base64url characters (32 random bytes).
+export const linkTokenField = z
+  .string()
+  .min(20)
+  .max(200)
+  .regex(/^[A-Za-z0-9_-]+$/, 'not a link token');
 export const fullNameField = z.string().trim().min(1).max(200).regex(NO_CONTROL, 'must not contain control characters');
 export const versionField = z
   .string()

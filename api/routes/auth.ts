@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { createSession } from '../../lib/accounts/create-session';
 import { loadPresentedUser, presentUser } from '../../lib/accounts/present-user';
-import { setPasswordWithToken } from '../../lib/accounts/set-password-tokens';
+import { setPasswordWithToken } from '../../lib/accounts/set-password-with-token';
 import { signUp } from '../../lib/accounts/sign-up';
 import { hashPassword } from '../../lib/auth/passwords';
 import { verifyCredentials } from '../../lib/accounts/verify-credentials';
@@ -13,7 +13,14 @@ import { requestContext } from '../http/context';
 import { loginRateLimit } from '../http/login-rate-limit';
 import { ApiRouter } from '../http/route';
 import { clearSessionCookie, handOverSession } from '../http/session-cookie';
-import { emailField, fullNameField, passwordField, tokenAndUserSchema, versionField } from './account-schemas';
+import {
+  emailField,
+  fullNameField,
+  linkTokenField,
+  passwordField,
+  tokenAndUserSchema,
+  versionField,
+} from './account-schemas';
 import type { RouterFactory } from './index';
 
 const signUpBody = z.strictObject({
@@ -28,15 +35,12 @@ const signUpBody = z.strictObject({
 
 // Login checks only shape and size: a wrong-but-well-formed password must look like any other failure.
 const loginBody = z.strictObject({ email: emailField, password: z.string().min(1).max(200) });
-// Tokens are 43 base64url characters (32 random bytes).
-const setPasswordBody = z.strictObject({
-  token: z
-    .string()
-    .min(20)
-    .max(200)
-    .regex(/^[A-Za-z0-9_-]+$/, 'not a set-password token'),
-  password: passwordField,
-});
+const setPasswordBody = z.strictObject({ token: linkTokenField, password: passwordField });
+
+const invalidLink = (advice: string) =>
+  errors.validation(`This link is invalid, used or expired; ${advice}`, [
+    { path: 'token', message: 'invalid, used or expired' },
+  ]);
 
 export const createAuthRouter: RouterFactory = ({ knex, config }, registry) => {
   const api = new ApiRouter(registry);
@@ -97,21 +101,24 @@ export const createAuthRouter: RouterFactory = ({ knex, config }, registry) => {
     {
       method: 'post',
       path: '/api/auth/set-password',
-      summary: 'Choose a first password with the single-use link from the welcome email',
+      summary: 'Choose a password with a single-use link (welcome set-password or password-reset)',
+      description:
+        'Spends the link, sets the password, marks the email verified (the link came through the mailbox) and revokes every other session of the user; answers with a new session.',
       tags: ['Accounts'],
       body: setPasswordBody,
       responses: { 200: { description: 'Password set and signed in', schema: tokenAndUserSchema } },
     },
     [audited(knex, 'auth.password_set')],
     async ({ body }, req, res) => {
-      const user = await setPasswordWithToken(knex, body.token, await hashPassword(body.password));
-      if (!user)
-        throw errors.validation('This link is invalid, used or expired; ask an admin for a new one.', [
-          { path: 'token', message: 'invalid, used or expired' },
-        ]);
-      const session = await createSession(knex, user.id, config.SESSION_TTL, requestContext(req));
-      handOverSession(res, config, user.id, session);
-      res.json({ token: session.token, user: await loadPresentedUser(knex, user) });
+      const passwordHash = await hashPassword(body.password);
+      const done = await knex.transaction(async (trx) => {
+        const user = await setPasswordWithToken(trx, body.token, passwordHash);
+        if (!user) return undefined;
+        return { user, session: await createSession(trx, user.id, config.SESSION_TTL, requestContext(req)) };
+      });
+      if (!done) throw invalidLink('ask for a new one with "forgot password".');
+      handOverSession(res, config, done.user.id, done.session);
+      res.json({ token: done.session.token, user: await loadPresentedUser(knex, done.user) });
     },
   );
 

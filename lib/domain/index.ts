@@ -1,4 +1,5 @@
 /** Cohort's domain words, each declared once as a const, a zod schema and a type. */
+export * from './account-tokens';
 export * from './enrollment';
 export * from './enrollment-status-change';
 export * from './progress';

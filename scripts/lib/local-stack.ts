@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
@@ -152,12 +155,15 @@ export async function startCohortStack(options: CohortStackOptions = {}): Promis
     address = temporalEnv.address;
   }
   const stripe = await startStandin(options.stripe);
+  // A private DATA_DIR (the outbox's .eml files), unless the caller names one: never the developer's .data.
+  const ownDataDir = options.env?.DATA_DIR ? undefined : mkdtempSync(join(tmpdir(), 'cohort-stack-'));
   const config = loadConfig({
     LOG_LEVEL: 'silent',
     TEMPORAL_TASK_QUEUE_PREFIX: `s${randomBytes(5).toString('hex')}-`,
     COHORT_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
     DATABASE_URL: database.url,
     TEMPORAL_ADDRESS: address,
+    ...(ownDataDir ? { DATA_DIR: ownDataDir } : {}),
     ...stripe.env,
     ...alertEnv(options.adminAlerts),
     ...options.env,
@@ -221,6 +227,7 @@ export async function startCohortStack(options: CohortStackOptions = {}): Promis
       await connection.close();
       await temporalEnv?.teardown();
       await database.drop();
+      if (ownDataDir) rmSync(ownDataDir, { recursive: true, force: true });
     },
   };
 }

@@ -23,6 +23,9 @@ export const TEMPLATE_DATA = {
   'workspace-ready': z.object({ projectTitle: text, schemaName: text }),
   'workspace-expiring': z.object({ projectTitle: text, expiresAt: text }),
   'admin-alert': z.object({ title: text, message: z.string().min(1).max(5000) }),
+  // The link itself is minted at delivery (lib/email/secret-links.ts), never carried in data.
+  'verify-email': z.object({}),
+  'password-reset': z.object({}),
 } as const;
 
 export type TemplateName = keyof typeof TEMPLATE_DATA;
@@ -46,6 +49,8 @@ export const SUBJECTS: Record<TemplateName, string> = {
   'workspace-ready': 'Your workspace for {{projectTitle}} is ready',
   'workspace-expiring': 'Your workspace for {{projectTitle}} expires soon',
   'admin-alert': '[Cohort admin] {{title}}',
+  'verify-email': 'Confirm your email address for Cohort',
+  'password-reset': 'Reset your Cohort password',
 };
 
 /** Sample data for `npm run email:preview` and rendering tests. */
@@ -67,4 +72,6 @@ export const SAMPLE_DATA: { [T in TemplateName]: TemplateData<T> } = {
   'workspace-ready': { projectTitle: 'SQL Foundations', schemaName: 'dp_student_1234' },
   'workspace-expiring': { projectTitle: 'SQL Foundations', expiresAt: '2027-02-25' },
   'admin-alert': { title: 'Refund issued', message: 'Onboarding failed after payment; the payment was refunded.' },
+  'verify-email': {},
+  'password-reset': {},
 };

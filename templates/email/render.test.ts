@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { renderEmail, SAMPLE_DATA, TEMPLATE_NAMES, TemplateDataError } from './index';
+import {
+  renderEmail,
+  SAMPLE_DATA,
+  SECRET_LINK_PLACEHOLDER,
+  TEMPLATE_NAMES,
+  TemplateDataError,
+  withSecretLink,
+} from './index';
 
 const context = { recipientName: 'Ada', appUrl: 'http://localhost:3000/' };
 
@@ -14,8 +21,10 @@ describe('email templates', () => {
       'deletion-scheduled',
       'enrollment-refunded',
       'feedback-available',
+      'password-reset',
       'project-unlocked',
       'submission-received',
+      'verify-email',
       'welcome',
       'workspace-expiring',
       'workspace-ready',
@@ -52,4 +61,22 @@ describe('email templates', () => {
     ).toThrow(TemplateDataError);
     expect(() => renderEmail('welcome', {}, context)).toThrow(TemplateDataError);
   });
+
+  it.each(['verify-email', 'password-reset'] as const)(
+    'stores %s with a placeholder and delivers it with the real link, escaped in HTML',
+    (name) => {
+      const stored = renderEmail(name, {}, { ...context, linkUrl: SECRET_LINK_PLACEHOLDER });
+      expect(stored.text).toContain(SECRET_LINK_PLACEHOLDER);
+      expect(stored.html).toContain(`href="${SECRET_LINK_PLACEHOLDER}"`);
+      const url = 'https://app.example/verify-email#token=abc_DEF-123';
+      const delivered = withSecretLink(stored, url);
+      expect(delivered.text).toContain(url);
+      expect(delivered.html).toContain('href="https://app.example/verify-email#token&#x3D;abc_DEF-123"');
+      expect(`${delivered.text}${delivered.html}`).not.toContain(SECRET_LINK_PLACEHOLDER);
+      // What the recipient gets is what the template renders with the link in it.
+      expect(delivered).toEqual(
+        (({ html, text }) => ({ html, text }))(renderEmail(name, {}, { ...context, linkUrl: url })),
+      );
+    },
+  );
 });

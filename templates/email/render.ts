@@ -30,9 +30,15 @@ export interface RenderContext {
   recipientName?: string;
   /** PUBLIC_BASE_URL, for links back to the app. */
   appUrl: string;
-  /** A single-use link minted by the sending activity: secrets never travel in template data (workflow history). */
-  setPasswordUrl?: string;
+  /**
+   * The message's single-use account link, or SECRET_LINK_PLACEHOLDER in the stored copy:
+   * secrets never travel in template data (workflow history) nor rest in email_messages.
+   */
+  linkUrl?: string;
 }
+
+/** Stands where a single-use link goes in a stored message; withSecretLink puts the real one in at delivery. */
+export const SECRET_LINK_PLACEHOLDER = '[link removed: sent to the recipient only]';
 
 export interface RenderedEmail {
   subject: string;
@@ -65,7 +71,7 @@ export function renderEmail<T extends TemplateName>(
     ...parsed.data,
     recipientName: context.recipientName,
     appUrl: context.appUrl.replace(/\/+$/, ''),
-    setPasswordUrl: context.setPasswordUrl,
+    linkUrl: context.linkUrl,
   };
   const subject = compiled(
     `${template}.subject`,
@@ -80,5 +86,16 @@ export function renderEmail<T extends TemplateName>(
     subject,
     html: htmlLayout({ ...view, subject, body: new hbs.SafeString(htmlBody) }),
     text: textLayout({ ...view, subject, body: textBody.trim() }).trim() + '\n',
+  };
+}
+
+/**
+ * The delivered form of a stored message: its placeholders replaced by the real link,
+ * escaped in the HTML part exactly as the template would have escaped it.
+ */
+export function withSecretLink(message: { html: string; text: string }, url: string): { html: string; text: string } {
+  return {
+    html: message.html.replaceAll(hbs.escapeExpression(SECRET_LINK_PLACEHOLDER), hbs.escapeExpression(url)),
+    text: message.text.replaceAll(SECRET_LINK_PLACEHOLDER, url),
   };
 }

@@ -11,6 +11,7 @@ import {
   type EmailSender,
 } from '../../lib/adapters/email/index';
 import { startFakePostmark, type FakePostmark } from '../fakes/postmark';
+import { outboxDir, readOutboxMessage } from '../helpers/outbox';
 import { startStack, type TestStack } from '../helpers/stack';
 import { createTestUser, type TestUser } from '../helpers/users';
 
@@ -32,6 +33,7 @@ afterAll(async () => {
 });
 beforeEach(() => postmark.failAlways(undefined));
 
+const outbox = (): EmailSender => createOutboxSender(stack.knex, { dir: outboxDir(stack.config.DATA_DIR) });
 const postmarkSender = (): EmailSender =>
   createPostmarkSender({ serverToken: postmark.token, apiBase: postmark.baseUrl, messageStream: 'outbound' });
 const activities = (email: EmailSender) => createEmailActivities({ config: stack.config, knex: stack.knex, email });
@@ -164,17 +166,28 @@ describe('sendEmail activity', () => {
     },
   );
 
-  it('stores the message in the outbox by default, and nothing leaves', async () => {
+  it('stores the message in the outbox by default, as an .eml file a developer opens, and nothing leaves', async () => {
     const input = welcome();
     const before = postmark.requests;
-    const result = await run(createOutboxSender(stack.knex), input);
+    const result = await run(outbox(), input);
     expect(result.status).toBe('STORED');
-    expect(await row(input.idempotencyKey)).toMatchObject({
+    const stored = await row(input.idempotencyKey);
+    expect(stored).toMatchObject({
       status: 'STORED',
       provider: 'outbox',
       providerMessageId: `outbox-${result.emailMessageId}`,
     });
-    expect(await run(createOutboxSender(stack.knex), input)).toEqual(result);
+    const eml = readOutboxMessage(stack.config.DATA_DIR, input.idempotencyKey);
+    expect(eml.headers).toMatchObject({
+      to: student.user.email,
+      subject: 'Welcome to Cohort: Data Professional',
+      'mime-version': '1.0',
+      'x-cohort-template': 'welcome',
+    });
+    expect(eml.headers['content-type']).toMatch(/^multipart\/alternative;/);
+    expect(eml.text).toBe(stored.textBody);
+    expect(eml.html).toBe(stored.htmlBody);
+    expect(await run(outbox(), input)).toEqual(result);
     expect(
       await stack.knex('email_messages').where({ idempotencyKey: input.idempotencyKey }).count({ n: '*' }),
     ).toEqual([{ n: 1 }]);
@@ -188,7 +201,7 @@ describe('sendEmail activity', () => {
       recipient: { admins: true },
       data: { title: 'Refund issued', message: 'Enrollment failed after payment.' },
     };
-    await run(createOutboxSender(stack.knex), input);
+    await run(outbox(), input);
     const stored = await row(input.idempotencyKey);
     expect(stored.toAddress.split(', ')).toContain(admin.user.email);
     expect(stored.userId).toBeNull();
@@ -196,12 +209,12 @@ describe('sendEmail activity', () => {
 
   it('fails for good on invalid template data or an unknown recipient, writing nothing', async () => {
     const bad = { ...welcome(), data: { trackName: '' } };
-    await expect(run(createOutboxSender(stack.knex), bad)).rejects.toMatchObject({
+    await expect(run(outbox(), bad)).rejects.toMatchObject({
       type: 'InvalidEmailData',
       nonRetryable: true,
     });
     const ghost: SendEmailInput = { ...welcome(), recipient: { userId: randomUUID() } };
-    await expect(run(createOutboxSender(stack.knex), ghost)).rejects.toMatchObject({
+    await expect(run(outbox(), ghost)).rejects.toMatchObject({
       type: 'EmailRecipientNotFound',
       nonRetryable: true,
     });
@@ -213,7 +226,7 @@ describe('sendEmail activity', () => {
 describe('GET /api/admin/emails', () => {
   it('lists messages for admins, filtered by recipient and template', async () => {
     const input = welcome();
-    await run(createOutboxSender(stack.knex), input);
+    await run(outbox(), input);
     const res = await stack.http
       .as(admin.token)
       .get(`/api/admin/emails?to=${encodeURIComponent(student.user.email.toUpperCase())}&template=welcome`);

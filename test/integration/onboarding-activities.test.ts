@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -19,6 +22,7 @@ let db: TestDatabase;
 let standin: StripeStandin;
 const logLines: string[] = [];
 let deps: ActivityDeps;
+const outbox = mkdtempSync(join(tmpdir(), 'cohort-outbox-'));
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -46,12 +50,13 @@ beforeAll(async () => {
     knex: db.knex,
     stripe: createStripeClient(config),
     alerts: createSlackAlerts({ logger }),
-    email: createOutboxSender(db.knex),
+    email: createOutboxSender(db.knex, { dir: outbox }),
   };
 });
 afterAll(async () => {
   await standin?.close();
   await db?.drop();
+  rmSync(outbox, { recursive: true, force: true });
 });
 
 const run = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> =>

@@ -4,31 +4,37 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createEmailActivities, type SendEmailInput } from '../../activities/email';
 import { hashToken } from '../../lib/auth/tokens';
-import { createOutboxSender } from '../../lib/adapters/email/index';
+import { createOutboxSender, createPostmarkSender, type EmailSender } from '../../lib/adapters/email/index';
+import { startFakePostmark, type FakePostmark } from '../fakes/postmark';
 import { expectProblem, uniqueEmail } from '../helpers/accounts';
+import { linkToken, outboxDir, readOutboxMessage } from '../helpers/outbox';
 import { startStack, type TestStack } from '../helpers/stack';
 import { createTestUser, type TestUser } from '../helpers/users';
 
 let stack: TestStack;
 let admin: TestUser;
+let postmark: FakePostmark;
 beforeAll(async () => {
-  stack = await startStack({ worker: false });
+  stack = await startStack({ worker: false, env: { FRONTEND_URL: FRONTEND } });
   admin = await createTestUser(stack.knex, { role: 'admin' });
+  postmark = await startFakePostmark();
 });
 afterAll(async () => {
+  await postmark?.close();
   await stack?.close();
 });
 
+const FRONTEND = 'http://frontend.test/app';
 const quiet = new DefaultLogger('ERROR');
 const PASSWORD = 'a-fresh-Passw0rd-42';
 
 /** The welcome email as the onboarding saga sends it to a user who must set a password. */
-async function sendWelcome(userId: string, idempotencyKey: string) {
-  const { sendEmail } = createEmailActivities({
-    config: stack.config,
-    knex: stack.knex,
-    email: createOutboxSender(stack.knex),
-  });
+async function sendWelcome(
+  userId: string,
+  idempotencyKey: string,
+  email: EmailSender = createOutboxSender(stack.knex, { dir: outboxDir(stack.config.DATA_DIR) }),
+) {
+  const { sendEmail } = createEmailActivities({ config: stack.config, knex: stack.knex, email });
   const input: SendEmailInput = {
     idempotencyKey,
     template: 'welcome',
@@ -46,29 +52,48 @@ async function adminCreatedStudentWithWelcome(key = `onboarding:test:${randomUUI
     .post('/api/admin/users', { email, fullName: 'Grace Hopper', role: 'student' });
   expect(created.status).toBe(201);
   await sendWelcome(created.body.id, key);
-  const message = await stack.knex('email_messages').where({ idempotencyKey: key }).first();
-  const token = /set-password\?token=([A-Za-z0-9_-]+)/.exec(message.textBody)?.[1];
+  const token = linkFromOutbox(key);
+  return { userId: created.body.id as string, email, token, key };
+}
+
+/**
+ * The set-password link as the student receives it: from the outbox's .eml file, never
+ * from the database, whose copy holds a placeholder instead.
+ */
+function linkFromOutbox(key: string): string {
+  const delivered = readOutboxMessage(stack.config.DATA_DIR, key);
+  const token = linkToken(delivered.text, 'set-password');
   expect(token).toBeDefined();
-  expect(message.htmlBody).toContain(`set-password?token&#x3D;${token}`);
-  return { userId: created.body.id as string, email, token: token!, key };
+  expect(delivered.text).toContain(`${FRONTEND}/set-password#token=${token}`);
+  expect(delivered.html).toContain(`href="${FRONTEND}/set-password#token&#x3D;${token}"`);
+  return token!;
 }
 
 const setPassword = (body: unknown) => stack.http.post('/api/auth/set-password', body);
-const tokenRows = (userId: string) => stack.knex('set_password_tokens').where({ userId });
+const tokenRows = (userId: string) => stack.knex('account_tokens').where({ userId });
 
 describe('POST /api/auth/set-password', () => {
   it('sets the first password once with the emailed link, signs in, and stores only the token hash', async () => {
-    const { userId, email, token } = await adminCreatedStudentWithWelcome();
+    const { userId, email, token, key } = await adminCreatedStudentWithWelcome();
     const [stored] = await tokenRows(userId);
-    expect(stored.tokenHash).toBe(hashToken(token));
-    expect(JSON.stringify(await stack.knex('set_password_tokens').select('*'))).not.toContain(token);
+    expect(stored).toMatchObject({ tokenHash: hashToken(token), purpose: 'set-password' });
+    expect(JSON.stringify(await stack.knex('account_tokens').select('*'))).not.toContain(token);
+    // The stored message keeps a placeholder where the link was: no working link at rest.
+    const message = await stack.knex('email_messages').where({ idempotencyKey: key }).first();
+    expect(message.linkPurpose).toBe('set-password');
+    expect(message.textBody).toContain('[link removed: sent to the recipient only]');
+    expect(`${message.textBody}${message.htmlBody}`).not.toContain(token);
+    expect(stored.emailMessageId).toBe(message.id);
     expect((await stack.http.post('/api/auth/login', { email, password: PASSWORD })).status).toBe(401);
 
     const res = await setPassword({ token, password: PASSWORD });
     expect(res.status).toBe(200);
     expect(res.body.user).toMatchObject({ id: userId, email });
     expect((await stack.http.as(res.body.token).get('/api/me')).status).toBe(200);
-    expect((await stack.knex('users').where({ id: userId }).first()).mustSetPassword).toBe(false);
+    expect(await stack.knex('users').where({ id: userId }).first()).toMatchObject({
+      mustSetPassword: false,
+      emailVerifiedAt: expect.any(Date),
+    });
     expect((await stack.http.post('/api/auth/login', { email, password: PASSWORD })).status).toBe(200);
     const audit = await stack.knex('audit_logs').where({ action: 'auth.password_set', userId });
     expect(audit).toHaveLength(1);
@@ -84,9 +109,7 @@ describe('POST /api/auth/set-password', () => {
     const first = await adminCreatedStudentWithWelcome();
     const resendKey = `onboarding:test:${randomUUID()}:welcome`;
     await sendWelcome(first.userId, resendKey);
-    const second = /token=([A-Za-z0-9_-]+)/.exec(
-      (await stack.knex('email_messages').where({ idempotencyKey: resendKey }).first()).textBody,
-    )![1]!;
+    const second = linkFromOutbox(resendKey);
     const answers = await Promise.all([
       setPassword({ token: first.token, password: PASSWORD }),
       setPassword({ token: first.token, password: `${PASSWORD}-x` }),
@@ -102,10 +125,55 @@ describe('POST /api/auth/set-password', () => {
     expect(await stack.knex('email_messages').where({ idempotencyKey: key })).toHaveLength(1);
   });
 
+  it('revokes every other session of the user when a link is spent', async () => {
+    const { userId, token } = await adminCreatedStudentWithWelcome();
+    const first = await setPassword({ token, password: PASSWORD });
+    expect(first.status).toBe(200);
+    const resendKey = `onboarding:test:${randomUUID()}:welcome`;
+    await sendWelcome(userId, resendKey);
+    const second = await setPassword({ token: linkFromOutbox(resendKey), password: `${PASSWORD}-2` });
+    expect(second.status).toBe(200);
+    expectProblem(await stack.http.as(first.body.token).get('/api/me'), 401, 'unauthenticated');
+    expect((await stack.http.as(second.body.token).get('/api/me')).status).toBe(200);
+    expect(await stack.knex('sessions').where({ userId }).whereNull('revokedAt')).toHaveLength(1);
+  });
+
+  it('sends a fresh working link when a send is retried, and revokes the link an interrupted try sent', async () => {
+    const created = await stack.http
+      .as(admin.token)
+      .post('/api/admin/users', { email: uniqueEmail(), fullName: 'Grace Hopper', role: 'student' });
+    const userId: string = created.body.id;
+    const key = `onboarding:test:${randomUUID()}:welcome`;
+    const sender = createPostmarkSender({ serverToken: postmark.token, apiBase: postmark.baseUrl, messageStream: 'x' });
+    const delivered = () =>
+      postmark.messages
+        .filter((m) => m.Headers?.some((h) => h.Value === key))
+        .map((m) => linkToken(m.TextBody ?? '', 'set-password')!);
+
+    // Postmark down on the first try: nothing delivered; the retry delivers.
+    postmark.failNext('server-error');
+    await expect(sendWelcome(userId, key, sender)).rejects.toThrow();
+    await sendWelcome(userId, key, sender);
+    expect(delivered()).toHaveLength(1);
+    // Postmark took the message but the worker died before recording it: the retry sends again.
+    await stack.knex('email_messages').where({ idempotencyKey: key }).update({ status: 'QUEUED' });
+    await sendWelcome(userId, key, sender);
+    const [interrupted, retried] = delivered();
+    expect(retried).toBeDefined();
+    expect(retried).not.toBe(interrupted);
+    // One live link per message, stored hashed; the stored message has neither.
+    expect(await tokenRows(userId)).toHaveLength(1);
+    const row = await stack.knex('email_messages').where({ idempotencyKey: key }).first();
+    expect(`${row.textBody}${row.htmlBody}`).not.toMatch(new RegExp(`${interrupted}|${retried}`));
+
+    expectProblem(await setPassword({ token: interrupted, password: PASSWORD }), 400, 'validation_failed');
+    expect((await setPassword({ token: retried, password: PASSWORD })).status).toBe(200);
+  });
+
   it('refuses an expired link, and a link of an erased user', async () => {
     const expired = await adminCreatedStudentWithWelcome();
     await stack
-      .knex('set_password_tokens')
+      .knex('account_tokens')
       .where({ userId: expired.userId })
       .update({ expiresAt: new Date(Date.now() - 1000) });
     expectProblem(await setPassword({ token: expired.token, password: PASSWORD }), 400, 'validation_failed');

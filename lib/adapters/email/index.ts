@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Config } from '../../config';
 import type { Knex } from '../../db/knex';
 import { createOutboxSender } from './outbox';
@@ -5,10 +6,10 @@ import { createPostmarkSender } from './postmark';
 import type { EmailSender } from './types';
 
 export * from './types';
-export { createOutboxSender } from './outbox';
+export { createOutboxSender, outboxFileName } from './outbox';
 export { createPostmarkSender, classifyPostmarkError } from './postmark';
 
-/** Postmark when a server token is configured, else the database outbox. */
+/** Postmark when a server token is configured, else the outbox (.eml files under DATA_DIR/outbox). */
 export function createEmailSender(config: Config, knex: Knex): EmailSender {
   if (config.POSTMARK_SERVER_TOKEN) {
     return createPostmarkSender({
@@ -17,5 +18,5 @@ export function createEmailSender(config: Config, knex: Knex): EmailSender {
       messageStream: config.POSTMARK_MESSAGE_STREAM,
     });
   }
-  return createOutboxSender(knex);
+  return createOutboxSender(knex, { dir: join(config.DATA_DIR, 'outbox') });
 }

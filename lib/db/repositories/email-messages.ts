@@ -1,4 +1,5 @@
 import type { Db } from '../knex';
+import type { AccountTokenPurpose } from '../../domain/account-tokens';
 
 /** QUEUED until a send completes: SENT (a provider took it), STORED (the outbox kept it) or FAILED (refused for good). */
 export type EmailMessageStatus = 'QUEUED' | 'SENT' | 'STORED' | 'FAILED';
@@ -14,6 +15,8 @@ export interface EmailMessageRow {
   textBody: string;
   template: string;
   attempts: number;
+  /** The single-use link its delivery mints; the stored bodies hold a placeholder instead. */
+  linkPurpose: AccountTokenPurpose | null;
 }
 
 const ERROR_LIMIT = 1000;
@@ -56,7 +59,7 @@ export const emailMessagesRepo = {
     db: Db,
     message: Pick<
       EmailMessageRow,
-      'idempotencyKey' | 'userId' | 'toAddress' | 'template' | 'subject' | 'htmlBody' | 'textBody'
+      'idempotencyKey' | 'userId' | 'toAddress' | 'template' | 'subject' | 'htmlBody' | 'textBody' | 'linkPurpose'
     >,
   ): Promise<boolean> {
     const inserted = await db('email_messages')

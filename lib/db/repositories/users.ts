@@ -24,6 +24,8 @@ export interface UserRow {
   legalHoldReason: string | null;
   legalHoldAt: Date | null;
   mustSetPassword: boolean;
+  /** When the user proved they own the address (a link spent, a provider's verified email); null until then. */
+  emailVerifiedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
