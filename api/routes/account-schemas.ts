@@ -43,6 +43,7 @@ export const enrollmentSummarySchema = z.object({
 export const userSchema = z.object({
   id: z.uuid(),
   email: z.email(),
+  emailVerified: z.boolean(),
   fullName: z.string(),
   role: roleSchema,
   privacyAccepted: z.boolean(),

@@ -5,7 +5,9 @@ import { setPasswordWithToken } from '../../lib/accounts/set-password-with-token
 import { signUp } from '../../lib/accounts/sign-up';
 import { hashPassword } from '../../lib/auth/passwords';
 import { verifyCredentials } from '../../lib/accounts/verify-credentials';
+import { verifyEmailWithToken } from '../../lib/accounts/verify-email-with-token';
 import { sessionsRepo } from '../../lib/db/repositories/sessions';
+import { usersRepo } from '../../lib/db/repositories/users';
 import { errors } from '../../lib/errors';
 import { audited } from '../http/audit';
 import { currentAuth, requireUser } from '../http/auth';
@@ -13,6 +15,7 @@ import { requestContext } from '../http/context';
 import { loginRateLimit } from '../http/login-rate-limit';
 import { ApiRouter } from '../http/route';
 import { clearSessionCookie, handOverSession } from '../http/session-cookie';
+import { startEmailVerification, startPasswordReset } from '../workflows/account-email';
 import {
   emailField,
   fullNameField,
@@ -36,20 +39,34 @@ const signUpBody = z.strictObject({
 // Login checks only shape and size: a wrong-but-well-formed password must look like any other failure.
 const loginBody = z.strictObject({ email: emailField, password: z.string().min(1).max(200) });
 const setPasswordBody = z.strictObject({ token: linkTokenField, password: passwordField });
+const verifyEmailBody = z.strictObject({ token: linkTokenField });
+const forgotPasswordBody = z.strictObject({ email: emailField });
+const acceptedSchema = z.object({ status: z.literal('accepted') });
 
 const invalidLink = (advice: string) =>
   errors.validation(`This link is invalid, used or expired; ${advice}`, [
     { path: 'token', message: 'invalid, used or expired' },
   ]);
 
-export const createAuthRouter: RouterFactory = ({ knex, config }, registry) => {
+/**
+ * forgot-password answers no sooner than this, whether or not the account exists, so the
+ * answer's timing does not tell (starting the reset workflow takes a few milliseconds).
+ */
+export const FORGOT_PASSWORD_ANSWER_MS = 250;
+const notBefore = async (startedAt: number, ms: number) => {
+  const left = startedAt + ms - Date.now();
+  if (left > 0) await new Promise((resolve) => setTimeout(resolve, left));
+};
+
+export const createAuthRouter: RouterFactory = (deps, registry) => {
+  const { knex, config } = deps;
   const api = new ApiRouter(registry);
 
   api.route(
     {
       method: 'post',
       path: '/api/auth/signup',
-      summary: 'Sign up, accepting the active privacy policy and terms',
+      summary: 'Sign up, accepting the active privacy policy and terms; a verify-email message follows',
       tags: ['Accounts'],
       body: signUpBody,
       responses: { 201: { description: 'Signed up and signed in', schema: tokenAndUserSchema } },
@@ -61,7 +78,10 @@ export const createAuthRouter: RouterFactory = ({ knex, config }, registry) => {
       const passwordHash = await hashPassword(password);
       const { user, session } = await knex.transaction(async (trx) => {
         const created = await signUp(trx, { ...rest, passwordHash }, context);
-        return { user: created, session: await createSession(trx, created.id, config.SESSION_TTL, context) };
+        const session = await createSession(trx, created.id, config.SESSION_TTL, context);
+        // The account commits only if the workflow that sends its verify-email started (convention 11).
+        await startEmailVerification(deps, created.id);
+        return { user: created, session };
       });
       handOverSession(res, config, user.id, session);
       res.locals.auditDetails = {
@@ -119,6 +139,49 @@ export const createAuthRouter: RouterFactory = ({ knex, config }, registry) => {
       if (!done) throw invalidLink('ask for a new one with "forgot password".');
       handOverSession(res, config, done.user.id, done.session);
       res.json({ token: done.session.token, user: await loadPresentedUser(knex, done.user) });
+    },
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/api/auth/verify-email',
+      summary: 'Confirm the email address with the single-use link from the verify-email message',
+      description: "Spends the link and sets the account's email as verified (`emailVerified` in `/api/me`).",
+      tags: ['Accounts'],
+      body: verifyEmailBody,
+      responses: { 200: { description: 'Email verified', schema: z.object({ emailVerified: z.literal(true) }) } },
+    },
+    [audited(knex, 'auth.email_verified')],
+    async ({ body }, _req, res) => {
+      const user = await knex.transaction((trx) => verifyEmailWithToken(trx, body.token));
+      if (!user) throw invalidLink('sign in and ask for a new one, or reset your password.');
+      res.locals.auditUserId = user.id;
+      res.json({ emailVerified: true });
+    },
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/api/auth/forgot-password',
+      summary: 'Ask for a password-reset link by email',
+      description:
+        'Always 202 with the same body, whether or not an account uses the address (no account enumeration); sends `password-reset` when one does. Requests within a minute share one message.',
+      tags: ['Accounts'],
+      body: forgotPasswordBody,
+      responses: { 202: { description: 'Accepted', schema: acceptedSchema } },
+    },
+    [audited(knex, 'auth.password_reset_requested')],
+    async ({ body }, _req, res) => {
+      const startedAt = Date.now();
+      const user = await usersRepo.findByEmail(knex, body.email);
+      if (user && !user.anonymized) {
+        await startPasswordReset(deps, user.id);
+        res.locals.auditUserId = user.id;
+      }
+      await notBefore(startedAt, FORGOT_PASSWORD_ANSWER_MS);
+      res.status(202).json({ status: 'accepted' });
     },
   );
 

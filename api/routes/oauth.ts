@@ -121,12 +121,12 @@ export const createOAuthRouter: RouterFactory = ({ knex, config }, registry) => 
         email: profile.email,
         fullName: profile.fullName?.slice(0, 200) || profile.email.split('@')[0]!,
       };
-      const { user, created, session } = await knex.transaction(async (trx) => {
+      const { user, created, takenOver, session } = await knex.transaction(async (trx) => {
         const result = await signInWithOAuth(trx, identity);
         return { ...result, session: await createSession(trx, result.user.id, config.SESSION_TTL, context) };
       });
       handOverSession(res, config, user.id, session);
-      res.locals.auditDetails = { provider: provider.name, created };
+      res.locals.auditDetails = { provider: provider.name, created, ...(takenOver ? { takenOver } : {}) };
       // The token rides in the fragment, which browsers never send to a server or a Referer.
       const target = new URL(config.FRONTEND_URL ?? config.PUBLIC_BASE_URL);
       target.hash = new URLSearchParams({ token: session.token, provider: provider.name }).toString();

@@ -16,6 +16,7 @@ export function presentUser(user: UserRow, enrollment: EnrollmentSummary | null 
   return {
     id: user.id,
     email: user.email,
+    emailVerified: Boolean(user.emailVerifiedAt),
     fullName: user.fullName,
     role: user.role,
     privacyAccepted: user.privacyAccepted,

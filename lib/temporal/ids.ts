@@ -1,3 +1,4 @@
+import type { AccountEmailPurpose } from '../domain/account-tokens';
 import type { TrackCode } from '../domain/tracks';
 
 /** Workflow ids are business keys: starting the same thing twice lands on one workflow. */
@@ -11,4 +12,6 @@ export const workflowIds = {
   workspace: (userId: string, projectId: string) => `workspace:${userId}:${projectId}`,
   certificate: (userId: string, track: TrackCode) => `certificate:${userId}:${track}`,
   retention: (date: string) => `retention:${date}`,
+  /** `n` tells one message of a purpose from the next (1 for the sign-up verification). */
+  accountEmail: (userId: string, purpose: AccountEmailPurpose, n: number) => `account-email:${userId}:${purpose}:${n}`,
 };

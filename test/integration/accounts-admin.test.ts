@@ -285,34 +285,35 @@ describe('audit log', () => {
 });
 
 describe('npm run create-admin', () => {
-  it('creates a superadmin, and running it again promotes idempotently', async () => {
+  it('creates a superadmin; an existing account changes only with --promote', async () => {
     const email = uniqueEmail('root');
     const env = { ...process.env, DATABASE_URL: stack.db.url, LOG_LEVEL: 'silent' };
     const tsx = join(process.cwd(), 'node_modules', '.bin', 'tsx');
-    const first = await run(tsx, ['scripts/create-admin.ts', '--email', email, '--password', 'first password 1'], {
-      env,
-    });
+    const createAdmin = (...args: string[]) =>
+      run(tsx, ['scripts/create-admin.ts', ...args], { env }).catch(
+        (error: { code: number; stdout: string; stderr: string }) => error,
+      );
+    const first = await createAdmin('--email', email, '--password', 'first password 1');
     expect(first.stdout).toMatch(/superadmin created: [0-9a-f-]{36}/);
-    const second = await run(
-      tsx,
-      ['scripts/create-admin.ts', '--email', email.toUpperCase(), '--password', 'second password 2'],
-      { env },
+    expect((await stack.knex('users').whereRaw('lower(email) = ?', [email]).first()).emailVerifiedAt).toBeInstanceOf(
+      Date,
     );
-    expect(second.stdout).toMatch(/superadmin updated/);
+
+    // Running it again is refused (another account may hold the address) and changes nothing.
+    const again = await createAdmin('--email', email.toUpperCase(), '--password', 'second password 2');
+    expect((again as { code: number }).code).toBe(1);
+    expect((again as { stderr: string }).stderr).toMatch(/exists already; pass --promote/);
+    expect((await stack.http.post('/api/auth/login', { email, password: 'first password 1' })).status).toBe(200);
+
+    const promoted = await createAdmin('--email', email.toUpperCase(), '--password', 'second password 2', '--promote');
+    expect(promoted.stdout).toMatch(/superadmin promoted/);
     const rows = await stack.knex('users').whereRaw('lower(email) = ?', [email]);
     expect(rows).toHaveLength(1);
     expect(rows[0].role).toBe('superadmin');
     expect((await stack.http.post('/api/auth/login', { email, password: 'first password 1' })).status).toBe(401);
     expect((await stack.http.post('/api/auth/login', { email, password: 'second password 2' })).status).toBe(200);
 
-    // Promotes an existing student.
-    const { email: studentEmail } = await signUpOverHttp(stack.http);
-    await run(tsx, ['scripts/create-admin.ts', '--email', studentEmail, '--password', 'promoted password'], { env });
-    expect((await stack.knex('users').whereRaw('lower(email) = ?', [studentEmail]).first()).role).toBe('superadmin');
-
-    const bad = await run(tsx, ['scripts/create-admin.ts', '--email', 'not-an-email', '--password', 'short'], {
-      env,
-    }).catch((error: { code: number; stderr: string }) => error);
+    const bad = await createAdmin('--email', 'not-an-email', '--password', 'short');
     expect((bad as { code: number }).code).toBe(2);
     expect((bad as { stderr: string }).stderr).toMatch(/usage/);
   });

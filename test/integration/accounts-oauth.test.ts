@@ -67,6 +67,7 @@ describe('OAuth sign-in', () => {
     expect(me.status).toBe(200);
     expect(me.body).toMatchObject({
       email,
+      emailVerified: true,
       fullName: 'Octo Cat',
       role: 'student',
       privacyAccepted: false,
@@ -105,13 +106,20 @@ describe('OAuth sign-in', () => {
     expect(await countRows(stack.knex, ['users', 'oauth_accounts'])).toEqual(before);
   });
 
-  it('Google: OIDC via discovery links an existing account with the same verified email', async () => {
+  it('Google: OIDC via discovery links an existing verified account with the same verified email', async () => {
     const existing = await signUpOverHttp(stack.http);
+    // As if its owner had spent the verify-email link (email-ownership.test.ts does it for real).
+    await stack.knex('users').where({ id: existing.user.id }).update({ emailVerifiedAt: new Date() });
     google.next = { sub: 'google-sub-1', email: existing.email.toUpperCase(), name: 'Someone Else' };
     const { done } = await browserSignIn('google');
     expect(done.status, done.text).toBe(302);
     const me = await stack.http.as(tokenFrom(done.headers.get('location')!)).get('/api/me');
     expect(me.body).toMatchObject({ id: existing.user.id, fullName: 'Ada Lovelace', privacyAccepted: true });
+    // A verified account is only linked: its password and other sessions stay.
+    expect((await stack.http.as(existing.token).get('/api/me')).status).toBe(200);
+    expect(
+      (await stack.http.post('/api/auth/login', { email: existing.email, password: existing.password })).status,
+    ).toBe(200);
     expect(
       await stack
         .knex('oauth_accounts')

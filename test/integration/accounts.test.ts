@@ -42,6 +42,7 @@ describe('sign-up', () => {
       'anonymized',
       'dataRetentionConsent',
       'email',
+      'emailVerified',
       'enrollment',
       'fullName',
       'id',
@@ -53,6 +54,7 @@ describe('sign-up', () => {
     ]);
     expect(res.body.user).toMatchObject({
       email,
+      emailVerified: false,
       role: 'student',
       privacyAccepted: true,
       privacyVersion: versions.privacyVersion,
@@ -218,6 +220,9 @@ describe('contract', () => {
       '/api/auth/signup',
       '/api/auth/login',
       '/api/auth/logout',
+      '/api/auth/verify-email',
+      '/api/auth/forgot-password',
+      '/api/auth/set-password',
       '/api/auth/oauth/{provider}/start',
       '/api/auth/oauth/{provider}/callback',
       '/api/me',
