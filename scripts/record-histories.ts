@@ -9,7 +9,9 @@ import { PROJECT_ROOT, requireTool } from './lib/tools';
  * running stack (after `npm run demo`), and the one before it, into test/histories/, where CI replays them
  * against the current workflow code to catch non-deterministic changes.
  */
-const TYPES = process.argv.slice(2).length ? process.argv.slice(2) : ['onboarding', 'submission', 'review'];
+const TYPES = process.argv.slice(2).length
+  ? process.argv.slice(2)
+  : ['onboarding', 'submission', 'review', 'accountEmail'];
 const address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
 const connection = await Connection.connect({ address });
 const client = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });

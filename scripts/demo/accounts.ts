@@ -1,11 +1,20 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { linkToken, outboxDir, outboxMessagesTo } from '../lib/outbox';
 import { PROJECT_ROOT } from '../lib/tools';
 import { expectStatus } from './runner';
 import type { DemoStage } from './types';
 
-/** One new student: sign-up accepting the active policies, login, profile (API.md, "Accounts and consent"). */
+/**
+ * One new student: sign-up accepting the active policies, login, profile, the email
+ * address verified with the link from the sign-up's verify-email message (API.md,
+ * "Accounts and consent"). The link is read where a developer finds it: the dev outbox's
+ * .eml files under DATA_DIR (default .data), on the machine that runs the stack.
+ */
+const dataDir = resolve(PROJECT_ROOT, process.env.DATA_DIR ?? '.data');
+
 export const stages: DemoStage[] = [
   {
     name: 'signed up with consent',
@@ -64,6 +73,25 @@ export const stages: DemoStage[] = [
       if (me.body.privacyAccepted !== true || me.body.privacyVersion !== ctx.state.privacyVersion) {
         throw new Error('/api/me does not show the accepted privacy policy');
       }
+    },
+  },
+  {
+    name: 'email verified',
+    async run(ctx) {
+      const message = await ctx.waitFor(
+        `the verify-email message in ${outboxDir(dataDir)} (the dev outbox: no POSTMARK_SERVER_TOKEN)`,
+        async () => outboxMessagesTo(dataDir, ctx.state.email, 'verify-email')[0],
+        30_000,
+      );
+      const token = linkToken(message.text, 'verify-email');
+      if (!token) throw new Error(`${message.file} holds no /verify-email#token= link`);
+      expectStatus(
+        await ctx.request('POST', '/api/auth/verify-email', { body: { token } }),
+        200,
+        'POST /api/auth/verify-email',
+      );
+      const me = await ctx.request('GET', '/api/me', { token: ctx.state.token });
+      if (me.body?.emailVerified !== true) throw new Error('/api/me does not show the email as verified');
     },
   },
   {

@@ -89,6 +89,7 @@ describe('demo runner', () => {
       'signed up with consent',
       'logged in',
       'profile read',
+      'email verified',
       'admin signed in',
     ]);
   });
@@ -98,11 +99,16 @@ describe('npm run demo against a stack', () => {
   it('drives one student through every stage, or stops at the first missing one', async () => {
     const openapi = await stack.http.get('/api/openapi.json');
     const accountsExist = '/api/auth/signup' in (openapi.body.paths ?? {});
-    const demo = runScript('scripts/demo.ts', { ...process.env, BASE_URL: stack.baseUrl, DATABASE_URL: stack.db.url });
+    const demo = runScript('scripts/demo.ts', {
+      ...process.env,
+      BASE_URL: stack.baseUrl,
+      DATABASE_URL: stack.db.url,
+      DATA_DIR: stack.config.DATA_DIR,
+    });
     const { code } = await demo.exited;
     const output = demo.output();
     if (accountsExist) {
-      expect(output, output).toContain('✓ signed up with consent\n✓ logged in\n✓ profile read\n');
+      expect(output, output).toContain('✓ signed up with consent\n✓ logged in\n✓ profile read\n✓ email verified\n');
       expect(output).toMatch(/All \d+ stages passed/);
       expect(code).toBe(0);
     } else {
