@@ -105,17 +105,15 @@ async function deliverableBodies(
   row: EmailMessageRow,
 ): Promise<{ html: string; text: string }> {
   const stored = { html: row.htmlBody, text: row.textBody };
-  if (!row.linkPurpose) return stored;
-  if (!row.userId)
+  const { id, userId, linkPurpose } = row;
+  if (!linkPurpose) return stored;
+  if (!userId)
     throw ApplicationFailure.nonRetryable(
       'A message with an account link has no recipient user.',
       'EmailRecipientNotFound',
     );
-  const url = await mintSecretLink(deps.knex, deps.config, {
-    id: row.id,
-    userId: row.userId,
-    linkPurpose: row.linkPurpose,
-  });
+  // Revoking the earlier try's link and storing the new one's hash commit together.
+  const url = await deps.knex.transaction((trx) => mintSecretLink(trx, deps.config, { id, userId, linkPurpose }));
   return withSecretLink(stored, url);
 }
 
