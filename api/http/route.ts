@@ -35,6 +35,13 @@ const problemSchema = z.object({
   errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
 });
 
+/** A documented problem answer (RFC 9457), e.g. `{ 429: problem('Too many attempts') }`. */
+export const problem = (description: string) => ({
+  description,
+  schema: problemSchema,
+  contentType: 'application/problem+json',
+});
+
 const toOpenApiPath = (path: string) => path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 
 /**
