@@ -16,9 +16,11 @@ import { RESOURCE_ROUTERS } from './routes/index';
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // Which hops may name the client in X-Forwarded-For: req.ip is what rate limits count.
+  app.set('trust proxy', deps.config.TRUST_PROXY);
 
   const metrics = deps.metrics ?? createApiMetrics();
+  const appDeps: AppDeps = { ...deps, metrics };
   app.use(metrics.observe);
   app.use(
     pinoHttp({
@@ -39,7 +41,7 @@ export function createApp(deps: AppDeps): Express {
   app.get('/metrics', metricsOnApiPort(metrics, deps.config.METRICS_TOKEN));
 
   // Routers that need the raw body (webhooks) mount before the JSON parser.
-  const resourceRouters = RESOURCE_ROUTERS.map((build) => build(deps, registry));
+  const resourceRouters = RESOURCE_ROUTERS.map((build) => build(appDeps, registry));
   for (const router of resourceRouters.filter((r) => r.rawBody)) app.use(router.router);
 
   app.use(express.json({ limit: '100kb', strict: true }));

@@ -10,8 +10,8 @@ import { errors } from '../../lib/errors';
 import { audited } from '../http/audit';
 import { currentAuth, requireUser } from '../http/auth';
 import { requestContext } from '../http/context';
-import { loginRateLimit } from '../http/login-rate-limit';
-import { ApiRouter } from '../http/route';
+import { rateLimit } from '../http/rate-limit';
+import { ApiRouter, problem } from '../http/route';
 import { clearSessionCookie, handOverSession } from '../http/session-cookie';
 import { emailField, fullNameField, passwordField, tokenAndUserSchema, versionField } from './account-schemas';
 import type { RouterFactory } from './index';
@@ -38,8 +38,10 @@ const setPasswordBody = z.strictObject({
   password: passwordField,
 });
 
-export const createAuthRouter: RouterFactory = ({ knex, config }, registry) => {
+export const createAuthRouter: RouterFactory = (deps, registry) => {
+  const { knex, config } = deps;
   const api = new ApiRouter(registry);
+  const tooMany = problem('Too many attempts from this address or for this account (Retry-After says when to retry)');
 
   api.route(
     {
@@ -48,9 +50,9 @@ export const createAuthRouter: RouterFactory = ({ knex, config }, registry) => {
       summary: 'Sign up, accepting the active privacy policy and terms',
       tags: ['Accounts'],
       body: signUpBody,
-      responses: { 201: { description: 'Signed up and signed in', schema: tokenAndUserSchema } },
+      responses: { 201: { description: 'Signed up and signed in', schema: tokenAndUserSchema }, 429: tooMany },
     },
-    [audited(knex, 'auth.signup')],
+    [audited(knex, 'auth.signup'), rateLimit('signup-ip', deps)],
     async ({ body }, req, res) => {
       const context = requestContext(req);
       const { password, ...rest } = body;
@@ -77,9 +79,13 @@ export const createAuthRouter: RouterFactory = ({ knex, config }, registry) => {
       summary: 'Sign in with email and password',
       tags: ['Accounts'],
       body: loginBody,
-      responses: { 200: { description: 'Signed in', schema: tokenAndUserSchema } },
+      responses: {
+        200: { description: 'Signed in', schema: tokenAndUserSchema },
+        401: problem('Email or password is wrong (the same answer for both)'),
+        429: tooMany,
+      },
     },
-    [audited(knex, 'auth.login'), loginRateLimit(config)],
+    [audited(knex, 'auth.login'), rateLimit('login-ip', deps), rateLimit('login-account', deps)],
     async ({ body }, req, res) => {
       const { user, knownUserId } = await verifyCredentials(knex, body.email, body.password);
       if (!user) {
@@ -100,9 +106,9 @@ export const createAuthRouter: RouterFactory = ({ knex, config }, registry) => {
       summary: 'Choose a first password with the single-use link from the welcome email',
       tags: ['Accounts'],
       body: setPasswordBody,
-      responses: { 200: { description: 'Password set and signed in', schema: tokenAndUserSchema } },
+      responses: { 200: { description: 'Password set and signed in', schema: tokenAndUserSchema }, 429: tooMany },
     },
-    [audited(knex, 'auth.password_set')],
+    [audited(knex, 'auth.password_set'), rateLimit('set-password-ip', deps)],
     async ({ body }, req, res) => {
       const user = await setPasswordWithToken(knex, body.token, await hashPassword(body.password));
       if (!user)
