@@ -1,16 +1,40 @@
 import express, { type Express } from 'express';
 import cookieParser from 'cookie-parser';
+import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
 import { z } from 'zod';
 import type { AppDeps } from './deps';
 import { authenticate } from './http/auth';
+import { guardCookieRequests } from './http/cookie-requests';
 import { createApiMetrics, metricsOnApiPort } from './http/metrics';
 import { notFoundHandler, problemHandler } from './http/problem';
 import { documentRoute } from './http/route';
 import { createRegistry, generateOpenApi } from './openapi';
 import { createHealthRouter } from './routes/health';
 import { RESOURCE_ROUTERS } from './routes/index';
+
+// The API answers JSON: nothing it serves may load, run or frame anything.
+const API_CSP = {
+  defaultSrc: ["'none'"],
+  baseUri: ["'none'"],
+  formAction: ["'none'"],
+  frameAncestors: ["'none'"],
+};
+// Swagger UI: its own scripts and styles (its page carries an inline <style> and style
+// attributes), the schema and "try it out" calls to this origin, data: images for its icons.
+const DOCS_CSP = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'", "'unsafe-inline'"],
+  imgSrc: ["'self'", 'data:'],
+  connectSrc: ["'self'"],
+  fontSrc: ["'self'", 'data:'],
+  objectSrc: ["'none'"],
+  baseUri: ["'self'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+};
 
 /** Builds the HTTP API from its dependencies; opens no connection of its own. */
 export function createApp(deps: AppDeps): Express {
@@ -22,6 +46,7 @@ export function createApp(deps: AppDeps): Express {
   const metrics = deps.metrics ?? createApiMetrics();
   const appDeps: AppDeps = { ...deps, metrics };
   app.use(metrics.observe);
+  app.use(helmet({ contentSecurityPolicy: { useDefaults: false, directives: API_CSP } }));
   app.use(
     pinoHttp({
       logger: deps.logger,
@@ -46,7 +71,8 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(express.json({ limit: '100kb', strict: true }));
   app.use(cookieParser());
-  app.use(authenticate(deps.knex));
+  app.use(authenticate(deps.knex, deps.config));
+  app.use(guardCookieRequests(deps.config));
   for (const router of resourceRouters.filter((r) => !r.rawBody)) app.use(router.router);
 
   documentRoute(registry, {
@@ -70,7 +96,12 @@ export function createApp(deps: AppDeps): Express {
   app.get('/api/openapi.json', (_req, res) => {
     res.json(document);
   });
-  app.use('/api/docs', swaggerUi.serve, swaggerUi.setup(document as object, { customSiteTitle: 'Cohort API' }));
+  app.use(
+    '/api/docs',
+    helmet.contentSecurityPolicy({ useDefaults: false, directives: DOCS_CSP }),
+    swaggerUi.serve,
+    swaggerUi.setup(document as object, { customSiteTitle: 'Cohort API' }),
+  );
 
   app.use(notFoundHandler);
   app.use(problemHandler(deps.logger));
