@@ -1,4 +1,5 @@
-import express, { type Express } from 'express';
+import { randomUUID } from 'node:crypto';
+import express, { type Express, type Request, type Response } from 'express';
 import cookieParser from 'cookie-parser';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
@@ -7,7 +8,7 @@ import { z } from 'zod';
 import type { AppDeps } from './deps';
 import { authenticate } from './http/auth';
 import { guardCookieRequests } from './http/cookie-requests';
-import { createApiMetrics, metricsOnApiPort } from './http/metrics';
+import { createApiMetrics, metricsOnApiPort, routePattern } from './http/metrics';
 import { notFoundHandler, problemHandler } from './http/problem';
 import { documentRoute } from './http/route';
 import { createRegistry, generateOpenApi } from './openapi';
@@ -48,8 +49,22 @@ export function createApp(deps: AppDeps): Express {
   app.use(metrics.observe);
   app.use(helmet({ contentSecurityPolicy: { useDefaults: false, directives: API_CSP } }));
   app.use(
-    pinoHttp({
+    pinoHttp<Request, Response>({
       logger: deps.logger,
+      genReqId: (_req, res) => {
+        const id = randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      // A request line holds its id, method, route pattern, status and duration: no URL (ids,
+      // query strings with emails), no headers (tokens, the OAuth redirect's #token=), no address.
+      serializers: {
+        req: (req: { id: unknown; method: string }) => ({ id: req.id, method: req.method }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      // The route is known only once routing is done, so it joins the completion line.
+      customSuccessObject: (req, _res, value: object) => ({ ...value, route: routePattern(req) }),
+      customErrorObject: (req, _res, _error, value: object) => ({ ...value, route: routePattern(req) }),
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
     }),
   );
