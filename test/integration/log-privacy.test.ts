@@ -179,17 +179,15 @@ describe('logs of a whole journey', () => {
     // Learning: start, submit, review.
     const [project] = await trackOutline(stack.knex, 'FSD');
     expect((await http.as(token).post(`/api/projects/${project!.id}/start`, {}, from)).status).toBe(200);
-    const submitted = await http
-      .as(token)
-      .post(
-        `/api/projects/${project!.id}/submissions`,
-        {
-          deliverableId: project!.steps[0]!.deliverables[0]!.id,
-          repoUrl: `https://github.com/zebulon-${tag}/app`,
-          notes,
-        },
-        from,
-      );
+    const submitted = await http.as(token).post(
+      `/api/projects/${project!.id}/submissions`,
+      {
+        deliverableId: project!.steps[0]!.deliverables[0]!.id,
+        repoUrl: `https://github.com/zebulon-${tag}/app`,
+        notes,
+      },
+      from,
+    );
     expect(submitted.status, submitted.text).toBe(201);
     const reviewed = await http
       .as(trainer.token)
