@@ -3,7 +3,6 @@ import { roleSchema } from '../../lib/domain/index';
 import { freeText } from '../http/text';
 
 // Shared field rules for account endpoints: bounded lengths, no control characters.
-
 export const emailField = z.email().max(254);
 export const passwordField = z.string().min(10).max(200);
 export const fullNameField = freeText(200, { multiline: false, trim: true }).min(1);
