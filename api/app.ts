@@ -1,28 +1,70 @@
-import express, { type Express } from 'express';
+import { randomUUID } from 'node:crypto';
+import express, { type Express, type Request, type Response } from 'express';
 import cookieParser from 'cookie-parser';
+import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
 import { z } from 'zod';
 import type { AppDeps } from './deps';
 import { authenticate } from './http/auth';
-import { createApiMetrics, metricsOnApiPort } from './http/metrics';
+import { guardCookieRequests } from './http/cookie-requests';
+import { createApiMetrics, metricsOnApiPort, routePattern } from './http/metrics';
 import { notFoundHandler, problemHandler } from './http/problem';
 import { documentRoute } from './http/route';
 import { createRegistry, generateOpenApi } from './openapi';
 import { createHealthRouter } from './routes/health';
 import { RESOURCE_ROUTERS } from './routes/index';
 
+// The API answers JSON: nothing it serves may load, run or frame anything.
+const API_CSP = {
+  defaultSrc: ["'none'"],
+  baseUri: ["'none'"],
+  formAction: ["'none'"],
+  frameAncestors: ["'none'"],
+};
+// Swagger UI: its own scripts and styles (its page carries an inline <style> and style
+// attributes), the schema and "try it out" calls to this origin, data: images for its icons.
+const DOCS_CSP = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'", "'unsafe-inline'"],
+  imgSrc: ["'self'", 'data:'],
+  connectSrc: ["'self'"],
+  fontSrc: ["'self'", 'data:'],
+  objectSrc: ["'none'"],
+  baseUri: ["'self'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+};
+
 /** Builds the HTTP API from its dependencies; opens no connection of its own. */
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // Which hops may name the client in X-Forwarded-For: req.ip is what rate limits count.
+  app.set('trust proxy', deps.config.TRUST_PROXY);
 
   const metrics = deps.metrics ?? createApiMetrics();
+  const appDeps: AppDeps = { ...deps, metrics };
   app.use(metrics.observe);
+  app.use(helmet({ contentSecurityPolicy: { useDefaults: false, directives: API_CSP } }));
   app.use(
-    pinoHttp({
+    pinoHttp<Request, Response>({
       logger: deps.logger,
+      genReqId: (_req, res) => {
+        const id = randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      // A request line holds its id, method, route pattern, status and duration: no URL (ids,
+      // query strings with emails), no headers (tokens, the OAuth redirect's #token=), no address.
+      serializers: {
+        req: (req: { id: unknown; method: string }) => ({ id: req.id, method: req.method }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      // The route is known only once routing is done, so it joins the completion line.
+      customSuccessObject: (req, _res, value: object) => ({ ...value, route: routePattern(req) }),
+      customErrorObject: (req, _res, _error, value: object) => ({ ...value, route: routePattern(req) }),
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
     }),
   );
@@ -39,12 +81,13 @@ export function createApp(deps: AppDeps): Express {
   app.get('/metrics', metricsOnApiPort(metrics, deps.config.METRICS_TOKEN));
 
   // Routers that need the raw body (webhooks) mount before the JSON parser.
-  const resourceRouters = RESOURCE_ROUTERS.map((build) => build(deps, registry));
+  const resourceRouters = RESOURCE_ROUTERS.map((build) => build(appDeps, registry));
   for (const router of resourceRouters.filter((r) => r.rawBody)) app.use(router.router);
 
   app.use(express.json({ limit: '100kb', strict: true }));
   app.use(cookieParser());
-  app.use(authenticate(deps.knex));
+  app.use(authenticate(deps.knex, deps.config));
+  app.use(guardCookieRequests(deps.config));
   for (const router of resourceRouters.filter((r) => !r.rawBody)) app.use(router.router);
 
   documentRoute(registry, {
@@ -68,7 +111,12 @@ export function createApp(deps: AppDeps): Express {
   app.get('/api/openapi.json', (_req, res) => {
     res.json(document);
   });
-  app.use('/api/docs', swaggerUi.serve, swaggerUi.setup(document as object, { customSiteTitle: 'Cohort API' }));
+  app.use(
+    '/api/docs',
+    helmet.contentSecurityPolicy({ useDefaults: false, directives: DOCS_CSP }),
+    swaggerUi.serve,
+    swaggerUi.setup(document as object, { customSiteTitle: 'Cohort API' }),
+  );
 
   app.use(notFoundHandler);
   app.use(problemHandler(deps.logger));

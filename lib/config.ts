@@ -1,8 +1,39 @@
 import { z } from 'zod';
-import { durationSchema } from './duration';
+import { isIP } from 'node:net';
+import { durationSchema, rateSchema } from './duration';
 
 const optionalUrl = z.url().optional();
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
+
+const PROXY_PRESETS = new Set(['loopback', 'linklocal', 'uniquelocal']);
+const isProxyEntry = (entry: string) => {
+  if (PROXY_PRESETS.has(entry)) return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  const version = isIP(address ?? '');
+  if (!version || rest.length > 0) return false;
+  return prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128));
+};
+
+/**
+ * Express's `trust proxy`: which hops may set X-Forwarded-For (the client address that
+ * rate limits key on): `true`, `false`, a hop count, or addresses, CIDRs and the names
+ * loopback, linklocal, uniquelocal, comma-separated.
+ */
+const trustProxySchema = z
+  .string()
+  .default('loopback')
+  .transform((value, ctx): boolean | number | string => {
+    const text = value.trim();
+    if (text === 'true' || text === 'false') return text === 'true';
+    if (/^\d+$/.test(text)) return Number(text);
+    const entries = text.split(',').map((e) => e.trim());
+    const bad = entries.filter((e) => !isProxyEntry(e));
+    if (bad.length > 0) {
+      ctx.addIssue({ code: 'custom', message: `not an address, CIDR or preset: ${bad.join(', ')}` });
+      return z.NEVER;
+    }
+    return entries.join(', ');
+  });
 
 /** Every setting Cohort reads from the environment; validated once at boot. */
 export const configSchema = z.object({
@@ -56,9 +87,20 @@ export const configSchema = z.object({
   OAUTH_GOOGLE_ISSUER: z.url().default('https://accounts.google.com'),
   /** Base of the OAuth redirect URIs registered with providers; unset: the request's own origin. */
   OAUTH_REDIRECT_BASE_URL: optionalUrl,
+  TRUST_PROXY: trustProxySchema,
   SESSION_TTL: durationSchema.prefault('30d'),
+  /** A session unused this long is over, however long its lifetime. */
+  SESSION_IDLE_TIMEOUT: durationSchema.prefault('7d'),
+  /** Failed logins per account (email), on every replica together. */
   LOGIN_MAX_FAILURES: z.coerce.number().int().positive().default(5),
   LOGIN_FAILURE_WINDOW: durationSchema.prefault('15m'),
+  /** Abuse limits per client address (or account), `N/duration`, shared through PostgreSQL. */
+  RATE_LIMIT_LOGIN_IP: rateSchema.prefault('30/15m'),
+  RATE_LIMIT_SIGNUP: rateSchema.prefault('10/1h'),
+  RATE_LIMIT_SET_PASSWORD: rateSchema.prefault('10/1h'),
+  RATE_LIMIT_VERIFY_EMAIL: rateSchema.prefault('10/1h'),
+  RATE_LIMIT_FORGOT_PASSWORD_IP: rateSchema.prefault('10/1h'),
+  RATE_LIMIT_FORGOT_PASSWORD_ACCOUNT: rateSchema.prefault('3/1h'),
   DELETION_COOL_OFF: durationSchema.prefault('14d'),
   EXPORT_LINK_TTL: durationSchema.prefault('7d'),
   WORKSPACE_TTL: durationSchema.prefault('90d'),

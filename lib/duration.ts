@@ -17,3 +17,20 @@ export const durationSchema = z.string().transform((text, ctx) => {
     return z.NEVER;
   }
 });
+
+/** A rate: `N/duration`, e.g. `5/15m` (at most 5 in any 15 minutes). */
+export interface Rate {
+  points: number;
+  durationMs: number;
+}
+
+export const rateSchema = z.string().transform((text, ctx): Rate => {
+  const match = /^(\d+)\s*\/\s*(\S+)$/.exec(text.trim());
+  try {
+    if (!match || Number(match[1]) < 1) throw new Error(`not a rate: "${text}" (use e.g. 10/1h, 5/15m)`);
+    return { points: Number(match[1]), durationMs: parseDuration(match[2]!) };
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
+});

@@ -4,6 +4,7 @@ import * as learning from './20261127000200_learning';
 import * as payments from './20261127000300_payments';
 import * as setPasswordTokens from './20261127007000_set_password_tokens';
 import * as enrollmentStatusRequests from './20261128000100_enrollment_status_requests';
+import * as rateLimitsAndSessionIdle from './20261128000810_rate_limits_and_session_idle';
 import * as emailOwnership from './20261129000100_email_ownership';
 
 // Listed explicitly so migrations run the same under tsx, vitest and a bundle.
@@ -13,6 +14,7 @@ const MIGRATIONS: Record<string, { up(knex: Knex): Promise<void>; down(knex: Kne
   '20261127000300_payments': payments,
   '20261127007000_set_password_tokens': setPasswordTokens,
   '20261128000100_enrollment_status_requests': enrollmentStatusRequests,
+  '20261128000810_rate_limits_and_session_idle': rateLimitsAndSessionIdle,
   '20261129000100_email_ownership': emailOwnership,
 };
 

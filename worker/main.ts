@@ -1,7 +1,7 @@
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig, ConfigError } from '../lib/config';
 import { createKnex } from '../lib/db/knex';
-import { createLogger } from '../lib/logger';
+import { createLogger, temporalLogger } from '../lib/logger';
 import { temporalConnectionOptions } from '../lib/temporal-connection';
 import { taskQueues } from '../lib/temporal/task-queues';
 import { buildActivityDeps } from './deps';
@@ -11,12 +11,17 @@ import { createWorkers, runWorkers } from './worker';
 async function main() {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
-  if (config.WORKER_METRICS_PORT !== undefined) {
-    // The SDK's own exporter; it must be installed before the first connection.
-    Runtime.install({
-      telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${config.WORKER_METRICS_PORT}` } } },
-    });
-  }
+  // Before the first connection: Temporal's logs (workflow and activity `log`, the SDK, its
+  // core) go through pino with its redaction, and the SDK's own metrics exporter when asked.
+  Runtime.install({
+    logger: temporalLogger(logger),
+    telemetryOptions: {
+      logging: { forward: {} },
+      ...(config.WORKER_METRICS_PORT === undefined
+        ? {}
+        : { metrics: { prometheus: { bindAddress: `0.0.0.0:${config.WORKER_METRICS_PORT}` } } }),
+    },
+  });
   const knex = createKnex(config.DATABASE_URL);
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   const queues = taskQueues(config.TEMPORAL_TASK_QUEUE_PREFIX);

@@ -13,7 +13,10 @@ export interface AuditOptions {
 
 /**
  * Records a sensitive action as the response is sent: success for 2xx, failure for
- * 401/403/429 (attempts worth seeing); validation errors are not actions.
+ * 401/403/429 (attempts worth seeing) when someone is known: the signed-in caller (403s
+ * stay audited) or the account a failed login named. Anonymous 401s and 429s are counted
+ * in metrics instead (http_anonymous_refusals_total): a flood of them must not grow the
+ * audit log. Validation errors are not actions.
  */
 export function audited(knex: Knex, action: string, options: AuditOptions = {}): RequestHandler {
   return (req, res, next) => {
@@ -23,9 +26,10 @@ export function audited(knex: Knex, action: string, options: AuditOptions = {}):
     let recorded = false;
     res.end = ((...args: unknown[]) => {
       const ok = res.statusCode < 400;
-      if (recorded || (!ok && ![401, 403, 429].includes(res.statusCode))) return end(...args);
-      recorded = true;
       const actorId = req.auth?.user.id ?? (res.locals.auditUserId as string | undefined);
+      const anonymous = !actorId && [401, 429].includes(res.statusCode);
+      if (recorded || anonymous || (!ok && ![401, 403, 429].includes(res.statusCode))) return end(...args);
+      recorded = true;
       recordAudit(knex, {
         action,
         userId: options.subject?.(req) ?? actorId ?? null,

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Server } from 'node:http';
-import express, { type RequestHandler } from 'express';
-import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import express, { type Request, type RequestHandler } from 'express';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { AppError } from '../../lib/errors';
 
 /** The API's Prometheus metrics: process defaults plus request durations. */
@@ -9,6 +9,14 @@ export interface ApiMetrics {
   registry: Registry;
   /** Times every request; labels use the route pattern, never the raw URL (bounded cardinality). */
   observe: RequestHandler;
+  /** Requests refused by an abuse limit, by limiter name. */
+  rateLimited: Counter<'limiter'>;
+}
+
+/** The route pattern a request matched (`/api/users/:id`), never its URL: no ids, no query strings. */
+export function routePattern(req: Request): string {
+  const pattern = req.route?.path as unknown;
+  return pattern === undefined ? 'unmatched' : `${req.baseUrl}${String(pattern)}`;
 }
 
 export function createApiMetrics(): ApiMetrics {
@@ -21,16 +29,32 @@ export function createApiMetrics(): ApiMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
+  // Anonymous refusals are counted here rather than written to the audit log, which an
+  // unauthenticated flood would otherwise grow without bound (refusals of signed-in users stay audited).
+  const anonymousRefusals = new Counter({
+    name: 'http_anonymous_refusals_total',
+    help: 'Requests without a session answered 401 or 429, by route pattern and status code',
+    labelNames: ['route', 'status_code'] as const,
+    registers: [registry],
+  });
+  const rateLimited = new Counter({
+    name: 'http_rate_limited_total',
+    help: 'Requests refused by an abuse limit (429), by limiter',
+    labelNames: ['limiter'] as const,
+    registers: [registry],
+  });
   const observe: RequestHandler = (req, res, next) => {
     const end = duration.startTimer();
     res.once('finish', () => {
-      const pattern = req.route?.path as unknown;
-      const route = pattern === undefined ? 'unmatched' : `${req.baseUrl}${String(pattern)}`;
-      end({ method: req.method, route, status_code: String(res.statusCode) });
+      const route = routePattern(req);
+      const status = String(res.statusCode);
+      end({ method: req.method, route, status_code: status });
+      if (!req.auth && (res.statusCode === 401 || res.statusCode === 429))
+        anonymousRefusals.inc({ route, status_code: status });
     });
     next();
   };
-  return { registry, observe };
+  return { registry, observe, rateLimited };
 }
 
 const sameSecret = (given: string, expected: string) => {

@@ -37,6 +37,13 @@ const problemSchema = z.object({
   errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
 });
 
+/** A documented problem answer (RFC 9457), e.g. `{ 429: problem('Too many attempts') }`. */
+export const problem = (description: string) => ({
+  description,
+  schema: problemSchema,
+  contentType: 'application/problem+json',
+});
+
 const toOpenApiPath = (path: string) => path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 
 /**
@@ -75,7 +82,16 @@ export class ApiRouter {
  */
 export function documentRoute(registry: OpenAPIRegistry, spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType>): void {
   const responses: RouteConfig['responses'] = {};
-  for (const [status, response] of Object.entries(spec.responses)) {
+  // Every signed-in change may meet the cookie guard (api/http/cookie-requests.ts) besides its role check.
+  const implied =
+    spec.secured && spec.method !== 'get'
+      ? {
+          403: problem(
+            'Not allowed: the role or assignment does not permit it, or a change signed in by cookie came without JSON or a matching Origin',
+          ),
+        }
+      : {};
+  for (const [status, response] of Object.entries({ ...implied, ...spec.responses })) {
     responses[status] = response.schema
       ? {
           description: response.description,

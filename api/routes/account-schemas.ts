@@ -1,10 +1,8 @@
 import { z } from 'zod';
 import { roleSchema } from '../../lib/domain/index';
+import { freeText } from '../http/text';
 
 // Shared field rules for account endpoints: bounded lengths, no control characters.
-const NO_CONTROL = /^[^\p{Cc}]*$/u;
-const NO_CONTROL_EXCEPT_WHITESPACE = /^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F]*$/;
-
 export const emailField = z.email().max(254);
 export const passwordField = z.string().min(10).max(200);
 // Link tokens are 43 base64url characters (32 random bytes).
@@ -13,23 +11,14 @@ export const linkTokenField = z
   .min(20)
   .max(200)
   .regex(/^[A-Za-z0-9_-]+$/, 'not a link token');
-export const fullNameField = z.string().trim().min(1).max(200).regex(NO_CONTROL, 'must not contain control characters');
+export const fullNameField = freeText(200, { multiline: false, trim: true }).min(1);
 export const versionField = z
   .string()
   .min(1)
   .max(50)
   .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash or underscore');
-export const reasonField = z
-  .string()
-  .trim()
-  .min(1)
-  .max(1000)
-  .regex(NO_CONTROL_EXCEPT_WHITESPACE, 'must not contain control characters');
-export const policyContentField = z
-  .string()
-  .min(1)
-  .max(50_000)
-  .regex(NO_CONTROL_EXCEPT_WHITESPACE, 'must not contain control characters');
+export const reasonField = freeText(1000, { trim: true }).min(1);
+export const policyContentField = freeText(50_000).min(1);
 
 export const enrollmentSummarySchema = z.object({
   id: z.uuid(),

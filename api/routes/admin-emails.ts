@@ -3,6 +3,7 @@ import { emailMessagesRepo } from '../../lib/db/repositories/email-messages';
 import { TEMPLATE_NAMES, type TemplateName } from '../../templates/email/catalog';
 import { requireUser } from '../http/auth';
 import { ApiRouter } from '../http/route';
+import { noControlCharacters } from '../http/text';
 import type { RouterFactory } from './index';
 
 const emailMessage = z.object({
@@ -31,13 +32,7 @@ export const createAdminEmailsRouter: RouterFactory = ({ knex }, registry) => {
       secured: true,
       query: z.object({
         // No control characters: PostgreSQL rejects a NUL in a query parameter (a 500 otherwise).
-        to: z
-          .string()
-          .trim()
-          .min(1)
-          .max(320)
-          .regex(/^[^\x00-\x1F\x7F]*$/, 'must not contain control characters')
-          .optional(),
+        to: noControlCharacters(z.string().trim().min(1).max(320)).optional(),
         template: z.enum(TEMPLATE_NAMES as [TemplateName, ...TemplateName[]]).optional(),
         limit: z.coerce.number().int().min(1).max(500).default(100),
       }),

@@ -12,8 +12,8 @@ import { errors } from '../../lib/errors';
 import { audited } from '../http/audit';
 import { currentAuth, requireUser } from '../http/auth';
 import { requestContext } from '../http/context';
-import { loginRateLimit } from '../http/login-rate-limit';
-import { ApiRouter } from '../http/route';
+import { rateLimit } from '../http/rate-limit';
+import { ApiRouter, problem } from '../http/route';
 import { clearSessionCookie, handOverSession } from '../http/session-cookie';
 import { startEmailVerification, startPasswordReset } from '../workflows/account-email';
 import {
@@ -61,6 +61,7 @@ const notBefore = async (startedAt: number, ms: number) => {
 export const createAuthRouter: RouterFactory = (deps, registry) => {
   const { knex, config } = deps;
   const api = new ApiRouter(registry);
+  const tooMany = problem('Too many attempts from this address or for this account (Retry-After says when to retry)');
 
   api.route(
     {
@@ -69,9 +70,9 @@ export const createAuthRouter: RouterFactory = (deps, registry) => {
       summary: 'Sign up, accepting the active privacy policy and terms; a verify-email message follows',
       tags: ['Accounts'],
       body: signUpBody,
-      responses: { 201: { description: 'Signed up and signed in', schema: tokenAndUserSchema } },
+      responses: { 201: { description: 'Signed up and signed in', schema: tokenAndUserSchema }, 429: tooMany },
     },
-    [audited(knex, 'auth.signup')],
+    [audited(knex, 'auth.signup'), rateLimit('signup-ip', deps)],
     async ({ body }, req, res) => {
       const context = requestContext(req);
       const { password, ...rest } = body;
@@ -101,9 +102,13 @@ export const createAuthRouter: RouterFactory = (deps, registry) => {
       summary: 'Sign in with email and password',
       tags: ['Accounts'],
       body: loginBody,
-      responses: { 200: { description: 'Signed in', schema: tokenAndUserSchema } },
+      responses: {
+        200: { description: 'Signed in', schema: tokenAndUserSchema },
+        401: problem('Email or password is wrong (the same answer for both)'),
+        429: tooMany,
+      },
     },
-    [audited(knex, 'auth.login'), loginRateLimit(config)],
+    [audited(knex, 'auth.login'), rateLimit('login-ip', deps), rateLimit('login-account', deps)],
     async ({ body }, req, res) => {
       const { user, knownUserId } = await verifyCredentials(knex, body.email, body.password);
       if (!user) {
@@ -126,9 +131,9 @@ export const createAuthRouter: RouterFactory = (deps, registry) => {
         'Spends the link, sets the password, marks the email verified (the link came through the mailbox) and revokes every other session of the user; answers with a new session.',
       tags: ['Accounts'],
       body: setPasswordBody,
-      responses: { 200: { description: 'Password set and signed in', schema: tokenAndUserSchema } },
+      responses: { 200: { description: 'Password set and signed in', schema: tokenAndUserSchema }, 429: tooMany },
     },
-    [audited(knex, 'auth.password_set')],
+    [audited(knex, 'auth.password_set'), rateLimit('set-password-ip', deps)],
     async ({ body }, req, res) => {
       const passwordHash = await hashPassword(body.password);
       const done = await knex.transaction(async (trx) => {
@@ -150,9 +155,12 @@ export const createAuthRouter: RouterFactory = (deps, registry) => {
       description: "Spends the link and sets the account's email as verified (`emailVerified` in `/api/me`).",
       tags: ['Accounts'],
       body: verifyEmailBody,
-      responses: { 200: { description: 'Email verified', schema: z.object({ emailVerified: z.literal(true) }) } },
+      responses: {
+        200: { description: 'Email verified', schema: z.object({ emailVerified: z.literal(true) }) },
+        429: tooMany,
+      },
     },
-    [audited(knex, 'auth.email_verified')],
+    [audited(knex, 'auth.email_verified'), rateLimit('verify-email-ip', deps)],
     async ({ body }, _req, res) => {
       const user = await knex.transaction((trx) => verifyEmailWithToken(trx, body.token));
       if (!user) throw invalidLink('sign in and ask for a new one, or reset your password.');
@@ -170,9 +178,13 @@ export const createAuthRouter: RouterFactory = (deps, registry) => {
         'Always 202 with the same body, whether or not an account uses the address (no account enumeration); sends `password-reset` when one does. Requests within a minute share one message.',
       tags: ['Accounts'],
       body: forgotPasswordBody,
-      responses: { 202: { description: 'Accepted', schema: acceptedSchema } },
+      responses: { 202: { description: 'Accepted', schema: acceptedSchema }, 429: tooMany },
     },
-    [audited(knex, 'auth.password_reset_requested')],
+    [
+      audited(knex, 'auth.password_reset_requested'),
+      rateLimit('forgot-password-ip', deps),
+      rateLimit('forgot-password-account', deps),
+    ],
     async ({ body }, _req, res) => {
       const startedAt = Date.now();
       const user = await usersRepo.findByEmail(knex, body.email);

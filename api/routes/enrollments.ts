@@ -8,6 +8,7 @@ import { usersRepo } from '../../lib/db/repositories/users';
 import { errors } from '../../lib/errors';
 import { currentAuth, requireUser } from '../http/auth';
 import { ApiRouter } from '../http/route';
+import { freeText } from '../http/text';
 import {
   adminEnroll,
   awaitOnboardingStatus,
@@ -32,14 +33,14 @@ const enrollmentView = z.object({
   paymentVerified: z.boolean(),
   trainer: z.object({ id: z.uuid(), fullName: z.string() }).nullable(),
 });
-const reasonBody = z.object({ reason: z.string().trim().min(1).max(500) }).strict();
+const reasonBody = z.object({ reason: freeText(500, { trim: true }).min(1) }).strict();
 const idParams = z.object({ id: z.uuid() });
 const adminEnrollBody = z
   .object({
     userId: z.uuid(),
     track: trackCodeInput,
     bypassPayment: z.boolean(),
-    notes: z.string().trim().max(2000).optional(),
+    notes: freeText(2000, { trim: true }).optional(),
   })
   .strict();
 const workflowAnswer = z.object({ workflowId: z.string(), status: z.string() });

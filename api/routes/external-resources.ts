@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { externalResourcesRepo, type ExternalResourceRow } from '../../lib/db/repositories/external-resources';
 import { errors } from '../../lib/errors';
+import { deprovisionExternalResource } from '../../lib/external-resources/deprovision-external-resource';
 import { recordExternalResource } from '../../lib/external-resources/record-external-resource';
+import { requireResourceAccess, visibleResources } from '../../lib/external-resources/resource-access';
 import { currentAuth, hasRole, requireUser } from '../http/auth';
 import { audited } from '../http/audit';
-import { ApiRouter } from '../http/route';
+import { ApiRouter, problem } from '../http/route';
 import { webUrl } from '../http/url';
 import type { RouterFactory } from './index';
 import { resourceTypeSchema } from '../../lib/domain/index';
@@ -46,7 +48,10 @@ const toView = ({
   createdBy,
 });
 
-/** Dashboards, notebooks, deployments and cloud resources a student uses, for the record and for erasure. */
+/**
+ * Dashboards, notebooks, deployments and cloud resources a student uses, for the record and
+ * for erasure. Least privilege: students their own, trainers their assigned students', admins all.
+ */
 export const createExternalResourcesRouter: RouterFactory = ({ knex }, registry) => {
   const api = new ApiRouter(registry);
   const isStaff = (user: { role: string }) => user.role === 'trainer' || hasRole(user as never, 'admin');
@@ -55,7 +60,7 @@ export const createExternalResourcesRouter: RouterFactory = ({ knex }, registry)
     {
       method: 'post',
       path: '/api/external-resources',
-      summary: 'Record an external resource of a student',
+      summary: 'Record an external resource of a student (own; a trainer: an assigned student)',
       tags: ['External resources'],
       secured: true,
       body: z.object({
@@ -66,19 +71,22 @@ export const createExternalResourcesRouter: RouterFactory = ({ knex }, registry)
         resourceUrl: webUrl,
         credentialsStored: z.boolean().default(false),
       }),
-      responses: { 201: { description: 'The resource', schema: resourceView } },
+      responses: {
+        201: { description: 'The resource', schema: resourceView },
+        403: problem('A trainer naming a student not assigned to them'),
+      },
     },
     [requireUser({ roles: ['student', 'trainer', 'admin'] }), audited(knex, 'external_resource.create')],
     async ({ body }, req, res) => {
       const { user } = currentAuth(req);
-      const staff = isStaff(user);
-      if (!staff && body.userId && body.userId !== user.id) throw errors.notFound('User');
-      if (staff && !body.userId)
+      if (isStaff(user) && !body.userId)
         throw errors.validation('The request body is not valid.', [
           { path: 'userId', message: 'staff must name the student' },
         ]);
+      const userId = body.userId ?? user.id;
+      await requireResourceAccess(knex, user, userId);
       const row = await recordExternalResource(knex, {
-        userId: body.userId ?? user.id,
+        userId,
         projectId: body.projectId,
         submissionId: body.submissionId,
         resourceType: body.resourceType,
@@ -94,7 +102,7 @@ export const createExternalResourcesRouter: RouterFactory = ({ knex }, registry)
     {
       method: 'get',
       path: '/api/external-resources',
-      summary: 'External resources: own (student), all (staff)',
+      summary: 'External resources: own (student), assigned students (trainer), all (admin)',
       tags: ['External resources'],
       secured: true,
       query: z.object({ userId: z.uuid().optional(), active: z.stringbool().optional() }),
@@ -103,10 +111,7 @@ export const createExternalResourcesRouter: RouterFactory = ({ knex }, registry)
     [requireUser()],
     async ({ query }, req, res) => {
       const { user } = currentAuth(req);
-      const rows = await externalResourcesRepo.list(knex, {
-        ...(isStaff(user) ? {} : { ownedBy: user.id }),
-        ...query,
-      });
+      const rows = await externalResourcesRepo.list(knex, { ...visibleResources(user), ...query });
       res.json(rows.map(toView));
     },
   );
@@ -115,11 +120,15 @@ export const createExternalResourcesRouter: RouterFactory = ({ knex }, registry)
     {
       method: 'post',
       path: '/api/external-resources/:id/deprovision',
-      summary: 'Mark an external resource as deprovisioned',
+      summary: 'Mark an external resource as deprovisioned (a trainer: of an assigned student)',
       tags: ['External resources'],
       secured: true,
       params: z.object({ id: z.uuid() }),
-      responses: { 200: { description: 'The resource, with deprovisionedAt', schema: resourceView } },
+      responses: {
+        200: { description: 'The resource, with deprovisionedAt', schema: resourceView },
+        403: problem('A student, or a trainer not assigned to its student'),
+        404: problem('No such resource'),
+      },
     },
     [
       requireUser({ roles: ['trainer', 'admin'] }),
@@ -127,11 +136,9 @@ export const createExternalResourcesRouter: RouterFactory = ({ knex }, registry)
         resource: (req) => `external_resource:${String(req.params.id)}`,
       }),
     ],
-    async ({ params }, _req, res) => {
+    async ({ params }, req, res) => {
       // Idempotent: the first deprovisioning time stands.
-      const row = await externalResourcesRepo.markDeprovisioned(knex, params.id);
-      if (!row) throw errors.notFound('External resource');
-      res.json(toView(row));
+      res.json(toView(await deprovisionExternalResource(knex, currentAuth(req).user, params.id)));
     },
   );
 

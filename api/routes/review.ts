@@ -14,7 +14,7 @@ import { reviewDecisionSchema } from '../../lib/domain/index';
 
 const reviewBody = z.object({
   decision: reviewDecisionSchema,
-  feedback: freeText(10_000).trim().min(1),
+  feedback: freeText(10_000, { trim: true }).min(1),
 });
 
 const outcome = z.object({

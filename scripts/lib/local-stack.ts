@@ -5,20 +5,13 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
-import {
-  DefaultLogger,
-  NativeConnection,
-  Runtime,
-  type LogLevel,
-  type Worker,
-  type WorkerOptions,
-} from '@temporalio/worker';
+import { NativeConnection, Runtime, type LogLevel, type Worker, type WorkerOptions } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createApp } from '../../api/app';
 import { loadConfig, type Config } from '../../lib/config';
 import { createKnex, migrateLatest, type Knex } from '../../lib/db/knex';
 import { seedAll } from '../../lib/db/seed/index';
-import { createLogger } from '../../lib/logger';
+import { createLogger, temporalLogger, type Logger } from '../../lib/logger';
 import { buildActivityDeps } from '../../worker/deps';
 import { buildWorkflowBundle, createWorkers } from '../../worker/worker';
 import { COHORT_SEARCH_ATTRIBUTES } from '../../lib/temporal/search-attributes';
@@ -28,12 +21,18 @@ import { ensureDatabase } from './database';
 import { requireTool } from './tools';
 
 let runtimeInstalled = false;
-/** Temporal's own logs would drown test and report output; once per process, before any connection. */
+/**
+ * Temporal's own logs would drown test and report output; once per process, before any
+ * connection. They go through pino (redaction included) as in worker/main.ts.
+ */
 export function installQuietRuntime(level: LogLevel = 'WARN'): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   try {
-    Runtime.install({ logger: new DefaultLogger(level) });
+    Runtime.install({
+      logger: temporalLogger(createLogger(level.toLowerCase())),
+      telemetryOptions: { logging: { forward: {} } },
+    });
   } catch {
     // Installed already by the caller.
   }
@@ -100,6 +99,8 @@ export interface CohortStackOptions {
   stripe?: boolean;
   /** Where the admin alerts go (ADMIN_EMAIL, SLACK_WEBHOOK_URL). */
   adminAlerts?: { email: string; slackWebhookUrl?: string };
+  /** The API's and worker's logger; default: pino at LOG_LEVEL on stdout. */
+  logger?: Logger;
 }
 
 export interface CohortStack {
@@ -169,7 +170,7 @@ export async function startCohortStack(options: CohortStackOptions = {}): Promis
     ...options.env,
   });
   const { knex } = database;
-  const logger = createLogger(config.LOG_LEVEL);
+  const logger = options.logger ?? createLogger(config.LOG_LEVEL);
   const queues = taskQueues(config.TEMPORAL_TASK_QUEUE_PREFIX);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });

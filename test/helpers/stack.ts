@@ -10,7 +10,7 @@ import {
 import { createTestDatabase, type TestDatabase } from './db';
 import { HttpClient } from './http';
 
-export type StackOptions = Pick<CohortStackOptions, 'env' | 'worker' | 'stripe' | 'adminAlerts'>;
+export type StackOptions = Pick<CohortStackOptions, 'env' | 'worker' | 'stripe' | 'adminAlerts' | 'logger'>;
 
 export interface TestStack extends CohortStack {
   db: TestDatabase;
@@ -28,6 +28,14 @@ function testEnv(overrides: Record<string, string> = {}): Record<string, string>
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     TEMPORAL_TASK_QUEUE_PREFIX: `t${randomBytes(5).toString('hex')}-`,
+    // Test files sign up and log in many users from one loopback address; the abuse limits
+    // themselves are tested (with small limits) in rate-limits.test.ts.
+    RATE_LIMIT_LOGIN_IP: '10000/15m',
+    RATE_LIMIT_SIGNUP: '10000/1h',
+    RATE_LIMIT_SET_PASSWORD: '10000/1h',
+    RATE_LIMIT_VERIFY_EMAIL: '10000/1h',
+    RATE_LIMIT_FORGOT_PASSWORD_IP: '10000/1h',
+    RATE_LIMIT_FORGOT_PASSWORD_ACCOUNT: '10000/1h',
     ...overrides,
   };
 }

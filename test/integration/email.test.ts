@@ -90,6 +90,8 @@ describe('Postmark adapter against a loopback Postmark', () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PermanentEmailError);
     expect(error).toMatchObject({ providerCode: code, httpStatus: 422 });
+    // Postmark names the inactive address; the error (logged, stored) does not.
+    expect((error as Error).message).not.toMatch(/@/);
   });
 
   it.each(['rate-limited', 'server-error'] as const)('classifies %s as transient', async (failure) => {

@@ -258,7 +258,8 @@ describe('external resources', () => {
       deprovisionedAt: null,
       createdBy: ada.user.id,
     });
-    const forBob = await create(trainer.token, {
+    // Bob's trainer records for Bob; Ada's trainer may not (least privilege, issue 8).
+    const forBob = await create(otherTrainer.token, {
       userId: bob.user.id,
       resourceType: 'VERCEL',
       resourceUrl: 'https://bob.vercel.app',
@@ -287,6 +288,54 @@ describe('external resources', () => {
       404,
       'not_found',
     );
+  });
+
+  it('lets a trainer see and change the resources of assigned students only; admins see all', async () => {
+    const adaRes = await create(trainer.token, {
+      userId: ada.user.id,
+      resourceType: 'SUPERSET',
+      resourceUrl: 'https://superset.example.test/ada',
+    });
+    expect(adaRes.status, adaRes.text).toBe(201);
+    const bobRes = await create(otherTrainer.token, {
+      userId: bob.user.id,
+      resourceType: 'NETLIFY',
+      resourceUrl: 'https://bob.netlify.app',
+    });
+    expect(bobRes.status, bobRes.text).toBe(201);
+    const before = await stack.knex('external_resources').orderBy('id');
+
+    // Create for another trainer's student, or for a user who is nobody's student: 403, nothing written.
+    for (const userId of [bob.user.id, carol.user.id, randomUUID()])
+      expectProblem(
+        await create(trainer.token, { userId, resourceType: 'OTHER', resourceUrl: 'https://x.test' }),
+        403,
+        'forbidden',
+      );
+    // Deprovision another trainer's student's resource: 403, still provisioned.
+    expectProblem(
+      await stack.http.as(trainer.token).post(`/api/external-resources/${bobRes.body.id}/deprovision`),
+      403,
+      'forbidden',
+    );
+    expect(await stack.knex('external_resources').orderBy('id')).toEqual(before);
+
+    // Lists: each trainer sees their own students' resources only, even when naming another student.
+    const ids = async (token: string, query = '') =>
+      (
+        (await stack.http.as(token).get(`/api/external-resources${query}`)).body as { id: string; userId: string }[]
+      ).map((r) => r.userId);
+    expect(new Set(await ids(trainer.token))).toEqual(new Set([ada.user.id]));
+    expect(await ids(trainer.token, `?userId=${bob.user.id}`)).toEqual([]);
+    expect(new Set(await ids(otherTrainer.token))).toEqual(new Set([bob.user.id]));
+    expect(new Set(await ids(admin.token))).toEqual(new Set([ada.user.id, bob.user.id]));
+
+    // Their own students' resources they may change; admins any.
+    const mine = await stack.http.as(trainer.token).post(`/api/external-resources/${adaRes.body.id}/deprovision`);
+    expect(mine.status, mine.text).toBe(200);
+    const byAdmin = await stack.http.as(admin.token).post(`/api/external-resources/${bobRes.body.id}/deprovision`);
+    expect(byAdmin.status, byAdmin.text).toBe(200);
+    expect(byAdmin.body.deprovisionedAt).toEqual(expect.any(String));
   });
 
   it("rejects bad input and other students' resources, writing nothing", async () => {

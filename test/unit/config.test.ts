@@ -72,6 +72,30 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reads TRUST_PROXY as express takes it: loopback by default, booleans, hop counts, addresses', () => {
+    expect(loadConfig(VALID).TRUST_PROXY).toBe('loopback');
+    expect(loadConfig({ ...VALID, TRUST_PROXY: 'false' }).TRUST_PROXY).toBe(false);
+    expect(loadConfig({ ...VALID, TRUST_PROXY: 'true' }).TRUST_PROXY).toBe(true);
+    expect(loadConfig({ ...VALID, TRUST_PROXY: '2' }).TRUST_PROXY).toBe(2);
+    expect(loadConfig({ ...VALID, TRUST_PROXY: 'loopback, 10.0.0.0/8,fd00::/8' }).TRUST_PROXY).toBe(
+      'loopback, 10.0.0.0/8, fd00::/8',
+    );
+    expect(problemsOf({ ...VALID, TRUST_PROXY: 'loopback, proxy.internal, 10.0.0.0/33' })).toEqual([
+      'TRUST_PROXY: not an address, CIDR or preset: proxy.internal, 10.0.0.0/33',
+    ]);
+  });
+
+  it('reads rate limits as N/duration and the session idle timeout as a duration', () => {
+    const config = loadConfig({ ...VALID, RATE_LIMIT_SIGNUP: '20 / 2h' });
+    expect(config.RATE_LIMIT_SIGNUP).toEqual({ points: 20, durationMs: 7_200_000 });
+    expect(config.RATE_LIMIT_LOGIN_IP).toEqual({ points: 30, durationMs: 900_000 });
+    expect(config.SESSION_IDLE_TIMEOUT).toBe(7 * 86_400_000);
+    expect(problemsOf({ ...VALID, RATE_LIMIT_SIGNUP: '20', RATE_LIMIT_VERIFY_EMAIL: '0/1h' })).toEqual([
+      'RATE_LIMIT_SIGNUP: not a rate: "20" (use e.g. 10/1h, 5/15m)',
+      'RATE_LIMIT_VERIFY_EMAIL: not a rate: "0/1h" (use e.g. 10/1h, 5/15m)',
+    ]);
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ ...VALID, PORT: '', STRIPE_SECRET_KEY: '' })).toMatchObject({
       PORT: 3000,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../lib/logger';
+import { createLogger, temporalLogger } from '../../lib/logger';
 
 /** Collects what pino writes, one parsed JSON object per line. */
 function capture() {
@@ -43,35 +43,79 @@ describe('logger redaction', () => {
     expect(nested.ipAddress).toBe('[redacted]');
   });
 
-  it('blanks credentials in logged HTTP requests and responses', () => {
+  it('blanks headers, URLs, query strings, redirect locations and addresses in logged HTTP requests and responses', () => {
     const { logger, lines } = capture();
     logger.info(
       {
         req: {
           method: 'POST',
-          url: '/api/auth/login',
+          url: `/api/admin/emails?to=${SECRETS.email}`,
+          query: { to: SECRETS.email },
           remoteAddress: SECRETS.ip,
           headers: {
             authorization: `Bearer ${SECRETS.token}`,
             cookie: `cohort_session=${SECRETS.token}`,
-            'stripe-signature': 't=1,v1=abc',
-            accept: 'application/json',
+            'x-forwarded-for': SECRETS.ip,
           },
         },
-        res: { statusCode: 200, headers: { 'set-cookie': `cohort_session=${SECRETS.token}` } },
+        res: { statusCode: 302, headers: { location: `https://app.test/#token=${SECRETS.token}` } },
       },
       'request completed',
     );
     const entry = JSON.parse(lines[0]!);
-    expect(lines[0]).not.toContain(SECRETS.token);
-    expect(lines[0]).not.toContain(SECRETS.ip);
-    expect(entry.req.headers).toEqual({
-      authorization: '[redacted]',
-      cookie: '[redacted]',
-      'stripe-signature': '[redacted]',
-      accept: 'application/json',
+    for (const value of Object.values(SECRETS)) expect(lines[0]).not.toContain(value);
+    expect(entry.req).toEqual({
+      method: 'POST',
+      url: '[redacted]',
+      query: '[redacted]',
+      remoteAddress: '[redacted]',
+      headers: '[redacted]',
     });
-    expect(entry.res.headers['set-cookie']).toBe('[redacted]');
-    expect(entry.req.url).toBe('/api/auth/login');
+    expect(entry.res).toEqual({ statusCode: 302, headers: '[redacted]' });
+  });
+
+  it('blanks sensitive keys four levels down, and PostgreSQL error details', () => {
+    const { logger, lines } = capture();
+    logger.warn(
+      {
+        a: { b: { c: { email: SECRETS.email, 'x-forwarded-for': SECRETS.ip, location: `/#token=${SECRETS.token}` } } },
+        err: { code: '23505', detail: `Key (lower(email))=(${SECRETS.email}) already exists.` },
+      },
+      'deep',
+    );
+    for (const value of Object.values(SECRETS)) expect(lines[0]).not.toContain(value);
+    expect(JSON.parse(lines[0]!).err).toEqual({ code: '23505', detail: '[redacted]' });
+  });
+
+  it('never changes the objects it logs (a request keeps its cookie header after a log line)', () => {
+    const { logger, lines } = capture();
+    const req = { headers: { cookie: 'cohort_oauth=abc', accept: 'text/html' }, body: { email: SECRETS.email } };
+    const before = structuredClone(req);
+    logger.info({ req }, 'live object');
+    logger.child({ req }).info('as a binding');
+    expect(req).toEqual(before);
+    expect(lines.join('')).not.toContain('cohort_oauth=abc');
+  });
+});
+
+describe('temporalLogger', () => {
+  it('writes Temporal’s log calls through pino, with its redaction and errors kept', () => {
+    const { logger, lines } = capture();
+    const temporal = temporalLogger(logger);
+    temporal.warn('activity failed', {
+      workflowId: 'onboarding:u-1:DP',
+      email: SECRETS.email,
+      error: new Error('Postmark answered 500'),
+    });
+    temporal.log('DEBUG', 'below the level');
+    expect(lines).toHaveLength(1);
+    const entry = JSON.parse(lines[0]!);
+    expect(entry).toMatchObject({
+      level: 40,
+      msg: 'activity failed',
+      workflowId: 'onboarding:u-1:DP',
+      email: '[redacted]',
+      err: { message: 'Postmark answered 500', type: 'Error' },
+    });
   });
 });

@@ -48,17 +48,23 @@ export function createPostmarkSender(options: PostmarkOptions): EmailSender {
   };
 }
 
+// Postmark quotes recipients in its messages ("Found inactive addresses: …"); these messages
+// travel on into Temporal failures, worker logs and email_messages.error.
+const withoutAddresses = (text: string) => text.replace(/[^\s@:,;<>()"']+@[^\s@:,;<>()"']+/g, '[address]');
+
 /** 422 with a permanent ErrorCode → PermanentEmailError; everything else (429, 5xx, network) stays retryable. */
 export function classifyPostmarkError(error: unknown): unknown {
   if (error instanceof Errors.PostmarkError && error.statusCode === 422 && PERMANENT_422_CODES.has(error.code)) {
     return new PermanentEmailError(
-      `Postmark rejected the message (ErrorCode ${error.code}): ${error.message}`,
+      `Postmark rejected the message (ErrorCode ${error.code}): ${withoutAddresses(error.message)}`,
       error.code,
       error.statusCode,
     );
   }
   if (error instanceof Errors.PostmarkError) {
-    return new Error(`Postmark request failed (HTTP ${error.statusCode}, ErrorCode ${error.code}): ${error.message}`);
+    return new Error(
+      `Postmark request failed (HTTP ${error.statusCode}, ErrorCode ${error.code}): ${withoutAddresses(error.message)}`,
+    );
   }
   return error;
 }

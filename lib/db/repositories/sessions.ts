@@ -21,28 +21,41 @@ export const sessionsRepo = {
     return row as { id: string; expiresAt: Date };
   },
   /**
-   * The user behind a live session, with the policy versions active now (for the consent
-   * check), or nothing: one query on every authenticated request.
+   * The user behind a live session (not revoked, not expired, used within `idleTimeoutMs`),
+   * with the policy versions active now (for the consent check), or nothing: one query on
+   * every authenticated request.
    */
   findUserByTokenHash: async (
     db: Db,
     tokenHash: string,
-  ): Promise<{ sessionId: string; user: UserRow; activeVersions: ActiveVersions } | undefined> => {
-    const row: (UserRow & { sessionId: string } & ActiveVersions) | undefined = await db('sessions')
+    idleTimeoutMs: number,
+  ): Promise<{ sessionId: string; lastSeenAt: Date; user: UserRow; activeVersions: ActiveVersions } | undefined> => {
+    const row: (UserRow & { sessionId: string; sessionLastSeenAt: Date } & ActiveVersions) | undefined = await db(
+      'sessions',
+    )
       .join('users', 'users.id', 'sessions.userId')
       .where({ 'sessions.tokenHash': tokenHash, 'users.anonymized': false })
       .whereNull('sessions.revokedAt')
       .where('sessions.expiresAt', '>', db.fn.now())
+      .whereRaw('sessions.last_seen_at > now() - make_interval(secs => ?)', [idleTimeoutMs / 1000])
       .first(
         'users.*',
         'sessions.id as sessionId',
+        'sessions.lastSeenAt as sessionLastSeenAt',
         db.raw('(SELECT version FROM privacy_policies WHERE active) AS active_privacy_version'),
         db.raw('(SELECT version FROM terms_of_service WHERE active) AS active_terms_version'),
       );
     if (!row) return undefined;
-    const { sessionId, activePrivacyVersion, activeTermsVersion, ...user } = row;
-    return { sessionId, user, activeVersions: { activePrivacyVersion, activeTermsVersion } };
+    const { sessionId, sessionLastSeenAt, activePrivacyVersion, activeTermsVersion, ...user } = row;
+    return {
+      sessionId,
+      lastSeenAt: sessionLastSeenAt,
+      user,
+      activeVersions: { activePrivacyVersion, activeTermsVersion },
+    };
   },
+  /** Records that the session was just used (the idle timeout counts from here). */
+  touch: (db: Db, id: string) => db('sessions').where({ id }).update({ lastSeenAt: db.fn.now() }),
   revoke: (db: Db, id: string) =>
     db('sessions').where({ id }).whereNull('revokedAt').update({ revokedAt: db.fn.now() }),
   revokeAllForUser: (db: Db, userId: string) =>

@@ -51,6 +51,15 @@ export const trainersRepo = {
     return Number(row?.n) < trainer.maxStudents;
   },
 
+  /** Whether the trainer (by user id) is assigned to one of the student's enrollments. */
+  async teaches(db: Db, trainerUserId: string, studentUserId: string): Promise<boolean> {
+    const row = await db('enrollments as e')
+      .join('trainers as t', 't.id', 'e.trainerId')
+      .where({ 'e.userId': studentUserId, 't.userId': trainerUserId })
+      .first(db.raw('1 AS assigned'));
+    return row !== undefined;
+  },
+
   /** The trainer with the name a student sees. */
   findWithName: (db: Db, id: string): Promise<{ id: string; fullName: string } | undefined> =>
     db('trainers')
