@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { makeTelemetryFilterString, Runtime } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, temporalLogger } from '../../lib/logger';
+import { listOutbox } from '../../scripts/lib/outbox';
 import { FakeOAuthProvider } from '../fakes/oauth-providers';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack';
 import { activeVersions } from '../helpers/accounts';
@@ -74,11 +73,9 @@ afterAll(async () => {
 function linkTokensIn(texts: string[]): string[] {
   return texts.flatMap((text) => [...text.matchAll(/[?#&]token=([A-Za-z0-9_-]{20,})/g)].map((m) => m[1]!));
 }
-function emlFiles(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
-    .filter((f) => f.endsWith('.eml'))
-    .map((f) => readFileSync(join(dir, f), 'utf8'));
+/** The dev outbox's messages, decoded (quoted-printable would split a token in the raw file). */
+function emlTexts(dataDir: string): string[] {
+  return listOutbox(dataDir).flatMap((m) => [m.text, m.html]);
 }
 
 describe('logs of a whole journey', () => {
@@ -214,7 +211,7 @@ describe('logs of a whole journey', () => {
     const bodies = (await stack.knex('email_messages').select('textBody', 'htmlBody')).flatMap(
       (r: { textBody: string | null; htmlBody: string | null }) => [r.textBody ?? '', r.htmlBody ?? ''],
     );
-    const linkTokens = [...new Set(linkTokensIn([...bodies, ...emlFiles(join(stack.config.DATA_DIR, 'outbox'))]))];
+    const linkTokens = [...new Set(linkTokensIn([...bodies, ...emlTexts(stack.config.DATA_DIR)]))];
     expect(linkTokens.length, 'the journey sent at least one link with a token').toBeGreaterThan(0);
     linkTokens.forEach((t, i) => secret(`link token ${i}`, t));
     let spent = false;
