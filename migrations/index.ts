@@ -4,6 +4,8 @@ import * as learning from './20261127000200_learning';
 import * as payments from './20261127000300_payments';
 import * as setPasswordTokens from './20261127007000_set_password_tokens';
 import * as enrollmentStatusRequests from './20261128000100_enrollment_status_requests';
+import * as slackPosts from './20261129004000_slack_posts';
+import * as stripeEventOutcomes from './20261129004100_stripe_event_outcomes';
 
 // Listed explicitly so migrations run the same under tsx, vitest and a bundle.
 const MIGRATIONS: Record<string, { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }> = {
@@ -12,6 +14,8 @@ const MIGRATIONS: Record<string, { up(knex: Knex): Promise<void>; down(knex: Kne
   '20261127000300_payments': payments,
   '20261127007000_set_password_tokens': setPasswordTokens,
   '20261128000100_enrollment_status_requests': enrollmentStatusRequests,
+  '20261129004000_slack_posts': slackPosts,
+  '20261129004100_stripe_event_outcomes': stripeEventOutcomes,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
