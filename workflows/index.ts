@@ -2,3 +2,4 @@ export * from './ping';
 export * from './onboarding';
 export * from './submission';
 export * from './review';
+export * from './stripe-alert';

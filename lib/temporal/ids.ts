@@ -11,4 +11,5 @@ export const workflowIds = {
   workspace: (userId: string, projectId: string) => `workspace:${userId}:${projectId}`,
   certificate: (userId: string, track: TrackCode) => `certificate:${userId}:${track}`,
   retention: (date: string) => `retention:${date}`,
+  stripeAlert: (eventId: string) => `stripe-alert:${eventId}`,
 };
