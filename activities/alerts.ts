@@ -10,6 +10,7 @@ export type AlertKind =
   | 'wrong-price-refunded'
   | 'duplicate-payment-refunded'
   | 'unknown-payment-reversal'
+  | 'refund-failed'
   | 'no-trainer-capacity'
   | 'onboarding-refunded'
   | 'student-enrolled'
@@ -36,6 +37,8 @@ const HEADLINES: Record<AlertKind, string> = {
     ':leftwards_arrow_with_hook: A second payment for a track already paid was refunded; the enrollment is unchanged.',
   'unknown-payment-reversal':
     ':warning: Stripe reported a refund or dispute of a payment Cohort never recorded; the event was ignored.',
+  'refund-failed':
+    ':rotating_light: Cohort could not refund a payment it must not keep (see `for`); refund it in the Stripe dashboard.',
   'no-trainer-capacity':
     ':warning: A student enrolled but every trainer of the track is full; assignment retries until a seat frees up.',
   'onboarding-refunded': ':leftwards_arrow_with_hook: Enrollment failed after payment; the payment was refunded.',

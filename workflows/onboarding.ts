@@ -291,7 +291,20 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
           paymentIntentId: verification.paymentIntentId ?? null,
         })
       ).paymentId;
-    await acts.refundPayment({ paymentId, idempotencyKey: `${workflowId}:refund:${sessionId}`, reason: kind });
+    try {
+      await acts.refundPayment({ paymentId, idempotencyKey: `${workflowId}:refund:${sessionId}`, reason: kind });
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      // Stripe refused it or stayed down past the retries: a person must refund it; the saga goes on.
+      log.error('refund of an unwanted payment failed', { kind, reason: (error.cause as Error | undefined)?.name });
+      await alert({
+        kind: 'refund-failed',
+        userId,
+        track,
+        refs: { session: sessionId, payment: paymentId, for: kind },
+      });
+      return;
+    }
     await alert({ kind, userId, track, refs: { session: sessionId, payment: paymentId } });
   }
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import type { CohortActivities } from '../../activities/index';
 import type { AdminAlert } from '../../activities/alerts';
@@ -248,5 +249,28 @@ describe('onboarding workflow (time skipping)', () => {
       'refund:payment-cs_2:onboarding:u6:DP:refund:cs_2',
     ]);
     expect(alerts.map((a) => a.kind)).toEqual(['student-enrolled', 'duplicate-payment-refunded']);
+  });
+
+  it('alerts admins to refund by hand when Stripe refuses the refund, and goes on', async () => {
+    const { calls, alerts, activities } = fakes();
+    activities.refundPayment = async () => {
+      calls.push('refund');
+      throw ApplicationFailure.nonRetryable('No such payment_intent', 'RefundRejected');
+    };
+    const taskQueue = 'onb-refund-refused';
+    const result = await withWorker(activities, taskQueue, async () => {
+      const handle = await env.client.workflow.start(onboarding, {
+        workflowId: 'onboarding:u7:DP',
+        taskQueue,
+        args: [input('u7')],
+      });
+      await handle.signal(paymentNotified, { sessionId: 'cs_wrong_7' });
+      await handle.signal(paymentNotified, { sessionId: 'cs_1' });
+      return handle.result();
+    });
+    expect(result).toMatchObject({ phase: 'ENROLLED', paymentId: 'payment-1' });
+    expect(calls.filter((c) => c === 'refund')).toHaveLength(1);
+    expect(alerts.map((a) => a.kind)).toEqual(['refund-failed', 'student-enrolled']);
+    expect(alerts[0]!.refs).toMatchObject({ session: 'cs_wrong_7', for: 'wrong-price-refunded' });
   });
 });
