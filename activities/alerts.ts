@@ -1,10 +1,16 @@
 import { ApplicationFailure, log } from '@temporalio/activity';
-import { createEmailActivities } from './email';
+import { SlackRejectedError } from '../lib/adapters/slack';
+import { slackPostsRepo } from '../lib/db/repositories/slack-posts';
+import { createEmailActivities, type EmailStatus } from './email';
 import type { ActivityDeps } from './index';
 
 export type AlertKind =
   | 'unknown-checkout-session'
   | 'checkout-mismatch'
+  | 'wrong-price-refunded'
+  | 'duplicate-payment-refunded'
+  | 'unknown-payment-reversal'
+  | 'refund-failed'
   | 'no-trainer-capacity'
   | 'onboarding-refunded'
   | 'student-enrolled'
@@ -13,7 +19,7 @@ export type AlertKind =
 
 export interface AdminAlert {
   kind: AlertKind;
-  /** Workflow id + step: the admin email is sent at most once per key. */
+  /** Workflow id + step: Slack gets the alert at most once per key, and so does the admin email. */
   idempotencyKey: string;
   userId?: string;
   track?: string;
@@ -25,6 +31,14 @@ const HEADLINES: Record<AlertKind, string> = {
   'unknown-checkout-session':
     ':warning: A signed Stripe event named a checkout session Stripe does not know; nobody was enrolled.',
   'checkout-mismatch': ':warning: A checkout session does not match its user, track or price; nobody was enrolled.',
+  'wrong-price-refunded':
+    ':leftwards_arrow_with_hook: A checkout was paid at a price other than the track price; it was refunded and nobody was enrolled.',
+  'duplicate-payment-refunded':
+    ':leftwards_arrow_with_hook: A second payment for a track already paid was refunded; the enrollment is unchanged.',
+  'unknown-payment-reversal':
+    ':warning: Stripe reported a refund or dispute of a payment Cohort never recorded; the event was ignored.',
+  'refund-failed':
+    ':rotating_light: Cohort could not refund a payment it must not keep (see `for`); refund it in the Stripe dashboard.',
   'no-trainer-capacity':
     ':warning: A student enrolled but every trainer of the track is full; assignment retries until a seat frees up.',
   'onboarding-refunded': ':leftwards_arrow_with_hook: Enrollment failed after payment; the payment was refunded.',
@@ -32,6 +46,9 @@ const HEADLINES: Record<AlertKind, string> = {
   'trainer-assigned': ':handshake: A waiting student got a trainer.',
   'payment-reversed': ':rotating_light: A payment was refunded or disputed; the enrollment is suspended.',
 };
+
+// A post whose attempt died mid-request (a worker crash) may be taken over this long after Slack's timeout.
+const CLAIM_MARGIN_MS = 5_000;
 
 const refsOf = (alert: Omit<AdminAlert, 'idempotencyKey'>) =>
   Object.entries({ user: alert.userId, track: alert.track, ...alert.refs })
@@ -45,26 +62,87 @@ export function formatAlert(alert: Omit<AdminAlert, 'idempotencyKey'>): string {
   return `${HEADLINES[alert.kind]}${refs ? ` (${refs})` : ''}`;
 }
 
+export type SlackAlertStatus = 'POSTED' | 'ALREADY_POSTED' | 'LOGGED';
+export type AdminEmailStatus = EmailStatus | 'NO_RECIPIENT';
+
+/**
+ * Admin alerts, one activity per channel (Slack, email), so a channel that is down
+ * neither blocks nor repeats the other. Workflows run them after their outcome is
+ * committed and survive their final failure (workflows/shared/notify.ts).
+ */
 export function createAlertActivities(deps: ActivityDeps) {
   const { sendEmail } = createEmailActivities(deps);
-  return {
-    /**
-     * Slack incoming webhook (or the log when none is configured), and the admin email.
-     * A missing admin recipient is logged, not fatal: an alert must never fail a saga.
-     */
-    async alertAdmins(alert: AdminAlert): Promise<void> {
-      log.info('admin alert', { kind: alert.kind });
-      const email = sendEmail({
+
+  async function postSlackAlert(alert: AdminAlert): Promise<{ status: SlackAlertStatus }> {
+    const text = formatAlert(alert);
+    if (!deps.alerts.configured) {
+      await deps.alerts.post(text);
+      return { status: 'LOGGED' };
+    }
+    const claim = await slackPostsRepo.claim(
+      deps.knex,
+      alert.idempotencyKey,
+      alert.kind,
+      deps.alerts.timeoutMs + CLAIM_MARGIN_MS,
+    );
+    if (claim === 'posted') return { status: 'ALREADY_POSTED' };
+    if (claim === 'rejected') throw ApplicationFailure.nonRetryable('Slack refused this alert before', 'SlackRejected');
+    // Retried by Temporal: the other attempt either records the post or lets its claim lapse.
+    if (claim === 'busy') throw new Error('An earlier attempt of this alert is still waiting for Slack');
+    try {
+      await deps.alerts.post(text);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (error instanceof SlackRejectedError) {
+        await slackPostsRepo.markRejected(deps.knex, alert.idempotencyKey, message);
+        log.warn('slack alert refused', { kind: alert.kind, status: error.status });
+        throw ApplicationFailure.nonRetryable(message, 'SlackRejected');
+      }
+      await slackPostsRepo.release(deps.knex, alert.idempotencyKey, message);
+      throw error;
+    }
+    await slackPostsRepo.markPosted(deps.knex, alert.idempotencyKey);
+    return { status: 'POSTED' };
+  }
+
+  async function emailAdminAlert(alert: AdminAlert): Promise<{ status: AdminEmailStatus }> {
+    try {
+      const sent = await sendEmail({
         idempotencyKey: alert.idempotencyKey,
         template: 'admin-alert',
         recipient: { admins: true },
         data: { title: HEADLINES[alert.kind].replace(/^:[a-z_]+: /, ''), message: refsOf(alert) || alert.kind },
-      }).catch((error: unknown) => {
-        if (error instanceof ApplicationFailure && error.nonRetryable)
-          log.warn('admin alert email not sent', { reason: error.type });
-        else throw error;
       });
-      await Promise.all([deps.alerts.post(formatAlert(alert)), email]);
+      return { status: sent.status };
+    } catch (error) {
+      // No ADMIN_EMAIL and no admin account: a configuration without admin email, not a failure.
+      if (error instanceof ApplicationFailure && error.type === 'NoAdminRecipient') {
+        log.warn('admin alert email skipped: no admin recipient', { kind: alert.kind });
+        return { status: 'NO_RECIPIENT' };
+      }
+      throw error;
+    }
+  }
+
+  return {
+    /** Slack incoming webhook (or the log when none is configured), once per idempotency key; 4xx fails for good. */
+    postSlackAlert,
+
+    /** The admin-alert email to ADMIN_EMAIL (else every admin), once per idempotency key. */
+    emailAdminAlert,
+
+    /**
+     * Both channels in one activity: superseded by postSlackAlert and emailAdminAlert, kept
+     * for onboarding runs recorded before the split (they replay and may still schedule it).
+     * A channel's permanent failure is logged, never thrown.
+     */
+    async alertAdmins(alert: AdminAlert): Promise<void> {
+      const tolerate = (error: unknown) => {
+        if (error instanceof ApplicationFailure && error.nonRetryable)
+          log.warn('admin alert not delivered', { kind: alert.kind, reason: error.type });
+        else throw error;
+      };
+      await Promise.all([postSlackAlert(alert).catch(tolerate), emailAdminAlert(alert).catch(tolerate)]);
     },
   };
 }

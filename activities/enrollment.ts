@@ -6,6 +6,7 @@ import { trainersRepo } from '../lib/db/repositories/trainers';
 import { usersRepo } from '../lib/db/repositories/users';
 import { changeEnrollmentStatus } from '../lib/enrollments/change-enrollment-status';
 import { enrollRefusal } from '../lib/domain/enrollment';
+import { attachLatePayment } from '../lib/enrollments/attach-late-payment';
 import { markEnrolled } from '../lib/enrollments/mark-enrolled';
 import { attachPayment } from '../lib/payments/attach-payment';
 import type { ActivityDeps } from './index';
@@ -91,12 +92,28 @@ export function createEnrollmentActivities({ knex }: ActivityDeps) {
       });
     },
 
+    /**
+     * Ties a payment recorded after enrollment to it; `attached: false` when the track was
+     * paid already (or there is no enrollment): the saga refunds it.
+     */
+    async attachLatePayment(input: {
+      userId: string;
+      track: string;
+      paymentId: string;
+    }): Promise<{ attached: boolean }> {
+      const outcome = await knex.transaction((trx) => attachLatePayment(trx, input));
+      return { attached: outcome === 'attached' };
+    },
+
     /** The least-loaded trainer with room, or null when every trainer is full. */
     async assignTrainer(input: { enrollmentId: string; track: string }): Promise<{ trainerId: string | null }> {
       return { trainerId: await trainersRepo.assignLeastLoaded(knex, input.enrollmentId, input.track) };
     },
 
-    /** A refund or dispute reported by Stripe: payment marked, enrollment SUSPENDED. */
+    /**
+     * A refund or dispute reported by Stripe: payment marked, enrollment SUSPENDED. The
+     * echo of a refund Cohort made itself (an unwanted payment, a compensation) changes nothing.
+     */
     async suspendForPaymentReversal(input: {
       userId: string;
       track: string;
@@ -107,6 +124,7 @@ export function createEnrollmentActivities({ knex }: ActivityDeps) {
         const payment = input.paymentIntentId
           ? await paymentsRepo.byPaymentIntent(trx, input.paymentIntentId)
           : undefined;
+        if (payment?.stripeRefundId) return { suspended: false };
         if (payment) {
           if (input.kind === 'refund') await paymentsRepo.markRefunded(trx, payment.id, null);
           else await paymentsRepo.markDisputed(trx, payment.id);

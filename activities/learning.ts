@@ -6,10 +6,12 @@ import { loadSubmissionFacts } from '../lib/learning/load-submission-facts';
 import { lockProgressRow, lockSubmissionRow } from '../lib/learning/lock-committed-rows';
 import { recordCertificationHandover } from '../lib/learning/record-certification-handover';
 import { settleProject } from '../lib/learning/settle-project';
+import { settleReview, type ReviewSettlement } from '../lib/learning/settle-review';
 import { unlockNextProject, type NextProjects } from '../lib/learning/unlock-next-project';
 import { workflowIds } from '../lib/temporal/ids';
 
 export type { UnlockedProject } from '../lib/learning/unlocked-project';
+export type { ReviewSettlement } from '../lib/learning/settle-review';
 
 export interface LearningActivityDeps {
   knex: Knex;
@@ -55,7 +57,24 @@ export function createLearningActivities({ knex }: LearningActivityDeps) {
       });
     },
 
-    /** Reads the review the API committed (waiting on its row lock); read-only, so idempotent. */
+    /**
+     * Idempotent, one transaction: waits for the API's review commit, then settles the
+     * project, unlocks what follows and hands a finished track to certification. Run as a
+     * local activity: the trainer waits on it behind the API.
+     */
+    async settleReview(input: { submissionId: string }): Promise<ReviewSettlement> {
+      const settled = await knex.transaction((trx) => settleReview(trx, input.submissionId));
+      if (settled === 'not-recorded')
+        throw ApplicationFailure.nonRetryable('The review was not committed.', 'ReviewNotRecorded');
+      if (settled === 'unknown-project') throw ApplicationFailure.nonRetryable('Unknown project.', 'ProjectNotFound');
+      return settled;
+    },
+
+    /**
+     * Reads the review the API committed (waiting on its row lock); read-only, so idempotent.
+     * Superseded by settleReview; kept for review runs recorded before it (they replay and may still call it),
+     * as are the three activities below.
+     */
     async loadReview(input: { submissionId: string }): Promise<ReviewFacts> {
       return knex.transaction(async (trx) => {
         await lockSubmissionRow(trx, input.submissionId);

@@ -13,12 +13,26 @@ export interface CheckoutResult {
   sessionId: string;
   checkoutUrl: string;
 }
-export type VerificationOutcome = 'paid' | 'unpaid' | 'expired' | 'unknown' | 'mismatch';
+/**
+ * `mismatch`: not this user's or track's session; `wrong-price`: this user's, paid, but
+ * not at the track's price and currency (the price changed since): refunded by the saga.
+ */
+export type VerificationOutcome = 'paid' | 'unpaid' | 'expired' | 'unknown' | 'mismatch' | 'wrong-price';
 export interface Verification {
   outcome: VerificationOutcome;
   amountCents?: number;
   currency?: string;
   paymentIntentId?: string | null;
+}
+
+// Stripe takes expires_at 30 minutes to 24 hours after creation; a minute inside each bound absorbs clock skew.
+const STRIPE_EXPIRY_MIN_S = 31 * 60;
+const STRIPE_EXPIRY_MAX_S = 24 * 3600 - 60;
+
+/** When a session opened now closes at Stripe: CHECKOUT_EXPIRY from now, inside Stripe's bounds. */
+export function checkoutExpiresAt(nowMs: number, checkoutExpiryMs: number): number {
+  const seconds = Math.min(STRIPE_EXPIRY_MAX_S, Math.max(STRIPE_EXPIRY_MIN_S, Math.floor(checkoutExpiryMs / 1000)));
+  return Math.floor(nowMs / 1000) + seconds;
 }
 
 /** Stripe 4xx: a business failure no retry fixes; anything else is retried. */
@@ -65,6 +79,8 @@ export function createPaymentActivities({ knex, stripe, config }: ActivityDeps) 
             metadata: { userId: input.userId, track: input.track },
             // Refund and dispute events carry the payment intent, not the session.
             payment_intent_data: { metadata: { userId: input.userId, track: input.track } },
+            // Stripe closes it on its own when the saga would (the saga also expires it then).
+            expires_at: checkoutExpiresAt(Date.now(), config.CHECKOUT_EXPIRY),
             success_url: `${config.PUBLIC_BASE_URL}/enrollment?checkout=success&session_id={CHECKOUT_SESSION_ID}`,
             cancel_url: `${config.PUBLIC_BASE_URL}/enrollment?checkout=cancelled`,
           },
@@ -99,7 +115,7 @@ export function createPaymentActivities({ knex, stripe, config }: ActivityDeps) 
       if (session.status === 'expired') return { outcome: 'expired', ...facts };
       if (session.payment_status !== 'paid') return { outcome: 'unpaid', ...facts };
       if (!track || session.amount_total !== track.priceCents || session.currency !== track.currency)
-        return { outcome: 'mismatch', ...facts };
+        return { outcome: 'wrong-price', ...facts };
       return { outcome: 'paid', ...facts };
     },
 
@@ -125,6 +141,30 @@ export function createPaymentActivities({ knex, stripe, config }: ActivityDeps) 
       });
       const track = await curriculumRepo.findTrack(knex, input.track);
       return { paymentId: payment.id, trackName: track?.name ?? input.track };
+    },
+
+    /**
+     * The saga gave up waiting: the enrollment's open Checkout Session is expired at Stripe,
+     * so nobody pays after. A session completed meanwhile (paid at the last moment) is
+     * returned for the saga to verify; one closed already is left alone.
+     */
+    async expireCheckoutSession(input: {
+      userId: string;
+      track: string;
+    }): Promise<{ completedSessionId: string | null }> {
+      const sessionId = (await enrollmentsRepo.find(knex, input.userId, input.track))?.checkoutSessionId;
+      if (!sessionId || !stripe) return { completedSessionId: null };
+      try {
+        await stripe.checkout.sessions.expire(sessionId);
+        return { completedSessionId: null };
+      } catch (error) {
+        if (!isStripePermanent(error)) throw error;
+      }
+      // Refused: only an open session can be expired. Complete (paid or settling) or expired already?
+      const session = await stripe.checkout.sessions
+        .retrieve(sessionId)
+        .catch((error: unknown) => classify(error, 'StripeRejected'));
+      return { completedSessionId: session.status === 'complete' ? session.id : null };
     },
 
     /** Gives the money back (compensation); a payment refunded already counts as done. */

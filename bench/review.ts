@@ -6,10 +6,11 @@ import type { Bench } from './types';
 
 /**
  * Review-to-unlock latency: POST /api/submissions/:id/review approving a project's last
- * deliverable, until the API answers with the next project unlocked (the review
- * workflow's record, email, completion, unlock and unlock email, through the real API,
- * worker, PostgreSQL and Temporal), against a no-op workflow round trip (`ping`) on the
- * same Temporal server in the same run.
+ * deliverable, until the API answers with the next project unlocked (the review recorded,
+ * its workflow started, and its settlement (completion, unlock) committed in a local
+ * activity and reported through the `settled` Update; the emails follow after the answer),
+ * through the real API, worker, PostgreSQL and Temporal, against a no-op workflow round
+ * trip (`ping`) on the same Temporal server in the same run.
  */
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 40);
 const LIMITS: LoopLimits = { maxCount: SAMPLES, maxMs: 60_000 };

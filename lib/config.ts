@@ -104,7 +104,10 @@ export const configSchema = z.object({
   DELETION_COOL_OFF: durationSchema.prefault('14d'),
   EXPORT_LINK_TTL: durationSchema.prefault('7d'),
   WORKSPACE_TTL: durationSchema.prefault('90d'),
-  CHECKOUT_EXPIRY: durationSchema.prefault('24h'),
+  /** Also each Checkout Session's expires_at, which Stripe takes only 30 minutes to 24 hours ahead. */
+  CHECKOUT_EXPIRY: durationSchema
+    .refine((ms) => ms >= 30 * 60_000 && ms <= 24 * 3_600_000, 'must be 30m to 24h (Stripe Checkout Session expiry)')
+    .prefault('24h'),
   /** Lifetime of the set-password link in the welcome email of a user an admin created. */
   SET_PASSWORD_LINK_TTL: durationSchema.prefault('7d'),
   /** Lifetime of the link in the password-reset email (counted from its delivery). */

@@ -6,6 +6,8 @@ import * as setPasswordTokens from './20261127007000_set_password_tokens';
 import * as enrollmentStatusRequests from './20261128000100_enrollment_status_requests';
 import * as rateLimitsAndSessionIdle from './20261128000810_rate_limits_and_session_idle';
 import * as emailOwnership from './20261129000100_email_ownership';
+import * as slackPosts from './20261129004000_slack_posts';
+import * as stripeEventOutcomes from './20261129004100_stripe_event_outcomes';
 
 // Listed explicitly so migrations run the same under tsx, vitest and a bundle.
 const MIGRATIONS: Record<string, { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }> = {
@@ -16,6 +18,8 @@ const MIGRATIONS: Record<string, { up(knex: Knex): Promise<void>; down(knex: Kne
   '20261128000100_enrollment_status_requests': enrollmentStatusRequests,
   '20261128000810_rate_limits_and_session_idle': rateLimitsAndSessionIdle,
   '20261129000100_email_ownership': emailOwnership,
+  '20261129004000_slack_posts': slackPosts,
+  '20261129004100_stripe_event_outcomes': stripeEventOutcomes,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

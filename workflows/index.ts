@@ -3,3 +3,4 @@ export * from './onboarding';
 export * from './submission';
 export * from './review';
 export * from './account-email';
+export * from './stripe-alert';

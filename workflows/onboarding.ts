@@ -7,6 +7,7 @@ import {
   defineSignal,
   defineUpdate,
   log,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -14,7 +15,8 @@ import type { AdminAlert } from '../activities/alerts';
 import type { EnrollmentChange } from '../activities/enrollment';
 import type { CheckoutResult, Verification } from '../activities/payments';
 import type { TrackCode } from '../lib/domain/tracks';
-import { checkoutActivities, sagaActivities } from './shared/activity-options';
+import { checkoutActivities, emailActivities, sagaActivities } from './shared/activity-options';
+import { createNotifier } from './shared/notify';
 
 /** Ids and durations only: the history holds no personal data. */
 export interface OnboardingInput {
@@ -113,9 +115,19 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
   let checkoutAttempt = 0;
   let checkoutOpened = false;
   let alertSeq = 0;
-  // Each alert of this run gets its own key, so a retried activity emails admins once.
-  const alert = (a: Omit<AdminAlert, 'idempotencyKey'>) =>
-    acts.alertAdmins({ ...a, idempotencyKey: `${workflowId}:${runId}:alert:${++alertSeq}` });
+  // Runs recorded before these changes replay on the old paths (test/histories/onboarding-*.json).
+  // Emails and alerts go after the outcome they announce, in the background, and never fail the saga;
+  // Slack and the admin email are separate activities.
+  const notifyAfterSettle = patched('notify-after-settle');
+  // A paid session at the wrong price, and a second payment for a track already paid, are refunded.
+  const refundUnwanted = patched('refund-unwanted-payments');
+  const notifier = createNotifier();
+  // Each alert of this run gets its own key, so a retried activity posts to Slack and emails admins once.
+  const alert = async (a: Omit<AdminAlert, 'idempotencyKey'>) => {
+    const full = { ...a, idempotencyKey: `${workflowId}:${runId}:alert:${++alertSeq}` };
+    if (notifyAfterSettle) notifier.alert(full);
+    else await acts.alertAdmins(full);
+  };
 
   setHandler(onboardingStatus, () => state);
   setHandler(paymentNotified, (notice) => {
@@ -172,6 +184,7 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
 
   const finish = async (phase: OnboardingPhase) => {
     state.phase = phase;
+    await notifier.settled();
     await condition(allHandlersFinished);
     return state;
   };
@@ -202,16 +215,35 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
 
   async function awaitPayment(): Promise<PaymentOutcome> {
     const deadline = Date.now() + input.checkoutExpiryMs;
+    let closedAtStripe = false;
     for (;;) {
       const remaining = deadline - Date.now();
       const woke =
         remaining > 0 && (await condition(() => notices.length > 0 || adminRequest !== undefined, remaining));
       if (adminRequest) return { kind: 'admin', adminId: adminRequest.adminId };
-      if (!woke) return { kind: 'expired' };
+      if (!woke) {
+        if (!refundUnwanted || closedAtStripe) return { kind: 'expired' };
+        closedAtStripe = true;
+        // Closed at Stripe first, so nobody pays after the saga gave up; one paid at the last moment is verified now.
+        const completedSessionId = await closeCheckoutAtStripe();
+        if (!completedSessionId) return { kind: 'expired' };
+        if (!notices.some((n) => n.sessionId === completedSessionId)) notices.push({ sessionId: completedSessionId });
+      }
       const notice = notices.shift()!;
       const verification = await acts.verifyCheckoutSession({ userId, track, sessionId: notice.sessionId });
       if (verification.outcome === 'paid') return { kind: 'paid', sessionId: notice.sessionId, verification };
-      if (verification.outcome === 'unknown' || verification.outcome === 'mismatch') {
+      if (verification.outcome === 'wrong-price' && refundUnwanted) {
+        await refundUnwantedPayment(notice.sessionId, verification, 'wrong-price-refunded');
+        // That session is spent: the next checkout request opens a fresh one at today's price.
+        if (notice.sessionId === state.sessionId) checkout = undefined;
+        if (!checkoutOpened && !existing && notices.length === 0) return { kind: 'rejected' };
+        continue;
+      }
+      if (
+        verification.outcome === 'unknown' ||
+        verification.outcome === 'mismatch' ||
+        verification.outcome === 'wrong-price'
+      ) {
         await alert({
           kind: verification.outcome === 'unknown' ? 'unknown-checkout-session' : 'checkout-mismatch',
           userId,
@@ -225,9 +257,62 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
     }
   }
 
+  /** Expires the open Checkout Session at Stripe; returns it when it was completed (paid) meanwhile. */
+  async function closeCheckoutAtStripe(): Promise<string | null> {
+    try {
+      return (await acts.expireCheckoutSession({ userId, track })).completedSessionId;
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      // Stripe closes it on its own at the session's expires_at (CHECKOUT_EXPIRY), so the saga need not wait.
+      log.warn('checkout session not expired at Stripe', { reason: (error.cause as Error | undefined)?.name });
+      return null;
+    }
+  }
+
+  /**
+   * Money Cohort will not keep (a wrong price, a track already paid): recorded, refunded
+   * (one refund per session: the key is workflow id + session) and admins told.
+   */
+  async function refundUnwantedPayment(
+    sessionId: string,
+    verification: Verification,
+    kind: 'wrong-price-refunded' | 'duplicate-payment-refunded',
+    recorded?: string,
+  ): Promise<void> {
+    const paymentId =
+      recorded ??
+      (
+        await acts.recordPayment({
+          userId,
+          track,
+          sessionId,
+          amountCents: verification.amountCents!,
+          currency: verification.currency!,
+          paymentIntentId: verification.paymentIntentId ?? null,
+        })
+      ).paymentId;
+    try {
+      await acts.refundPayment({ paymentId, idempotencyKey: `${workflowId}:refund:${sessionId}`, reason: kind });
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      // Stripe refused it or stayed down past the retries: a person must refund it; the saga goes on.
+      log.error('refund of an unwanted payment failed', { kind, reason: (error.cause as Error | undefined)?.name });
+      await alert({
+        kind: 'refund-failed',
+        userId,
+        track,
+        refs: { session: sessionId, payment: paymentId, for: kind },
+      });
+      return;
+    }
+    await alert({ kind, userId, track, refs: { session: sessionId, payment: paymentId } });
+  }
+
   /** The compensated part of the saga. Returns false when it was unwound (refunded). */
   async function enroll(outcome: Exclude<PaymentOutcome, { kind: 'expired' | 'rejected' }>): Promise<boolean> {
     const compensations: Array<() => Promise<unknown>> = [];
+    // Notifications of the unwinding, sent once it is committed.
+    const unwound: Array<() => void> = [];
     try {
       if (outcome.kind === 'paid') {
         const { verification, sessionId } = outcome;
@@ -241,23 +326,26 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
         });
         state.paymentId = paymentId;
         state.sessionId = sessionId;
+        const refundEmail = {
+          idempotencyKey: `${workflowId}:refund-email:${sessionId}`,
+          template: 'enrollment-refunded' as const,
+          recipient: { userId },
+          data: { trackName },
+        };
         compensations.push(async () => {
           await acts.refundPayment({
             paymentId,
             idempotencyKey: `${workflowId}:refund:${sessionId}`,
             reason: 'enrollment failed',
           });
+          if (notifyAfterSettle) {
+            unwound.push(() => notifier.notify('refund-email', () => emailActivities.sendEmail(refundEmail)));
+            return;
+          }
           // The student hears about it unless they are gone (erased): that is not worth failing over.
-          await acts
-            .sendEmail({
-              idempotencyKey: `${workflowId}:refund-email:${sessionId}`,
-              template: 'enrollment-refunded',
-              recipient: { userId },
-              data: { trackName },
-            })
-            .catch((error: unknown) => {
-              if (!isBusinessFailure(error)) throw error;
-            });
+          await acts.sendEmail(refundEmail).catch((error: unknown) => {
+            if (!isBusinessFailure(error)) throw error;
+          });
         });
       } else {
         state.bypassPayment = true;
@@ -273,17 +361,22 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
       state.phase = 'ENROLLED';
 
       state.trainerId = (await acts.assignTrainer({ enrollmentId: enrollment.enrollmentId, track })).trainerId;
-      if (!state.trainerId)
-        await alert({ kind: 'no-trainer-capacity', userId, track, refs: { enrollment: enrollment.enrollmentId } });
+      const noTrainer = {
+        kind: 'no-trainer-capacity' as const,
+        userId,
+        track,
+        refs: { enrollment: enrollment.enrollmentId },
+      };
+      if (!state.trainerId && !notifyAfterSettle) await alert(noTrainer);
       await acts.unlockFirstProject({ userId, track });
-      await acts.sendEmail({
+      const welcome = {
         idempotencyKey: `${workflowId}:welcome`,
-        template: 'welcome',
+        template: 'welcome' as const,
         recipient: { userId },
         data: { trackName: enrollment.trackName, mustSetPassword: enrollment.mustSetPassword },
-      });
-      await alert({
-        kind: 'student-enrolled',
+      };
+      const enrolled = {
+        kind: 'student-enrolled' as const,
         userId,
         track,
         refs: {
@@ -292,7 +385,16 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
           payment: state.paymentId,
           bypass: state.bypassPayment ? 'yes' : null,
         },
-      });
+      };
+      if (notifyAfterSettle) {
+        // Settled: enrolled, trainer (or not), project 1 open. A notification failing now changes none of that.
+        notifier.notify('welcome-email', () => emailActivities.sendEmail(welcome));
+        if (!state.trainerId) await alert(noTrainer);
+        await alert(enrolled);
+        return true;
+      }
+      await acts.sendEmail(welcome);
+      await alert(enrolled);
       return true;
     } catch (error) {
       if (!isBusinessFailure(error)) throw error;
@@ -300,6 +402,7 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
       log.warn('onboarding unwinding', { reason });
       for (const undo of compensations.reverse()) await undo();
       if (state.enrollmentId === undefined) await acts.closeRefundedEnrollment({ userId, track, reason });
+      for (const send of unwound) send();
       await alert({ kind: 'onboarding-refunded', userId, track, refs: { reason, payment: state.paymentId } });
       return false;
     }
@@ -307,11 +410,15 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
 
   /**
    * A payment reported after enrollment (e.g. the student paid although an admin had
-   * enrolled them): money Stripe took is always recorded; the enrollment is kept as is.
+   * enrolled them): recorded and tied to the enrollment; a second payment for a track
+   * already paid, or one at the wrong price, is refunded (Cohort keeps no money without
+   * an enrollment).
    */
   async function recordLatePayment(notice: PaymentNotice): Promise<void> {
     if (notice.sessionId === state.sessionId && state.paymentId) return;
     const verification = await acts.verifyCheckoutSession({ userId, track, sessionId: notice.sessionId });
+    if (verification.outcome === 'wrong-price' && refundUnwanted)
+      return refundUnwantedPayment(notice.sessionId, verification, 'wrong-price-refunded');
     if (verification.outcome !== 'paid') return;
     const { paymentId } = await acts.recordPayment({
       userId,
@@ -321,6 +428,12 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
       currency: verification.currency!,
       paymentIntentId: verification.paymentIntentId ?? null,
     });
+    if (refundUnwanted) {
+      const { attached } = await acts.attachLatePayment({ userId, track, paymentId });
+      if (attached) state.paymentId ??= paymentId;
+      else await refundUnwantedPayment(notice.sessionId, verification, 'duplicate-payment-refunded', paymentId);
+      return;
+    }
     state.paymentId ??= paymentId;
     await acts.enrollStudent({ userId, track, paymentId }).catch((error: unknown) => {
       if (!isBusinessFailure(error)) throw error;

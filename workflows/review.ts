@@ -1,5 +1,15 @@
-import { defineQuery, patched, setHandler, workflowInfo } from '@temporalio/workflow';
-import { dbActivities, emailActivities } from './shared/activity-options';
+import {
+  allHandlersFinished,
+  condition,
+  defineQuery,
+  defineUpdate,
+  patched,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { ReviewSettlement } from '../activities/learning';
+import { dbActivities, emailActivities, localDbActivities } from './shared/activity-options';
+import { createNotifier } from './shared/notify';
 
 export interface ReviewWorkflowInput {
   submissionId: string;
@@ -13,46 +23,107 @@ export interface ReviewWorkflowResult {
 }
 
 export const reviewStatusQuery = defineQuery<string>('status');
+/**
+ * Answers once the review is settled (project completed or not, next project unlocked,
+ * certification handed over), before any email: the API's 200 waits on this, not on email.
+ */
+export const reviewSettledUpdate = defineUpdate<ReviewWorkflowResult>('settled');
 
 /**
- * `review:<submissionId>`: every follow-up of one trainer review, so a crash loses none:
- * the feedback email; on approval of the project's last required deliverable, the
- * project completes, the next required project unlocks with any optional ones before it
- * (each with its email), and a finished track is handed to certification.
+ * `review:<submissionId>`: every follow-up of one trainer review, so a crash loses none.
+ * First the settlement, in one transaction (a local activity: the trainer waits on it):
+ * on approval of the project's last required deliverable the project completes, the next
+ * required project unlocks with any optional ones before it, and a finished track is
+ * handed to certification. Then the emails (feedback, each unlock), each of which may
+ * fail after its retries without touching the settlement.
  */
 export async function review(input: ReviewWorkflowInput): Promise<ReviewWorkflowResult> {
   let status = 'loading';
+  let outcome: ReviewWorkflowResult | undefined;
   setHandler(reviewStatusQuery, () => status);
-  const facts = await dbActivities.loadReview(input);
-
-  status = 'emailing feedback';
-  await emailActivities.sendEmail({
-    idempotencyKey: `${workflowInfo().workflowId}:feedback`,
-    template: 'feedback-available',
-    recipient: { userId: facts.userId },
-    data: { projectTitle: facts.projectTitle, deliverableTitle: facts.deliverableTitle, approved: facts.approved },
+  setHandler(reviewSettledUpdate, async () => {
+    await condition(() => outcome !== undefined);
+    return outcome!;
   });
 
-  status = 'settling project';
-  const { completed } = await dbActivities.settleProjectAfterReview({
-    userId: facts.userId,
-    projectId: facts.projectId,
-  });
-  const result: ReviewWorkflowResult = {
+  // Reviews recorded before settle-first (test/histories/review-*.json) replay on the old order.
+  if (!patched('settle-first')) {
+    outcome = await emailThenSettle(input);
+    status = 'done';
+    await condition(allHandlersFinished);
+    return outcome;
+  }
+
+  status = 'settling';
+  const settled = await localDbActivities.settleReview(input);
+  outcome = {
     submissionId: input.submissionId,
-    approved: facts.approved,
-    projectCompleted: completed,
-    unlockedProjectId: null,
-    certificationWorkflowId: null,
+    approved: settled.approved,
+    projectCompleted: settled.projectCompleted,
+    unlockedProjectId: settled.next?.projectId ?? null,
+    certificationWorkflowId: settled.certificationWorkflowId,
   };
 
-  if (completed) {
+  status = 'emailing';
+  const notifier = createNotifier();
+  notifier.notify('feedback-email', () =>
+    emailActivities.sendEmail({
+      idempotencyKey: `${workflowInfo().workflowId}:feedback`,
+      template: 'feedback-available',
+      recipient: { userId: settled.userId },
+      data: {
+        projectTitle: settled.projectTitle,
+        deliverableTitle: settled.deliverableTitle,
+        approved: settled.approved,
+      },
+    }),
+  );
+  for (const project of unlockedProjects(settled))
+    notifier.notify('project-unlocked-email', () =>
+      emailActivities.sendEmail({
+        // Keyed on the unlock itself, so however it is reached the student hears once.
+        idempotencyKey: `unlock:${settled.userId}:${project.projectId}`,
+        template: 'project-unlocked',
+        recipient: { userId: settled.userId },
+        data: { projectTitle: project.projectTitle },
+      }),
+    );
+  await notifier.settled();
+  status = 'done';
+  await condition(allHandlersFinished);
+  return outcome;
+
+  /** The order before settle-first: the feedback email, then the settlement and each unlock's email. */
+  async function emailThenSettle({ submissionId }: ReviewWorkflowInput): Promise<ReviewWorkflowResult> {
+    const facts = await dbActivities.loadReview(input);
+
+    status = 'emailing feedback';
+    await emailActivities.sendEmail({
+      idempotencyKey: `${workflowInfo().workflowId}:feedback`,
+      template: 'feedback-available',
+      recipient: { userId: facts.userId },
+      data: { projectTitle: facts.projectTitle, deliverableTitle: facts.deliverableTitle, approved: facts.approved },
+    });
+
+    status = 'settling project';
+    const { completed } = await dbActivities.settleProjectAfterReview({
+      userId: facts.userId,
+      projectId: facts.projectId,
+    });
+    const result: ReviewWorkflowResult = {
+      submissionId,
+      approved: facts.approved,
+      projectCompleted: completed,
+      unlockedProjectId: null,
+      certificationWorkflowId: null,
+    };
+    if (!completed) return result;
+
     status = 'unlocking next project';
     const { next, optional, trackCompleted } = await dbActivities.unlockNextProject({
       userId: facts.userId,
       projectId: facts.projectId,
     });
-    // Keyed on the unlock itself, so however it is reached the student hears once.
     const announce = (project: { projectId: string; projectTitle: string }) =>
       emailActivities.sendEmail({
         idempotencyKey: `unlock:${facts.userId}:${project.projectId}`,
@@ -74,7 +145,9 @@ export async function review(input: ReviewWorkflowInput): Promise<ReviewWorkflow
         await dbActivities.handOverToCertification({ userId: facts.userId, track: facts.track })
       ).workflowId;
     }
+    return result;
   }
-  status = 'done';
-  return result;
 }
+
+/** The projects a settlement opened, the next required one first. */
+const unlockedProjects = (settled: ReviewSettlement) => [...(settled.next ? [settled.next] : []), ...settled.optional];

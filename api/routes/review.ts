@@ -24,7 +24,10 @@ const outcome = z.object({
   certificationWorkflowId: z.string().nullable(),
 });
 
-/** POST /api/submissions/:id/review: the assigned trainer (or an admin) reviews; one workflow per review. */
+/**
+ * POST /api/submissions/:id/review: the assigned trainer (or an admin) reviews; one workflow
+ * per review. Answers once the review's settlement is committed, not after its emails.
+ */
 export function createReviewRoute(api: ApiRouter, deps: AppDeps): void {
   const { knex } = deps;
   api.route(
@@ -38,11 +41,13 @@ export function createReviewRoute(api: ApiRouter, deps: AppDeps): void {
       body: reviewBody,
       responses: {
         200: {
-          description: 'Reviewed, with every follow-up done',
+          description:
+            'Reviewed and settled: the project completed (or not), the next one unlocked and a finished track handed ' +
+            'to certification; the emails about it follow',
           schema: z.object({ submission: submissionView, outcome }),
         },
         202: {
-          description: 'Reviewed; follow-ups still running (status RUNNING) or failed (FAILED)',
+          description: 'Reviewed; the settlement is still running (status RUNNING) or failed (FAILED)',
           schema: z.object({ workflowId: z.string(), status: z.string() }),
         },
       },
@@ -75,7 +80,7 @@ export function createReviewRoute(api: ApiRouter, deps: AppDeps): void {
         });
 
       const waited = await awaitReview(deps, params.id, repeated);
-      if (waited.status === 'FAILED') req.log?.warn({ workflowId: waited.workflowId }, 'review follow-ups failed');
+      if (waited.status === 'FAILED') req.log?.warn({ workflowId: waited.workflowId }, 'review settlement failed');
       if (waited.status !== 'DONE') {
         res.status(202).json({ workflowId: waited.workflowId, status: waited.status });
         return;

@@ -3,11 +3,12 @@ import { z } from 'zod';
 import type Stripe from 'stripe';
 import { verifyStripeEvent } from '../../lib/adapters/stripe';
 import { paymentsRepo } from '../../lib/db/repositories/payments';
-import { stripeEventsRepo } from '../../lib/db/repositories/stripe-events';
+import { stripeEventsRepo, type StripeEventOutcome } from '../../lib/db/repositories/stripe-events';
 import { errors } from '../../lib/errors';
 import { recordStripeEvent } from '../../lib/payments/record-stripe-event';
 import type { AppDeps } from '../deps';
 import { signalPayment, signalReversal } from '../workflows/onboarding';
+import { startStripeAlert } from '../workflows/stripe-alert';
 import type { TrackCode } from '../../lib/domain/tracks';
 import type { RouterFactory } from './index';
 import { trackCodeSchema } from '../../lib/domain/index';
@@ -24,9 +25,18 @@ const cohortRef = z.object({ userId: z.uuid(), track: trackCodeSchema });
 const eventShape = z.object({
   id: z.string().min(1).max(255),
   type: z.string().min(1).max(255),
+  created: z.number().int().nonnegative(),
   data: z.object({ object: z.looseObject({ id: z.string().min(1).max(255) }) }),
 });
-type Outcome = 'routed' | 'ignored' | 'retry-later';
+type Outcome = StripeEventOutcome | 'retry-later';
+
+/**
+ * How long a refund or dispute of a payment Cohort has not recorded is answered 503 (Stripe
+ * redelivers), counted from the event's `created`: the payment may be on its way (events
+ * arrive out of order). After that it never will be: acknowledged, ignored, admins alerted,
+ * rather than failing for Stripe's three days of retries until it disables the endpoint.
+ */
+export const UNRECORDED_PAYMENT_WAIT_MS = 3_600_000;
 
 /**
  * Stripe's webhook: the raw body is verified against Stripe-Signature (5-minute
@@ -51,7 +61,10 @@ export const createStripeWebhookRouter: RouterFactory = (deps, registry) => {
       },
       400: { description: 'Missing, invalid or stale signature, or not JSON; nothing stored' },
       503: {
-        description: 'Payments not configured, or the event names a payment not recorded yet (Stripe redelivers)',
+        description:
+          'Payments not configured, or a refund or dispute names a payment not recorded yet, within an hour of the ' +
+          "event's `created` (Stripe redelivers); after that hour such an event is acknowledged (200), ignored and " +
+          'admins are alerted',
       },
     },
   });
@@ -86,8 +99,8 @@ export const createStripeWebhookRouter: RouterFactory = (deps, registry) => {
     const outcome = await routeEvent(deps, event, req.log);
     if (outcome === 'retry-later')
       throw errors.unavailable('The event refers to a payment not recorded yet; Stripe will redeliver it.');
-    await stripeEventsRepo.markProcessed(deps.knex, event.id);
-    res.json({ received: true });
+    await stripeEventsRepo.markProcessed(deps.knex, event.id, outcome);
+    res.json(outcome === 'routed' ? { received: true } : { received: true, ignored: true });
   });
 
   return { router, rawBody: true };
@@ -130,11 +143,19 @@ async function routeEvent(
   const ref = cohortRef.safeParse(
     payment?.userId ? { userId: payment.userId, track: payment.trackCode } : (object.metadata ?? {}),
   );
-  if (!ref.success) return payment ? 'ignored' : 'retry-later';
+  const kind = event.type === 'charge.refunded' ? 'refund' : 'dispute';
+  if (!ref.success) {
+    if (payment) return 'ignored';
+    if (Date.now() - event.created * 1000 < UNRECORDED_PAYMENT_WAIT_MS) return 'retry-later';
+    // Started before the event is marked processed, so a crash in between loses no alert.
+    await startStripeAlert(deps, { eventId: event.id, kind, paymentIntentId: paymentIntentId ?? null });
+    log?.warn({ eventId: event.id }, 'refund or dispute of a payment never recorded; ignored, admins alerted');
+    return 'unknown-payment';
+  }
   await signalReversal(deps, {
     userId: ref.data.userId,
     track: ref.data.track as TrackCode,
-    kind: event.type === 'charge.refunded' ? 'refund' : 'dispute',
+    kind,
     eventId: event.id,
     paymentIntentId,
   });

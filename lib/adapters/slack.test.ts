@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { Writable } from 'node:stream';
-import { createSlackAlerts } from './slack';
+import { createSlackAlerts, SlackRejectedError } from './slack';
 import { startFakeSlack, type FakeSlack } from '../../test/fakes/slack';
 
 let slack: FakeSlack;
@@ -46,5 +46,39 @@ describe('Slack incoming-webhook adapter', () => {
     expect(alerts.configured).toBe(false);
     await alerts.post('nobody has room');
     expect(lines.join('')).toContain('nobody has room');
+  });
+});
+
+describe('Slack failure classification', () => {
+  afterAll(() => slack.answerAlways(undefined));
+
+  it.each([400, 403, 404, 410])(
+    'a %i (revoked webhook, archived channel, bad payload) is permanent',
+    async (status) => {
+      const alerts = createSlackAlerts({ webhookUrl: slack.url, logger: silent });
+      slack.answerAlways(status);
+      const error = await alerts.post('refused').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SlackRejectedError);
+      expect((error as SlackRejectedError).status).toBe(status);
+      expect((error as Error).message).not.toContain(slack.url);
+    },
+  );
+
+  it.each([429, 500, 503])('a %i is transient (a plain error, for a retry)', async (status) => {
+    const alerts = createSlackAlerts({ webhookUrl: slack.url, logger: silent });
+    slack.answerAlways(status);
+    const error = await alerts.post('later').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toBeInstanceOf(SlackRejectedError);
+    expect((error as Error).message).toContain(String(status));
+  });
+
+  it('a Slack that does not answer within the timeout is transient', async () => {
+    slack.answerAlways(undefined);
+    const alerts = createSlackAlerts({ webhookUrl: slack.url, logger: silent, timeoutMs: 100 });
+    slack.delayNext(1, 1_000);
+    const error = await alerts.post('slow').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toBeInstanceOf(SlackRejectedError);
   });
 });

@@ -14,4 +14,5 @@ export const workflowIds = {
   retention: (date: string) => `retention:${date}`,
   /** `n` tells one message of a purpose from the next (1 for the sign-up verification). */
   accountEmail: (userId: string, purpose: AccountEmailPurpose, n: number) => `account-email:${userId}:${purpose}:${n}`,
+  stripeAlert: (eventId: string) => `stripe-alert:${eventId}`,
 };

@@ -5,7 +5,8 @@ import type { DemoContext, DemoStage } from './types';
  * Payment → enrollment, after the accounts stages.
  * Reads:  ctx.state.studentToken (a signed-up student), ctx.state.adminToken (an admin).
  * Writes: ctx.state.trainerId, ctx.state.checkout ({ sessionId, workflowId }),
- *         ctx.state.enrollment (the student's enrollment), ctx.state.scholarshipWorkflowId.
+ *         ctx.state.stripeStandin (the stand-in's origin), ctx.state.enrollment (the student's
+ *         enrollment), ctx.state.scholarshipWorkflowId.
  */
 const expect = (ok: boolean, what: string, body?: unknown) => {
   if (!ok) throw new Error(`${what}${body === undefined ? '' : `: ${JSON.stringify(body).slice(0, 300)}`}`);
@@ -40,6 +41,7 @@ export const stages: DemoStage[] = [
       });
       expect(res.status === 201, 'checkout did not open', res.body);
       ctx.state.checkout = { sessionId: res.body.sessionId, workflowId: res.body.workflowId };
+      ctx.state.stripeStandin = new URL(res.body.checkoutUrl).origin;
       // Paying is a POST to the checkout URL (the Stripe stand-in's test card in the dev stack).
       const paid = await fetch(res.body.checkoutUrl, { method: 'POST' });
       expect(paid.status === 200, `paying answered ${paid.status}`);
@@ -109,6 +111,30 @@ export const stages: DemoStage[] = [
         },
         30_000,
       );
+    },
+  },
+  {
+    name: 'admins alerted of a refund Cohort never recorded',
+    async run(ctx) {
+      // Stripe reports, two hours late, the refund of a payment no Cohort checkout made: the webhook
+      // acknowledges it (no endless redelivery) and the stripe-alert workflow tells admins.
+      const subject = 'payment Cohort never recorded';
+      const alerts = async () => {
+        const res = await ctx.request('GET', '/api/admin/emails?template=admin-alert&limit=100', {
+          token: ctx.state.adminToken,
+        });
+        expect(res.status === 200, 'admin emails not listed', res.body);
+        return (res.body as { subject: string }[]).filter((m) => m.subject.includes(subject)).length;
+      };
+      const before = await alerts();
+      const reported = await fetch(
+        `${ctx.state.stripeStandin as string}/_standin/foreign-charge-refund?age_seconds=7200`,
+        {
+          method: 'POST',
+        },
+      );
+      expect(reported.status === 200, `the Stripe stand-in answered ${reported.status}`);
+      await ctx.waitFor('the admin alert email', async () => ((await alerts()) > before ? true : undefined), 30_000);
     },
   },
 ];

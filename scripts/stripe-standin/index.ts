@@ -28,8 +28,10 @@ export interface StandinControls {
   /** A refund made in the Stripe dashboard (outside Cohort). */
   chargeRefunded(sessionId: string): StandinEvent;
   disputeCreated(sessionId: string): StandinEvent;
-  /** Delivers any event object as given (e.g. for a session Stripe never created). */
-  sendEvent(type: string, object: StripeObject): StandinEvent;
+  /** Delivers any event object as given (e.g. for a session Stripe never created); `created` backdates it. */
+  sendEvent(type: string, object: StripeObject, options?: { created?: number }): StandinEvent;
+  /** A refund of a charge Cohort never saw (no Cohort metadata), reported `ageSeconds` after it happened. */
+  foreignChargeRefunded(ageSeconds?: number): StandinEvent;
   /** Signs a payload as Stripe would; `timestamp` in seconds to forge stale ones. */
   sign(payload: string, timestamp?: number): string;
   session(id: string): StripeObject | undefined;
@@ -74,13 +76,17 @@ export async function startStripeStandin(options: StripeStandinOptions): Promise
   let failures = 0;
   let calls = 0;
 
-  const emit = (type: string, object: StripeObject) => {
-    const event = store.event(type, object);
+  const emit = (type: string, object: StripeObject, created?: number) => {
+    const event = store.event(type, object, created);
     delivery.enqueue(event);
     return event;
   };
   const pay = (sessionId: string, payOptions: { async?: boolean } = {}) =>
     emit('checkout.session.completed', store.view(store.complete(sessionId, payOptions)));
+  const foreignChargeRefunded = (ageSeconds: number) => {
+    const { charge } = store.refund({ charge: store.foreignCharge().id });
+    return emit('charge.refunded', charge, Math.floor(Date.now() / 1000) - ageSeconds);
+  };
   const chargeOf = (sessionId: string) => {
     const charge = store.chargeFor(String(store.session(sessionId).payment_intent));
     if (!charge) throw new StripeError(400, 'invalid_request_error', 'Session not paid');
@@ -101,6 +107,10 @@ export async function startStripeStandin(options: StripeStandinOptions): Promise
     let match: RegExpExecArray | null;
     if (method === 'POST' && path === '/v1/checkout/sessions') {
       answer = { status: 200, body: store.view(store.createSession(body)) };
+    } else if (method === 'POST' && (match = /^\/v1\/checkout\/sessions\/([\w-]+)\/expire$/.exec(path))) {
+      const session = store.view(store.expire(match[1]!));
+      emit('checkout.session.expired', session);
+      answer = { status: 200, body: session };
     } else if (method === 'GET' && (match = /^\/v1\/checkout\/sessions\/([\w-]+)$/.exec(path))) {
       answer = { status: 200, body: store.view(store.session(match[1]!)) };
     } else if (method === 'POST' && path === '/v1/refunds') {
@@ -148,6 +158,16 @@ export async function startStripeStandin(options: StripeStandinOptions): Promise
           successUrl: success,
         });
       }
+      // Dev-stack helper for the demo: Stripe reporting, late, the refund of a payment Cohort never saw.
+      if (method === 'POST' && url.pathname === '/_standin/foreign-charge-refund') {
+        await readBody(req);
+        const age = Number(url.searchParams.get('age_seconds') ?? 0);
+        if (!Number.isInteger(age) || age < 0 || age > 30 * 86_400)
+          throw new StripeError(400, 'invalid_request_error', 'age_seconds must be 0 to 2592000');
+        const event = foreignChargeRefunded(age);
+        const charge = event.data.object;
+        return send(res, 200, { eventId: event.id, paymentIntent: charge.payment_intent, created: event.created });
+      }
       if (!url.pathname.startsWith('/v1/')) throw new StripeError(404, 'invalid_request_error', 'Not found');
       calls++;
       if (!/^Bearer \S+/.test(req.headers.authorization ?? ''))
@@ -188,7 +208,8 @@ export async function startStripeStandin(options: StripeStandinOptions): Promise
     asyncPaymentFailed: (id) => emit('checkout.session.async_payment_failed', store.view(store.settleAsync(id, false))),
     chargeRefunded: (id) => emit('charge.refunded', store.refund({ charge: chargeOf(id).id }).charge),
     disputeCreated: (id) => emit('charge.dispute.created', store.dispute(String(store.session(id).payment_intent))),
-    sendEvent: emit,
+    sendEvent: (type, object, eventOptions) => emit(type, object, eventOptions?.created),
+    foreignChargeRefunded: (ageSeconds = 0) => foreignChargeRefunded(ageSeconds),
     sign: (payload, timestamp) => delivery.sign(payload, timestamp),
     session: (id) => store.sessions.get(id),
     sessions: () => [...store.sessions.values()],

@@ -83,4 +83,41 @@ describe('Stripe stand-in through the real stripe client', () => {
     const event = Stripe.webhooks.constructEvent(payload, standin.controls.sign(payload), 'whsec_test', 300);
     expect(event.id).toBe('evt_1');
   });
+
+  it('takes expires_at only 30 minutes to 24 hours ahead, and expires an open session (once)', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    for (const expires_at of [now + 29 * 60, now + 25 * 3600])
+      await expect(stripe.checkout.sessions.create({ ...params, expires_at })).rejects.toBeInstanceOf(
+        Stripe.errors.StripeInvalidRequestError,
+      );
+    const session = await stripe.checkout.sessions.create({ ...params, expires_at: now + 3600 });
+    expect(session.expires_at).toBe(now + 3600);
+    const expired = await stripe.checkout.sessions.expire(session.id);
+    expect(expired.status).toBe('expired');
+    expect(standin.controls.sessions().find((s) => s.id === session.id)).toMatchObject({ status: 'expired' });
+    await expect(stripe.checkout.sessions.expire(session.id)).rejects.toBeInstanceOf(
+      Stripe.errors.StripeInvalidRequestError,
+    );
+    expect((await fetch(session.url!, { method: 'POST' })).status).toBe(400);
+
+    const paid = await stripe.checkout.sessions.create(params);
+    await fetch(paid.url!, { method: 'POST' });
+    await expect(stripe.checkout.sessions.expire(paid.id)).rejects.toBeInstanceOf(
+      Stripe.errors.StripeInvalidRequestError,
+    );
+    expect((await stripe.checkout.sessions.retrieve(paid.id)).status).toBe('complete');
+  });
+
+  it('reports, backdated, the refund of a charge no Checkout Session made (the demo asks over HTTP)', async () => {
+    const res = await fetch(`${standin.url}/_standin/foreign-charge-refund?age_seconds=7200`, { method: 'POST' });
+    const body = (await res.json()) as { eventId: string; paymentIntent: string; created: number };
+    expect(res.status).toBe(200);
+    const event = await stripe.events.retrieve(body.eventId);
+    expect(event).toMatchObject({ type: 'charge.refunded', created: body.created });
+    expect(body.created).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) - 7200);
+    expect(event.data.object).toMatchObject({ payment_intent: body.paymentIntent, refunded: true, metadata: {} });
+    expect(
+      (await fetch(`${standin.url}/_standin/foreign-charge-refund?age_seconds=-1`, { method: 'POST' })).status,
+    ).toBe(400);
+  });
 });

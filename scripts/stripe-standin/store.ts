@@ -81,6 +81,16 @@ export class StandinStore {
       currency ??= String(item.price_data?.currency ?? '').toLowerCase();
     }
     if (!currency) throw new StripeError(400, 'invalid_request_error', 'currency is required', 'parameter_missing');
+    const created = now();
+    const expiresAt = params.expires_at === undefined ? created + 86_400 : Number(params.expires_at);
+    // As Stripe: 30 minutes to 24 hours after creation.
+    if (!Number.isInteger(expiresAt) || expiresAt < created + 1800 || expiresAt > created + 86_400)
+      throw new StripeError(
+        400,
+        'invalid_request_error',
+        'The `expires_at` timestamp must be between 30 minutes and 24 hours after Checkout Session creation.',
+        'parameter_invalid_integer',
+      );
     const id = stripeId('cs');
     const session: StripeObject = {
       id,
@@ -97,8 +107,8 @@ export class StandinStore {
       success_url: params.success_url ?? null,
       cancel_url: params.cancel_url ?? null,
       payment_intent: null,
-      created: now(),
-      expires_at: Number(params.expires_at ?? now() + 86_400),
+      created,
+      expires_at: expiresAt,
       livemode: false,
       url: `${this.baseUrl()}/pay/${id}`,
     };
@@ -110,6 +120,21 @@ export class StandinStore {
     const session = this.sessions.get(id);
     if (!session)
       throw new StripeError(404, 'invalid_request_error', `No such checkout.session: '${id}'`, 'resource_missing');
+    // Past its expires_at an open session is expired, as Stripe does it.
+    if (session.status === 'open' && Number(session.expires_at) <= now()) session.status = 'expired';
+    return session;
+  }
+
+  /** POST /v1/checkout/sessions/:id/expire: only an open session can be expired. */
+  expire(id: string): StripeObject {
+    const session = this.session(id);
+    if (session.status !== 'open')
+      throw new StripeError(
+        400,
+        'invalid_request_error',
+        `Only Checkout Sessions with a status in ["open"] can be expired. This session has a status of "${String(session.status)}".`,
+      );
+    session.status = 'expired';
     return session;
   }
 
@@ -214,15 +239,38 @@ export class StandinStore {
     };
   }
 
-  /** Records an event as Stripe would (its object is a snapshot at this moment). */
-  event(type: string, object: StripeObject): StandinEvent {
+  /**
+   * A charge paid outside any Checkout Session (another product on the account, a payment
+   * made in the dashboard), with no Cohort metadata.
+   */
+  foreignCharge(amount = 5000, currency = 'eur'): StripeObject {
+    const charge: StripeObject = {
+      id: stripeId('ch'),
+      object: 'charge',
+      amount,
+      amount_refunded: 0,
+      currency,
+      payment_intent: stripeId('pi'),
+      paid: true,
+      refunded: false,
+      disputed: false,
+      metadata: {},
+      created: now(),
+      livemode: false,
+    };
+    this.charges.set(charge.id, charge);
+    return charge;
+  }
+
+  /** Records an event as Stripe would (its object is a snapshot at this moment); `created` backdates it. */
+  event(type: string, object: StripeObject, created = now()): StandinEvent {
     const snapshot = structuredClone(object);
     delete snapshot.payment_intent_data_metadata;
     const event: StandinEvent = {
       id: stripeId('evt'),
       object: 'event',
       type,
-      created: now(),
+      created,
       api_version: '2026-10-28.endive',
       data: { object: snapshot },
       livemode: false,

@@ -1,5 +1,7 @@
 import { expect } from 'vitest';
 import type { StripeStandin } from '../../scripts/stripe-standin/index';
+import { onboardingStartOptions } from '../../api/workflows/onboarding';
+import type { TrackCode } from '../../lib/domain/tracks';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack';
 import { startStack, type StackOptions, type TestStack } from './stack';
 import { createTestUser, type TestUser } from './users';
@@ -86,4 +88,17 @@ export async function addTrainer(p: PaymentsStack, tracks: string[], maxStudents
 /** Emails of one template to one user, from the outbox. */
 export async function emailsTo(p: PaymentsStack, userId: string, template: string) {
   return p.stack.knex('email_messages').where({ userId, template });
+}
+
+/**
+ * Starts the student's onboarding saga with a checkout window of `ms` (CHECKOUT_EXPIRY
+ * allows no less than 30 minutes); the checkout request then joins it (USE_EXISTING).
+ */
+export async function startOnboardingExpiringIn(p: PaymentsStack, userId: string, ms: number, track: TrackCode = 'DP') {
+  const deps = { config: p.stack.config, temporal: p.stack.client, taskQueues: p.stack.taskQueues };
+  const options = onboardingStartOptions(deps, userId, track);
+  return p.stack.client.workflow.start('onboarding', {
+    ...options,
+    args: [{ ...options.args[0], checkoutExpiryMs: ms }],
+  });
 }

@@ -38,9 +38,15 @@ describe('demo: payments stages', () => {
       'enrolled with trainer',
       'welcome email sent',
       'admin enrolled a scholarship student',
+      'admins alerted of a refund Cohort never recorded',
     ]);
     for (const stage of stages) await stage.run(ctx);
     expect(ctx.state.enrollment).toMatchObject({ status: 'ENROLLED', paymentVerified: true });
     expect(ctx.state.scholarshipWorkflowId).toMatch(/^onboarding:.+:FSD$/);
+    const alerted = await p.stack.knex('stripeEvents').where({ outcome: 'unknown-payment' });
+    expect(alerted).toHaveLength(1);
+    expect(await p.stack.client.workflow.getHandle(`stripe-alert:${alerted[0].id}`).result()).toEqual({
+      eventId: alerted[0].id,
+    });
   });
 });

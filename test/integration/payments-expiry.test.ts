@@ -5,6 +5,7 @@ import {
   enrollmentOf,
   pay,
   waitFor,
+  startOnboardingExpiringIn,
   startPaymentsStack,
   waitForEnrollment,
   type PaymentsStack,
@@ -16,32 +17,58 @@ import { onboardingStatus, trainerCapacityChanged } from '../../workflows/onboar
 let p: PaymentsStack;
 let unconfigured: TestStack;
 beforeAll(async () => {
-  [p, unconfigured] = await Promise.all([
-    startPaymentsStack({ env: { CHECKOUT_EXPIRY: '2s' } }),
-    startStack({ worker: false }),
-  ]);
+  [p, unconfigured] = await Promise.all([startPaymentsStack(), startStack({ worker: false })]);
 });
 afterAll(async () => {
   await Promise.all([p?.close(), unconfigured?.close()]);
 });
 
 describe('checkout expiry and configuration', () => {
-  it('closes an unpaid checkout after CHECKOUT_EXPIRY, and a late payment still enrolls (a new run resumes)', async () => {
+  it('gives each Checkout Session expires_at from CHECKOUT_EXPIRY (24h by default, inside Stripe bounds)', async () => {
     const student = await createTestUser(p.stack.knex);
-    const { checkoutUrl, workflowId } = await checkout(p, student);
-    const first = await p.stack.client.workflow.getHandle(workflowId).result();
-    expect(first.phase).toBe('EXPIRED');
-    expect((await enrollmentOf(p, student.user.id)).status).toBe('EXPIRED');
+    const before = Math.floor(Date.now() / 1000);
+    const { sessionId } = await checkout(p, student, 'FSD');
+    const expiresAt = Number(p.standin.controls.session(sessionId)!.expires_at);
+    expect(expiresAt).toBeGreaterThanOrEqual(before + 24 * 3600 - 60);
+    expect(expiresAt).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + 24 * 3600);
+  });
 
-    // Stripe took the money just before the session closed: the webhook starts a new run.
-    await pay(checkoutUrl);
-    const row = await waitForEnrollment(p, student.user.id);
-    expect(row.paymentVerified).toBe(true);
+  it('expires the session at Stripe when the saga gives up waiting: nobody can pay it after', async () => {
+    const student = await createTestUser(p.stack.knex);
+    const handle = await startOnboardingExpiringIn(p, student.user.id, 3_000);
+    const { checkoutUrl, sessionId, workflowId } = await checkout(p, student);
+    expect(workflowId).toBe(handle.workflowId);
+    expect((await handle.result()).phase).toBe('EXPIRED');
+    expect((await enrollmentOf(p, student.user.id)).status).toBe('EXPIRED');
+    expect(p.standin.controls.session(sessionId)).toMatchObject({ status: 'expired' });
+    const late = await fetch(checkoutUrl, { method: 'POST' });
+    expect(late.status).toBe(400);
+    expect(await p.stack.knex('payments').where({ userId: student.user.id })).toHaveLength(0);
+  });
+
+  it('enrolls a payment completed just before the saga gave up, though its event arrives after', async () => {
+    const student = await createTestUser(p.stack.knex);
+    const handle = await startOnboardingExpiringIn(p, student.user.id, 3_000);
+    const { checkoutUrl, sessionId } = await checkout(p, student);
+    p.standin.controls.delivery.hold = true; // the checkout.session.completed event is late
+    try {
+      await pay(checkoutUrl);
+      // Expiring at Stripe fails (the session is complete): the saga verifies it and enrolls.
+      const row = await waitForEnrollment(p, student.user.id);
+      expect(row.paymentVerified).toBe(true);
+      await p.standin.controls.release();
+    } finally {
+      p.standin.controls.delivery.hold = false;
+    }
+    expect(p.standin.controls.session(sessionId)).toMatchObject({ status: 'complete', payment_status: 'paid' });
+    await p.standin.controls.idle();
+    expect(await handle.query(onboardingStatus)).toMatchObject({ phase: 'ENROLLED', sessionId });
     expect(await p.stack.knex('payments').where({ userId: student.user.id })).toHaveLength(1);
   });
 
   it('opens a fresh session when the student checks out again after expiry', async () => {
     const student = await createTestUser(p.stack.knex);
+    await startOnboardingExpiringIn(p, student.user.id, 3_000, 'FSD');
     const first = await checkout(p, student, 'FSD');
     await p.stack.client.workflow.getHandle(first.workflowId).result();
     const second = await checkout(p, student, 'FSD');

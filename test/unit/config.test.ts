@@ -96,6 +96,16 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it("keeps CHECKOUT_EXPIRY within Stripe's 30 minutes to 24 hours (it is each session's expires_at)", () => {
+    expect(loadConfig(VALID).CHECKOUT_EXPIRY).toBe(86_400_000);
+    expect(loadConfig({ ...VALID, CHECKOUT_EXPIRY: '30m' }).CHECKOUT_EXPIRY).toBe(1_800_000);
+    expect(loadConfig({ ...VALID, CHECKOUT_EXPIRY: '24h' }).CHECKOUT_EXPIRY).toBe(86_400_000);
+    for (const value of ['29m', '2s', '25h', '2d'])
+      expect(problemsOf({ ...VALID, CHECKOUT_EXPIRY: value })).toEqual([
+        'CHECKOUT_EXPIRY: must be 30m to 24h (Stripe Checkout Session expiry)',
+      ]);
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ ...VALID, PORT: '', STRIPE_SECRET_KEY: '' })).toMatchObject({
       PORT: 3000,

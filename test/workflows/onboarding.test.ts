@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import type { CohortActivities } from '../../activities/index';
 import type { AdminAlert } from '../../activities/alerts';
@@ -34,7 +35,7 @@ const input = (userId: string): OnboardingInput => ({
 });
 
 /** Fake activities that record what the saga asked for. */
-function fakes(options: { trainers?: (string | null)[] } = {}) {
+function fakes(options: { trainers?: (string | null)[]; completedAtStripe?: string } = {}) {
   const calls: string[] = [];
   const alerts: AdminAlert[] = [];
   const trainers = [...(options.trainers ?? ['trainer-1'])];
@@ -43,13 +44,15 @@ function fakes(options: { trainers?: (string | null)[] } = {}) {
       calls.push('loadEnrollment');
       return null;
     },
-    verifyCheckoutSession: async () => {
+    verifyCheckoutSession: async ({ sessionId }) => {
       calls.push('verify');
-      return { outcome: 'paid', amountCents: 100, currency: 'eur', paymentIntentId: 'pi_1' };
+      if (sessionId.startsWith('cs_wrong'))
+        return { outcome: 'wrong-price', amountCents: 90, currency: 'eur', paymentIntentId: `pi_${sessionId}` };
+      return { outcome: 'paid', amountCents: 100, currency: 'eur', paymentIntentId: `pi_${sessionId}` };
     },
-    recordPayment: async () => {
+    recordPayment: async ({ sessionId }) => {
       calls.push('recordPayment');
-      return { paymentId: 'payment-1', trackName: 'Data Professional' };
+      return { paymentId: sessionId === 'cs_1' ? 'payment-1' : `payment-${sessionId}`, trackName: 'Data Professional' };
     },
     enrollStudent: async () => {
       calls.push('enroll');
@@ -74,8 +77,14 @@ function fakes(options: { trainers?: (string | null)[] } = {}) {
       calls.push(`email:${email.template}`);
       return { emailMessageId: email.idempotencyKey, status: 'STORED' };
     },
-    alertAdmins: async (alert) => {
+    postSlackAlert: async (alert) => {
       alerts.push(alert);
+      return { status: 'POSTED' };
+    },
+    emailAdminAlert: async () => ({ status: 'STORED' }),
+    expireCheckoutSession: async () => {
+      calls.push('expireAtStripe');
+      return { completedSessionId: options.completedAtStripe ?? null };
     },
     expireCheckout: async () => {
       calls.push('expire');
@@ -84,6 +93,14 @@ function fakes(options: { trainers?: (string | null)[] } = {}) {
       calls.push('suspend');
       return { suspended: true };
     },
+  };
+  activities.refundPayment = async (input) => {
+    calls.push(`refund:${input.paymentId}:${input.idempotencyKey}`);
+    return { refundId: 're_1' };
+  };
+  activities.attachLatePayment = async (input) => {
+    calls.push(`attach:${input.paymentId}`);
+    return { attached: false };
   };
   return { calls, alerts, activities };
 }
@@ -110,7 +127,8 @@ describe('onboarding workflow (time skipping)', () => {
       env.client.workflow.execute(onboarding, { workflowId: 'onboarding:u1:DP', taskQueue, args: [input('u1')] }),
     );
     expect(result.phase).toBe('EXPIRED');
-    expect(calls).toEqual(['loadEnrollment', 'expire']);
+    // Closed at Stripe first, so nobody pays after the saga gave up.
+    expect(calls).toEqual(['loadEnrollment', 'expireAtStripe', 'expire']);
   });
 
   it('enrolls on payment, suspends on a later dispute, and ends after the dispute window', async () => {
@@ -167,5 +185,92 @@ describe('onboarding workflow (time skipping)', () => {
     expect(result.trainerId).toBe('trainer-9');
     expect(calls.filter((c) => c === 'assignTrainer')).toHaveLength(4);
     expect(alerts.map((a) => a.kind)).toEqual(['no-trainer-capacity', 'student-enrolled', 'trainer-assigned']);
+  });
+
+  it('verifies and enrolls a session paid at the last moment rather than expiring it', async () => {
+    const { calls, activities } = fakes({ completedAtStripe: 'cs_1' });
+    const taskQueue = 'onb-last-moment';
+    const result = await withWorker(activities, taskQueue, () =>
+      env.client.workflow.execute(onboarding, { workflowId: 'onboarding:u4:DP', taskQueue, args: [input('u4')] }),
+    );
+    expect(result).toMatchObject({ phase: 'ENROLLED', paymentId: 'payment-1' });
+    expect(calls.slice(0, 5)).toEqual(['loadEnrollment', 'expireAtStripe', 'verify', 'recordPayment', 'enroll']);
+    expect(calls).not.toContain('expire');
+  });
+
+  it('refunds a session paid at the wrong price, keeps waiting, and enrolls on a correct payment', async () => {
+    const { calls, alerts, activities } = fakes();
+    const taskQueue = 'onb-wrong-price';
+    const result = await withWorker(activities, taskQueue, async () => {
+      const handle = await env.client.workflow.start(onboarding, {
+        workflowId: 'onboarding:u5:DP',
+        taskQueue,
+        args: [input('u5')],
+      });
+      await handle.signal(paymentNotified, { sessionId: 'cs_wrong_1' });
+      await handle.signal(paymentNotified, { sessionId: 'cs_1' });
+      return handle.result();
+    });
+    expect(result).toMatchObject({ phase: 'ENROLLED', paymentId: 'payment-1' });
+    expect(calls.slice(0, 6)).toEqual([
+      'loadEnrollment',
+      'verify',
+      'recordPayment',
+      'refund:payment-cs_wrong_1:onboarding:u5:DP:refund:cs_wrong_1',
+      'verify',
+      'recordPayment',
+    ]);
+    expect(alerts.map((a) => a.kind)).toEqual(['wrong-price-refunded', 'student-enrolled']);
+    expect(alerts[0]!.refs).toMatchObject({ session: 'cs_wrong_1', payment: 'payment-cs_wrong_1' });
+  });
+
+  it('refunds a second payment for a track already paid and alerts once', async () => {
+    const { calls, alerts, activities } = fakes();
+    const taskQueue = 'onb-duplicate';
+    const result = await withWorker(activities, taskQueue, async () => {
+      const handle = await env.client.workflow.start(onboarding, {
+        workflowId: 'onboarding:u6:DP',
+        taskQueue,
+        args: [input('u6')],
+      });
+      await handle.signal(paymentNotified, { sessionId: 'cs_1' });
+      for (let i = 0; (await handle.query(onboardingStatus)).phase !== 'ENROLLED'; i++) {
+        if (i > 100) throw new Error('not enrolled');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await handle.signal(paymentNotified, { sessionId: 'cs_2' });
+      return handle.result();
+    });
+    expect(result).toMatchObject({ phase: 'ENROLLED', paymentId: 'payment-1' });
+    expect(calls.slice(-4)).toEqual([
+      'verify',
+      'recordPayment',
+      'attach:payment-cs_2',
+      'refund:payment-cs_2:onboarding:u6:DP:refund:cs_2',
+    ]);
+    expect(alerts.map((a) => a.kind)).toEqual(['student-enrolled', 'duplicate-payment-refunded']);
+  });
+
+  it('alerts admins to refund by hand when Stripe refuses the refund, and goes on', async () => {
+    const { calls, alerts, activities } = fakes();
+    activities.refundPayment = async () => {
+      calls.push('refund');
+      throw ApplicationFailure.nonRetryable('No such payment_intent', 'RefundRejected');
+    };
+    const taskQueue = 'onb-refund-refused';
+    const result = await withWorker(activities, taskQueue, async () => {
+      const handle = await env.client.workflow.start(onboarding, {
+        workflowId: 'onboarding:u7:DP',
+        taskQueue,
+        args: [input('u7')],
+      });
+      await handle.signal(paymentNotified, { sessionId: 'cs_wrong_7' });
+      await handle.signal(paymentNotified, { sessionId: 'cs_1' });
+      return handle.result();
+    });
+    expect(result).toMatchObject({ phase: 'ENROLLED', paymentId: 'payment-1' });
+    expect(calls.filter((c) => c === 'refund')).toHaveLength(1);
+    expect(alerts.map((a) => a.kind)).toEqual(['refund-failed', 'student-enrolled']);
+    expect(alerts[0]!.refs).toMatchObject({ session: 'cs_wrong_7', for: 'wrong-price-refunded' });
   });
 });

@@ -6,7 +6,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { CohortActivities } from '../../activities/index';
 import type { SendEmailInput } from '../../activities/email';
-import type { ReviewFacts } from '../../activities/learning';
+import type { ReviewSettlement } from '../../activities/learning';
+import { reviewSettledUpdate } from '../../workflows/review';
 import { installTestRuntime } from '../helpers/stack';
 
 /** The review workflow's decisions, with fake activities on the real Temporal server. */
@@ -24,52 +25,39 @@ afterAll(async () => {
   await connection?.close();
 });
 
-interface Scenario {
-  facts: Partial<ReviewFacts>;
-  completed?: boolean;
-  next?: { projectId: string; projectTitle: string } | null;
-  optional?: { projectId: string; projectTitle: string }[];
-  trackCompleted?: boolean;
-}
+type Scenario = Partial<ReviewSettlement> | 'not-recorded';
 
-async function runReview(scenario: Scenario | 'not-recorded') {
+async function runReview(scenario: Scenario, options: { failEmails?: boolean } = {}) {
   const calls: { name: string; input: unknown }[] = [];
-  const record =
-    <T>(name: string, result: T) =>
-    async (input: unknown) => {
-      calls.push({ name, input });
-      return result;
-    };
-  const facts: ReviewFacts = {
+  const settlement: ReviewSettlement = {
     userId: 'u1',
     projectId: 'p1',
     projectTitle: 'P1',
     deliverableTitle: 'D1',
     track: 'DP',
     approved: true,
-    ...(scenario === 'not-recorded' ? {} : scenario.facts),
+    projectCompleted: false,
+    next: null,
+    optional: [],
+    certificationWorkflowId: null,
+    ...(scenario === 'not-recorded' ? {} : scenario),
   };
   const activities: Partial<CohortActivities> = {
-    loadReview:
-      scenario === 'not-recorded'
-        ? async () => {
-            throw ApplicationFailure.nonRetryable('The review was not committed.', 'ReviewNotRecorded');
-          }
-        : record('loadReview', facts),
+    settleReview: async (input) => {
+      calls.push({ name: 'settleReview', input });
+      if (scenario === 'not-recorded')
+        throw ApplicationFailure.nonRetryable('The review was not committed.', 'ReviewNotRecorded');
+      return settlement;
+    },
     sendEmail: async (input: SendEmailInput) => {
       calls.push({ name: 'sendEmail', input });
+      if (options.failEmails)
+        throw ApplicationFailure.nonRetryable(
+          'The email recipient does not exist (or was erased).',
+          'EmailRecipientNotFound',
+        );
       return { emailMessageId: randomUUID(), status: 'STORED' as const };
     },
-    settleProjectAfterReview: record('settleProjectAfterReview', {
-      completed: scenario !== 'not-recorded' && (scenario.completed ?? false),
-    }),
-    unlockNextProject: record('unlockNextProject', {
-      next: scenario !== 'not-recorded' && scenario.next ? { ...scenario.next, newlyUnlocked: true } : null,
-      optional:
-        scenario !== 'not-recorded' ? (scenario.optional ?? []).map((p) => ({ ...p, newlyUnlocked: true })) : [],
-      trackCompleted: scenario !== 'not-recorded' && (scenario.trackCompleted ?? false),
-    }),
-    handOverToCertification: record('handOverToCertification', { workflowId: 'certificate:u1:DP' }),
   };
   const taskQueue = `review-wf-${randomUUID()}`;
   const worker = await Worker.create({
@@ -84,12 +72,15 @@ async function runReview(scenario: Scenario | 'not-recorded') {
       .execute('review', { args: [{ submissionId }], taskQueue, workflowId: `review:${submissionId}` })
       .catch((e: unknown) => e),
   );
-  return { result, calls, submissionId };
+  const emails = calls.filter((c) => c.name === 'sendEmail').map((c) => c.input as SendEmailInput);
+  return { result, calls, emails, submissionId };
 }
 
+const unlocked = (projectId: string, projectTitle: string) => ({ projectId, projectTitle, newlyUnlocked: true });
+
 describe('review workflow', () => {
-  it('on changes requested: the feedback email and the project settled, nothing unlocked', async () => {
-    const { result, calls, submissionId } = await runReview({ facts: { approved: false } });
+  it('on changes requested: settled first, then the feedback email; nothing unlocked', async () => {
+    const { result, calls, submissionId } = await runReview({ approved: false });
     expect(result).toEqual({
       submissionId,
       approved: false,
@@ -97,7 +88,8 @@ describe('review workflow', () => {
       unlockedProjectId: null,
       certificationWorkflowId: null,
     });
-    expect(calls.map((c) => c.name)).toEqual(['loadReview', 'sendEmail', 'settleProjectAfterReview']);
+    expect(calls.map((c) => c.name)).toEqual(['settleReview', 'sendEmail']);
+    expect(calls[0]!.input).toEqual({ submissionId });
     expect(calls[1]!.input).toEqual({
       idempotencyKey: `review:${submissionId}:feedback`,
       template: 'feedback-available',
@@ -106,76 +98,108 @@ describe('review workflow', () => {
     });
   });
 
-  it('on the approval that completes a project: unlocks the next with an email keyed on the unlock', async () => {
-    const { result, calls } = await runReview({
-      facts: {},
-      completed: true,
-      next: { projectId: 'p2', projectTitle: 'P2' },
-    });
+  it('on the approval that completes a project: the unlock settled before any email, then an email keyed on the unlock', async () => {
+    const { result, calls, emails } = await runReview({ projectCompleted: true, next: unlocked('p2', 'P2') });
     expect(result).toMatchObject({
       approved: true,
       projectCompleted: true,
       unlockedProjectId: 'p2',
       certificationWorkflowId: null,
     });
-    expect(calls.map((c) => c.name)).toEqual([
-      'loadReview',
-      'sendEmail',
-      'settleProjectAfterReview',
-      'unlockNextProject',
-      'sendEmail',
-    ]);
-    expect(calls[4]!.input).toMatchObject({
+    expect(calls[0]!.name).toBe('settleReview');
+    expect(emails.map((e) => e.template).sort()).toEqual(['feedback-available', 'project-unlocked']);
+    expect(emails.find((e) => e.template === 'project-unlocked')).toMatchObject({
       idempotencyKey: 'unlock:u1:p2',
-      template: 'project-unlocked',
       data: { projectTitle: 'P2' },
     });
   });
 
   it('announces optional projects unlocked alongside the next required one, each keyed on its unlock', async () => {
-    const { result, calls } = await runReview({
-      facts: {},
-      completed: true,
-      next: { projectId: 'p6', projectTitle: 'Capstone' },
-      optional: [{ projectId: 'p5', projectTitle: 'ML' }],
+    const { result, emails } = await runReview({
+      projectCompleted: true,
+      next: unlocked('p6', 'Capstone'),
+      optional: [unlocked('p5', 'ML')],
     });
     expect(result).toMatchObject({ projectCompleted: true, unlockedProjectId: 'p6' });
-    expect(calls.map((c) => c.name)).toEqual([
-      'loadReview',
-      'sendEmail',
-      'settleProjectAfterReview',
-      'unlockNextProject',
-      'sendEmail',
-      'sendEmail',
-    ]);
-    expect(calls.slice(4).map((c) => c.input)).toEqual([
-      expect.objectContaining({
-        idempotencyKey: 'unlock:u1:p6',
-        template: 'project-unlocked',
-        data: { projectTitle: 'Capstone' },
-      }),
-      expect.objectContaining({
-        idempotencyKey: 'unlock:u1:p5',
-        template: 'project-unlocked',
-        data: { projectTitle: 'ML' },
-      }),
+    const unlocks = emails.filter((e) => e.template === 'project-unlocked');
+    expect(unlocks.map((e) => [e.idempotencyKey, e.data]).sort()).toEqual([
+      ['unlock:u1:p5', { projectTitle: 'ML' }],
+      ['unlock:u1:p6', { projectTitle: 'Capstone' }],
     ]);
   });
 
-  it('on the last project: hands over to certification', async () => {
-    const { result, calls } = await runReview({ facts: {}, completed: true, next: null, trackCompleted: true });
+  it('on the last project: reports the certification handed over in the settlement', async () => {
+    const { result, calls } = await runReview({
+      projectCompleted: true,
+      next: null,
+      certificationWorkflowId: 'certificate:u1:DP',
+    });
     expect(result).toMatchObject({
       projectCompleted: true,
       unlockedProjectId: null,
       certificationWorkflowId: 'certificate:u1:DP',
     });
-    expect(calls.at(-1)).toEqual({ name: 'handOverToCertification', input: { userId: 'u1', track: 'DP' } });
+    expect(calls.map((c) => c.name)).toEqual(['settleReview', 'sendEmail']);
+  });
+
+  it('completes with its outcome when every email fails for good (recipient erased)', async () => {
+    const { result, emails } = await runReview(
+      { projectCompleted: true, next: unlocked('p2', 'P2') },
+      { failEmails: true },
+    );
+    expect(result).toMatchObject({ approved: true, projectCompleted: true, unlockedProjectId: 'p2' });
+    expect(emails).toHaveLength(2);
   });
 
   it('fails without side effects when the review was never committed', async () => {
     const { result, calls } = await runReview('not-recorded');
     expect(result).toBeInstanceOf(WorkflowFailedError);
-    expect(((result as WorkflowFailedError).cause?.cause as ApplicationFailure).type).toBe('ReviewNotRecorded');
-    expect(calls).toEqual([]);
+    // A local activity's failure surfaces as the workflow's cause itself.
+    expect((result as WorkflowFailedError).cause).toMatchObject({ type: 'ReviewNotRecorded' });
+    expect(calls.map((c) => c.name)).toEqual(['settleReview']);
+  });
+
+  it('answers the settled Update with the outcome while the emails are still being sent', async () => {
+    let releaseEmails!: () => void;
+    const emailsHeld = new Promise<void>((resolve) => {
+      releaseEmails = resolve;
+    });
+    const taskQueue = `review-wf-${randomUUID()}`;
+    const submissionId = randomUUID();
+    const worker = await Worker.create({
+      connection: native,
+      taskQueue,
+      workflowBundle: { codePath: inject('workflowBundlePath') },
+      activities: {
+        settleReview: async (): Promise<ReviewSettlement> => ({
+          userId: 'u1',
+          projectId: 'p1',
+          projectTitle: 'P1',
+          deliverableTitle: 'D1',
+          track: 'DP',
+          approved: true,
+          projectCompleted: true,
+          next: unlocked('p2', 'P2'),
+          optional: [],
+          certificationWorkflowId: null,
+        }),
+        sendEmail: async () => {
+          await emailsHeld;
+          return { emailMessageId: randomUUID(), status: 'STORED' as const };
+        },
+      },
+    });
+    await worker.runUntil(async () => {
+      const handle = await client.workflow.start('review', {
+        args: [{ submissionId }],
+        taskQueue,
+        workflowId: `review:${submissionId}`,
+      });
+      const settled = await handle.executeUpdate(reviewSettledUpdate);
+      expect(settled).toMatchObject({ projectCompleted: true, unlockedProjectId: 'p2' });
+      expect((await handle.describe()).status.name).toBe('RUNNING'); // the emails are still on their way
+      releaseEmails();
+      expect(await handle.result()).toEqual(settled);
+    });
   });
 });

@@ -1,4 +1,9 @@
-import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import {
+  proxyActivities,
+  proxyLocalActivities,
+  type ActivityOptions,
+  type LocalActivityOptions,
+} from '@temporalio/workflow';
 import type { CohortActivities } from '../../activities/index';
 
 /*
@@ -17,6 +22,25 @@ export const database: ActivityOptions = {
 export const email: ActivityOptions = {
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m', maximumAttempts: 20 },
+};
+
+/**
+ * Admin alerts to Slack: a 4xx fails at once (the activity throws it non-retryable); 5xx,
+ * 429 and timeouts are retried for about ten minutes, after which the workflow logs and
+ * counts the lost alert and goes on (workflows/shared/notify.ts).
+ */
+export const slackAlert: ActivityOptions = {
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m', maximumAttempts: 10 },
+};
+
+/**
+ * Database steps a person waits on behind the HTTP API, run as local activities: no
+ * round trip through the task queue. Bounded like `database`.
+ */
+export const localDatabase: LocalActivityOptions = {
+  startToCloseTimeout: '30s',
+  retry: database.retry,
 };
 
 /** An external API a person waits on behind the HTTP API (Stripe Checkout): give up after two minutes. */
@@ -49,3 +73,5 @@ export const dbActivities = proxyActivities<CohortActivities>(database);
 export const emailActivities = proxyActivities<CohortActivities>(email);
 export const checkoutActivities = proxyActivities<CohortActivities>(externalApi);
 export const sagaActivities = proxyActivities<CohortActivities>(sagaStep);
+export const slackActivities = proxyActivities<CohortActivities>(slackAlert);
+export const localDbActivities = proxyLocalActivities<CohortActivities>(localDatabase);

@@ -6,7 +6,11 @@ export interface StripeEventRow {
   objectId: string | null;
   receivedAt: Date;
   processedAt: Date | null;
+  outcome: StripeEventOutcome | null;
 }
+
+/** What Cohort did with a processed event (see migration 20261129004100). */
+export type StripeEventOutcome = 'routed' | 'ignored' | 'unknown-payment';
 
 /** Stripe event ids (ids only, never payloads), so each event is acted on once. */
 export const stripeEventsRepo = {
@@ -18,7 +22,7 @@ export const stripeEventsRepo = {
 
   find: (db: Db, id: string): Promise<StripeEventRow | undefined> => db('stripeEvents').where({ id }).first(),
 
-  async markProcessed(db: Db, id: string): Promise<void> {
-    await db('stripeEvents').where({ id }).update({ processedAt: db.fn.now() });
+  async markProcessed(db: Db, id: string, outcome: StripeEventOutcome): Promise<void> {
+    await db('stripeEvents').where({ id }).update({ processedAt: db.fn.now(), outcome });
   },
 };
