@@ -9,7 +9,8 @@ export const workflowIds = {
   review: (submissionId: string) => `review:${submissionId}`,
   accountDeletion: (userId: string) => `account-deletion:${userId}`,
   dataExport: (userId: string, exportId: string) => `data-export:${userId}:${exportId}`,
-  workspace: (userId: string, projectId: string) => `workspace:${userId}:${projectId}`,
+  /** One workspace (schema) per student. */
+  workspace: (userId: string) => `workspace:${userId}`,
   certificate: (userId: string, track: TrackCode) => `certificate:${userId}:${track}`,
   retention: (date: string) => `retention:${date}`,
   /** `n` tells one message of a purpose from the next (1 for the sign-up verification). */
