@@ -9,6 +9,7 @@ import type { EmailSender } from '../lib/adapters/email/index';
 import { createEmailActivities } from './email';
 import { createLearningActivities } from './learning';
 import { createProgressActivities } from './progress';
+import { createRetentionActivities } from './retention';
 
 /** Everything activities are built from; only the worker's composition root builds it. */
 export interface ActivityDeps {
@@ -30,6 +31,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createEmailActivities(deps),
     ...createProgressActivities(deps),
     ...createLearningActivities(deps),
+    ...createRetentionActivities(deps),
   };
 }
 
