@@ -111,7 +111,9 @@ export async function retention(input: RetentionInput = {}): Promise<RetentionRe
       reports: [],
       continuedTimes: 0,
     };
-    await db.recordRetentionRun({ workflowId: info.workflowId, firstRunId: state.firstRunId, dryRun, asOf });
+    // A dry run writes nothing, not even its report: the caller reads it from the result.
+    if (!dryRun)
+      await db.recordRetentionRun({ workflowId: info.workflowId, firstRunId: state.firstRunId, dryRun, asOf });
     status.asOf = asOf;
     status.planned = plan.map((p) => p.name);
     setPhase('running');
@@ -206,13 +208,14 @@ export async function retention(input: RetentionInput = {}): Promise<RetentionRe
     durationMs: Date.now() - state.startedAt,
   };
   // Settle first (the run's record), then notify.
-  await db.recordRetentionRun({
-    workflowId: info.workflowId,
-    firstRunId: state.firstRunId,
-    dryRun,
-    asOf: state.asOf,
-    report,
-  });
+  if (!dryRun)
+    await db.recordRetentionRun({
+      workflowId: info.workflowId,
+      firstRunId: state.firstRunId,
+      dryRun,
+      asOf: state.asOf,
+      report,
+    });
 
   status.phase = 'alerting';
   status.current = null;
