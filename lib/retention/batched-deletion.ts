@@ -10,19 +10,19 @@ interface BatchedDeletionSpec {
   name: string;
   description: string;
   table: string;
-  /** A unique, ordered column: batches walk it so none rescans rows already deleted. */
-  key: string;
   /** The expiry condition on the table's rows (qualified by the table name where it matters). */
   where: (ctx: RetentionContext) => Condition;
 }
 
 /**
- * A deletion policy from a table, its key and its expiry condition. A batch locks the
- * next `limit` expired rows after `cursor` (SKIP LOCKED: rows a writer holds wait for the
- * next run) and deletes them in one statement.
+ * A deletion policy from a table and its expiry condition. Batches walk the table's heap
+ * in block ranges (a TID range scan: `ctid` from block `cursor` to `cursor + limit`),
+ * so each statement reads each page once, never rescans rows already deleted, needs no
+ * index, and deletes at nearly the speed of one plain DELETE while holding its row
+ * locks only for its own short duration. Rows appended after the run began are fresh.
  */
 export function batchedDeletion(spec: BatchedDeletionSpec): DeletionPolicy {
-  const { table, key } = spec;
+  const { table } = spec;
   return {
     kind: 'delete',
     name: spec.name,
@@ -36,20 +36,18 @@ export function batchedDeletion(spec: BatchedDeletionSpec): DeletionPolicy {
 
     async deleteBatch(db, ctx, cursor, limit): Promise<BatchResult> {
       const where = spec.where(ctx);
-      const after = cursor === null ? '' : `${table}.${key} > ? AND `;
-      const result = await db.raw(
-        `WITH batch AS (
-           SELECT ${key} FROM ${table} WHERE ${after}${where.sql}
-           ORDER BY ${key} LIMIT ? FOR UPDATE SKIP LOCKED
-         ), gone AS (
-           DELETE FROM ${table} t USING batch WHERE t.${key} = batch.${key} RETURNING t.${key} AS k
-         )
-         SELECT (SELECT count(*) FROM batch)::bigint AS picked, (SELECT count(*) FROM gone)::bigint AS handled,
-                (SELECT ${key}::text FROM batch ORDER BY ${key} DESC LIMIT 1) AS last`,
-        [...(cursor === null ? [] : [cursor]), ...where.bindings, limit],
+      const from = cursor === null ? 0 : Number(cursor);
+      const to = from + limit;
+      const deleted = await db.raw(
+        `DELETE FROM ${table} WHERE ${table}.ctid >= ?::tid AND ${table}.ctid < ?::tid AND ${where.sql}`,
+        [`(${from},0)`, `(${to},0)`, ...where.bindings],
       );
-      const row = (result.rows as { picked: number; handled: number; last: string | null }[])[0]!;
-      return { handled: Number(row.handled), cursor: row.last ?? cursor, done: Number(row.picked) < limit };
+      const size = await db.raw(
+        `SELECT pg_relation_size(?::regclass) / current_setting('block_size')::bigint AS blocks`,
+        [table],
+      );
+      const blocks = Number((size.rows as { blocks: number }[])[0]!.blocks);
+      return { handled: (deleted as { rowCount: number }).rowCount, cursor: String(to), done: to >= blocks };
     },
   };
 }

@@ -15,7 +15,6 @@ export const RETENTION_POLICIES: readonly RetentionPolicy[] = [
     name: 'audit-logs',
     description: 'audit log entries older than RETENTION_AUDIT_LOGS (kept for users under legal hold)',
     table: 'audit_logs',
-    key: 'id',
     where: ({ asOf, settings }) => ({
       sql: `audit_logs.timestamp < ? AND ${notHeld('audit_logs')}`,
       bindings: [cutoff(asOf, settings.RETENTION_AUDIT_LOGS)],
@@ -25,7 +24,6 @@ export const RETENTION_POLICIES: readonly RetentionPolicy[] = [
     name: 'stripe-events',
     description: 'Stripe event records older than RETENTION_EVENT_LOGS',
     table: 'stripe_events',
-    key: 'id',
     where: ({ asOf, settings }) => ({
       sql: 'stripe_events.received_at < ?',
       bindings: [cutoff(asOf, settings.RETENTION_EVENT_LOGS)],
@@ -35,7 +33,6 @@ export const RETENTION_POLICIES: readonly RetentionPolicy[] = [
     name: 'email-logs',
     description: 'stored email messages older than RETENTION_EVENT_LOGS (kept for users under legal hold)',
     table: 'email_messages',
-    key: 'id',
     where: ({ asOf, settings }) => ({
       sql: `email_messages.created_at < ? AND ${notHeld('email_messages')}`,
       bindings: [cutoff(asOf, settings.RETENTION_EVENT_LOGS)],
@@ -45,7 +42,6 @@ export const RETENTION_POLICIES: readonly RetentionPolicy[] = [
     name: 'slack-posts',
     description: 'Slack alert delivery records older than RETENTION_EVENT_LOGS',
     table: 'slack_posts',
-    key: 'idempotency_key',
     where: ({ asOf, settings }) => ({
       sql: `slack_posts.created_at < ? AND slack_posts.status <> 'POSTING'`,
       bindings: [cutoff(asOf, settings.RETENTION_EVENT_LOGS)],
@@ -55,7 +51,6 @@ export const RETENTION_POLICIES: readonly RetentionPolicy[] = [
     name: 'enrollment-status-requests',
     description: 'admin suspend/reinstate requests decided longer ago than RETENTION_EVENT_LOGS',
     table: 'enrollment_status_requests',
-    key: 'id',
     where: ({ asOf, settings }) => ({
       sql: 'enrollment_status_requests.decided_at < ?',
       bindings: [cutoff(asOf, settings.RETENTION_EVENT_LOGS)],
@@ -65,7 +60,6 @@ export const RETENTION_POLICIES: readonly RetentionPolicy[] = [
     name: 'payments',
     description: 'payment records paid longer ago than RETENTION_PAYMENTS (kept under legal hold)',
     table: 'payments',
-    key: 'id',
     where: ({ asOf, settings }) => ({
       sql: `payments.paid_at < ? AND ${notHeld('payments')}`,
       bindings: [cutoff(asOf, settings.RETENTION_PAYMENTS)],
@@ -75,7 +69,6 @@ export const RETENTION_POLICIES: readonly RetentionPolicy[] = [
     name: 'sessions',
     description: 'sessions expired, revoked, or unused for SESSION_IDLE_TIMEOUT',
     table: 'sessions',
-    key: 'id',
     where: ({ asOf, settings }) => ({
       sql: '(sessions.expires_at <= ? OR sessions.revoked_at IS NOT NULL OR sessions.last_seen_at <= ?)',
       bindings: [asOf, cutoff(asOf, settings.SESSION_IDLE_TIMEOUT)],
@@ -85,7 +78,6 @@ export const RETENTION_POLICIES: readonly RetentionPolicy[] = [
     name: 'account-tokens',
     description: 'account links (verify-email, set-password, reset) expired or used over a day ago',
     table: 'account_tokens',
-    key: 'id',
     where: ({ asOf }) => {
       const before = new Date(asOf.getTime() - TOKEN_GRACE_MS);
       return { sql: '(account_tokens.expires_at < ? OR account_tokens.used_at < ?)', bindings: [before, before] };
@@ -95,7 +87,6 @@ export const RETENTION_POLICIES: readonly RetentionPolicy[] = [
     name: 'rate-limits',
     description: 'rate-limit counters whose window has ended',
     table: 'rate_limits',
-    key: 'key',
     // rate-limiter-flexible's own layout: `expire` in epoch milliseconds, NULL for no expiry.
     where: ({ asOf }) => ({ sql: 'rate_limits.expire < ?', bindings: [asOf.getTime()] }),
   }),

@@ -17,7 +17,7 @@ export interface RetentionContext {
   settings: RetentionSettings;
 }
 
-/** One statement's work: rows handled, the key to continue after, whether the policy has nothing more. */
+/** One statement's work: rows handled, where to continue (opaque to callers), whether the policy has nothing more. */
 export interface BatchResult {
   handled: number;
   cursor: string | null;
@@ -26,8 +26,8 @@ export interface BatchResult {
 
 /**
  * A policy that deletes expired rows, a batch at a time. Each batch is one short
- * statement (it locks only the rows it deletes, skipping rows others hold), so nothing
- * waits on retention for long. Policies of later capabilities (expired exports, orphaned
+ * statement under a statement and lock timeout (it locks only the rows it deletes, for
+ * well under a second), so nothing waits on retention for long. Policies of later capabilities (expired exports, orphaned
  * workspaces) implement this and join the registry.
  */
 export interface DeletionPolicy {
@@ -35,6 +35,7 @@ export interface DeletionPolicy {
   name: string;
   description: string;
   countDue(db: Db, ctx: RetentionContext): Promise<number>;
+  /** `limit` is in the policy's own unit (heap blocks for batchedDeletion); runDeletion adapts it. */
   deleteBatch(db: Db, ctx: RetentionContext, cursor: string | null, limit: number): Promise<BatchResult>;
 }
 

@@ -2,7 +2,7 @@ import type { Knex } from '../db/knex';
 import type { DeletionPolicy, RetentionContext } from './policy';
 
 export interface DeletionTuning {
-  /** First batch size; it then adapts so each statement takes about `targetStatementMs`. */
+  /** First batch size (heap blocks); it then adapts so each statement takes about `targetStatementMs`. */
   initialBatch?: number;
   maxBatch?: number;
   targetStatementMs?: number;
@@ -21,7 +21,9 @@ export interface DeletionProgress {
   longestStatementMs: number;
 }
 
-const QUERY_CANCELED = '57014';
+// Cancelled by statement_timeout, or a row lock another transaction held past lock_timeout.
+const RETRY_SMALLER = new Set(['57014', '55P03']);
+const MAX_RETRIES_IN_A_ROW = 5;
 
 /**
  * Deletes a policy's expired rows in batches from `cursor` until none are left or the
@@ -37,11 +39,11 @@ export async function runDeletion(
   onBatch: (progress: DeletionProgress) => void = () => undefined,
   tuning: DeletionTuning = {},
 ): Promise<DeletionProgress> {
-  const maxBatch = tuning.maxBatch ?? 50_000;
-  const target = tuning.targetStatementMs ?? 200;
+  const maxBatch = tuning.maxBatch ?? 8_192;
+  const target = tuning.targetStatementMs ?? 300;
   const timeoutMs = tuning.statementTimeoutMs ?? 900;
   const budgetMs = tuning.budgetMs ?? 120_000;
-  let limit = Math.min(tuning.initialBatch ?? 1_000, maxBatch);
+  let limit = Math.min(tuning.initialBatch ?? 64, maxBatch);
   const began = performance.now();
   const progress: DeletionProgress = {
     handled: 0,
@@ -52,6 +54,7 @@ export async function runDeletion(
     longestStatementMs: 0,
   };
   // At least one batch per call, so a caller looping on the cursor always moves on.
+  let retries = 0;
   do {
     const t0 = performance.now();
     try {
@@ -66,10 +69,12 @@ export async function runDeletion(
       progress.cursor = batch.cursor;
       progress.done = batch.done;
       progress.batches += 1;
+      retries = 0;
       if (ms < target / 2) limit = Math.min(maxBatch, limit * 2);
       else if (ms > target * 2) limit = Math.max(1, Math.floor(limit / 2));
     } catch (error) {
-      if ((error as { code?: string }).code !== QUERY_CANCELED || limit === 1) throw error;
+      const code = (error as { code?: string }).code;
+      if (!code || !RETRY_SMALLER.has(code) || ++retries > MAX_RETRIES_IN_A_ROW) throw error;
       limit = Math.max(1, Math.floor(limit / 4));
     }
     progress.durationMs = performance.now() - began;
