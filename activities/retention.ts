@@ -78,18 +78,6 @@ export function createRetentionActivities(deps: ActivityDeps) {
       return { ids, due: ids.length };
     },
 
-    /**
-     * Anonymizes a user through the privacy erasure steps. Those belong to the privacy
-     * capability (issue 11), which replaces this activity when it lands; until then it
-     * fails for good, and the run reports the policy failed rather than pretend.
-     */
-    async anonymizeUser(input: { userId: string }): Promise<{ userId: string }> {
-      throw ApplicationFailure.nonRetryable(
-        `anonymization is not available in this build (user ${input.userId} stays as is)`,
-        'AnonymizationUnavailable',
-      );
-    },
-
     /** Open privacy requests at day 21 or past their deadline, claimed once per run (listed only in a dry run). */
     async claimPrivacyDeadlineAlerts(input: {
       asOf: string;
@@ -111,3 +99,18 @@ export function createRetentionActivities(deps: ActivityDeps) {
     },
   };
 }
+
+/**
+ * `anonymizeUser` until the privacy capability (issue 11) provides the real one: the
+ * privacy erasure steps are not in this build, so it fails for good and the retention run
+ * reports the policy failed rather than pretend. activities/index.ts spreads this first,
+ * so an `anonymizeUser` from any other factory replaces it.
+ */
+export const anonymizationUnavailable = {
+  async anonymizeUser(input: { userId: string }): Promise<{ userId: string }> {
+    throw ApplicationFailure.nonRetryable(
+      `anonymization is not available in this build (user ${input.userId} stays as is)`,
+      'AnonymizationUnavailable',
+    );
+  },
+};
