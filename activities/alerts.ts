@@ -15,7 +15,10 @@ export type AlertKind =
   | 'onboarding-refunded'
   | 'student-enrolled'
   | 'trainer-assigned'
-  | 'payment-reversed';
+  | 'payment-reversed'
+  | 'privacy-request-reminder'
+  | 'privacy-request-overdue'
+  | 'retention-policy-failed';
 
 export interface AdminAlert {
   kind: AlertKind;
@@ -45,6 +48,12 @@ const HEADLINES: Record<AlertKind, string> = {
   'student-enrolled': ':tada: A student enrolled.',
   'trainer-assigned': ':handshake: A waiting student got a trainer.',
   'payment-reversed': ':rotating_light: A payment was refunded or disputed; the enrollment is suspended.',
+  'privacy-request-reminder':
+    ':hourglass: A privacy request (export, deletion or anonymization) is still open after 21 days; its legal deadline is one month.',
+  'privacy-request-overdue':
+    ':rotating_light: A privacy request has passed its legal deadline (one month, GDPR Art. 12(3)) and is still open.',
+  'retention-policy-failed':
+    ':warning: A retention policy could not run; the data it covers stays until it does (see the retention run report).',
 };
 
 // A post whose attempt died mid-request (a worker crash) may be taken over this long after Slack's timeout.

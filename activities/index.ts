@@ -9,6 +9,7 @@ import type { EmailSender } from '../lib/adapters/email/index';
 import { createEmailActivities } from './email';
 import { createLearningActivities } from './learning';
 import { createProgressActivities } from './progress';
+import { anonymizationUnavailable, createRetentionActivities } from './retention';
 
 /** Everything activities are built from; only the worker's composition root builds it. */
 export interface ActivityDeps {
@@ -24,12 +25,15 @@ export interface ActivityDeps {
 /** All activities of the default task queue, grouped by area. */
 export function createActivities(deps: ActivityDeps) {
   return {
+    // First: the privacy capability's real anonymizeUser, spread below, replaces this stand-in.
+    ...anonymizationUnavailable,
     ...createPaymentActivities(deps),
     ...createEnrollmentActivities(deps),
     ...createAlertActivities(deps),
     ...createEmailActivities(deps),
     ...createProgressActivities(deps),
     ...createLearningActivities(deps),
+    ...createRetentionActivities(deps),
   };
 }
 

@@ -120,6 +120,22 @@ export const configSchema = z.object({
   RETENTION_EVENT_LOGS: durationSchema.prefault('90d'),
   RETENTION_AFTER_GRADUATION: durationSchema.prefault('30d'),
   RETENTION_PAYMENTS: durationSchema.prefault('7y'),
+  /** When the retention-daily Schedule runs (cron, in RETENTION_SCHEDULE_TIME_ZONE). */
+  RETENTION_SCHEDULE_CRON: z.string().trim().min(9).default('30 3 * * *'),
+  /** An IANA time zone, so "03:30" stays 03:30 across daylight-saving changes. */
+  RETENTION_SCHEDULE_TIME_ZONE: z
+    .string()
+    .refine((zone) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: zone });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'not an IANA time zone (e.g. UTC, Europe/Paris)')
+    .default('UTC'),
+  /** A run missed while Temporal was down is still made up this long after its time. */
+  RETENTION_SCHEDULE_CATCHUP: durationSchema.prefault('12h'),
 });
 
 export type Config = z.output<typeof configSchema>;

@@ -1,3 +1,4 @@
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig, ConfigError } from '../lib/config';
 import { createKnex } from '../lib/db/knex';
@@ -5,6 +6,7 @@ import { createLogger, temporalLogger } from '../lib/logger';
 import { temporalConnectionOptions } from '../lib/temporal-connection';
 import { taskQueues } from '../lib/temporal/task-queues';
 import { buildActivityDeps } from './deps';
+import { ensureRetentionSchedule } from './schedules';
 import { createWorkers, runWorkers } from './worker';
 
 /** The worker process. Temporal's Worker drains on SIGINT/SIGTERM by itself. */
@@ -32,7 +34,13 @@ async function main() {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueues: queues,
   });
-  logger.info({ taskQueues: queues }, 'worker running');
+  const clientConnection = await Connection.connect(temporalConnectionOptions(config));
+  const scheduled = await ensureRetentionSchedule(
+    new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE }),
+    config,
+    queues,
+  ).finally(() => clientConnection.close());
+  logger.info({ taskQueues: queues, retentionSchedule: scheduled }, 'worker running');
   try {
     await runWorkers(workers);
   } finally {

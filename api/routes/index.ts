@@ -5,6 +5,7 @@ import { createAdminEmailsRouter } from './admin-emails';
 import { createAdminUsersRouter } from './admin-users';
 import { createAuditLogsRouter } from './audit-logs';
 import { createAuthRouter } from './auth';
+import { createComplianceRouter } from './compliance';
 import { createCurriculumRouter } from './curriculum';
 import { createEnrollmentsRouter } from './enrollments';
 import { createExternalResourcesRouter } from './external-resources';
@@ -34,6 +35,7 @@ export const RESOURCE_ROUTERS: RouterFactory[] = [
   createAdminUsersRouter,
   createAuditLogsRouter,
   createAdminEmailsRouter,
+  createComplianceRouter,
   createPaymentsRouter,
   createStripeWebhookRouter,
   createEnrollmentsRouter,

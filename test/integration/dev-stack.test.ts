@@ -137,6 +137,12 @@ describe('npm start (scripts/dev-stack.ts)', () => {
     expect(enrollment).toMatchObject({ track: 'FSD', status: 'ENROLLED', paymentVerified: true });
   });
 
+  it('created the retention-daily Schedule from its worker', async () => {
+    const described = await withTemporal((client) => client.schedule.getHandle('retention-daily').describe());
+    expect(described.spec.timezone).toBe('UTC');
+    expect(described.action).toMatchObject({ workflowType: 'retention', taskQueue: taskQueues().default });
+  });
+
   it("exports the worker's Temporal SDK metrics on WORKER_METRICS_PORT", async () => {
     const res = await fetch(`http://127.0.0.1:${ports.workerMetrics}/metrics`);
     expect(res.status).toBe(200);
