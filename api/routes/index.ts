@@ -3,6 +3,7 @@ import type { Router } from 'express';
 import type { AppDeps } from '../deps';
 import { createAdminEmailsRouter } from './admin-emails';
 import { createAdminUsersRouter } from './admin-users';
+import { createAdminWorkflowsRouter } from './admin-workflows';
 import { createAuditLogsRouter } from './audit-logs';
 import { createAuthRouter } from './auth';
 import { createCurriculumRouter } from './curriculum';
@@ -34,6 +35,7 @@ export const RESOURCE_ROUTERS: RouterFactory[] = [
   createAdminUsersRouter,
   createAuditLogsRouter,
   createAdminEmailsRouter,
+  createAdminWorkflowsRouter,
   createPaymentsRouter,
   createStripeWebhookRouter,
   createEnrollmentsRouter,
