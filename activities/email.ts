@@ -1,4 +1,4 @@
-import { log } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Config } from '../lib/config';
 import type { Knex } from '../lib/db/knex';
@@ -152,6 +152,22 @@ async function deliver(deps: EmailActivityDeps, row: EmailMessageRow): Promise<v
   }
 }
 
+/**
+ * `cohort_emails{template,outcome}` on the worker's metrics exporter: sent, stored (outbox),
+ * refused (permanently), retrying (a transient failure). Outside an activity (a script) it counts nothing.
+ */
+function countEmail(template: string, outcome: string): void {
+  let meter;
+  try {
+    meter = Context.current().metricMeter;
+  } catch {
+    return;
+  }
+  meter
+    .createCounter('cohort_emails', 'emails', 'Email send attempts by template and outcome')
+    .add(1, { template, outcome });
+}
+
 const done = (row: EmailMessageRow): SendEmailResult => ({ emailMessageId: row.id, status: row.status as EmailStatus });
 
 export function createEmailActivities(deps: EmailActivityDeps) {
@@ -171,9 +187,15 @@ export function createEmailActivities(deps: EmailActivityDeps) {
       if (!row) throw new Error(`email_messages row ${input.idempotencyKey} vanished`);
       if (row.status !== 'QUEUED') return done(row);
 
-      await deliver(deps, row);
+      try {
+        await deliver(deps, row);
+      } catch (error) {
+        countEmail(input.template, error instanceof ApplicationFailure && error.nonRetryable ? 'refused' : 'retrying');
+        throw error;
+      }
       const final = await emailMessagesRepo.findById(deps.knex, row.id);
       if (!final) throw new Error(`email_messages row ${row.id} vanished`);
+      countEmail(input.template, final.status.toLowerCase());
       return done(final);
     },
   };

@@ -76,6 +76,8 @@ export const configSchema = z.object({
   METRICS_TOKEN: z.string().optional(),
   /** The worker's Prometheus exporter (Temporal SDK metrics: task latencies, slots, polls). */
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** The prebuilt workflow bundle (`npm run build`) the worker loads; unset: bundled at start (development). */
+  WORKFLOW_BUNDLE_PATH: z.string().optional(),
   OAUTH_GITHUB_CLIENT_ID: z.string().optional(),
   OAUTH_GITHUB_CLIENT_SECRET: z.string().optional(),
   OAUTH_GITHUB_AUTHORIZE_URL: z.url().default('https://github.com/login/oauth/authorize'),

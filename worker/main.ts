@@ -33,6 +33,7 @@ async function main() {
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueues: queues,
+    workflowBundle: config.WORKFLOW_BUNDLE_PATH ? { codePath: config.WORKFLOW_BUNDLE_PATH } : undefined,
   });
   const clientConnection = await Connection.connect(temporalConnectionOptions(config));
   const scheduled = await ensureRetentionSchedule(

@@ -2,6 +2,7 @@ import { ActivityFailure, ApplicationFailure, defineQuery, log, setHandler, work
 import type { EmailStatus } from '../activities/email';
 import type { AccountEmailPurpose } from '../lib/domain/account-tokens';
 import { emailActivities } from './shared/activity-options';
+import { phaseSetter } from './shared/phase';
 
 /** Ids only: the address and the link are looked up and minted by the email activity. */
 export interface AccountEmailInput {
@@ -27,6 +28,8 @@ export const accountEmailStatusQuery = defineQuery<AccountEmailStatus>('status')
 export async function accountEmail(input: AccountEmailInput): Promise<AccountEmailResult> {
   let status: AccountEmailStatus = 'sending';
   setHandler(accountEmailStatusQuery, () => status);
+  const setPhase = phaseSetter();
+  setPhase('SENDING');
   try {
     const sent = await emailActivities.sendEmail({
       idempotencyKey: `${workflowInfo().workflowId}:email`,
@@ -41,5 +44,6 @@ export async function accountEmail(input: AccountEmailInput): Promise<AccountEma
     log.warn('account email undeliverable', { purpose: input.purpose, reason: error.cause.type });
     status = 'UNDELIVERABLE';
   }
+  setPhase(status === 'UNDELIVERABLE' ? 'UNDELIVERABLE' : 'SENT');
   return { purpose: input.purpose, emailStatus: status };
 }

@@ -17,6 +17,7 @@ import type { CheckoutResult, Verification } from '../activities/payments';
 import type { TrackCode } from '../lib/domain/tracks';
 import { checkoutActivities, emailActivities, sagaActivities } from './shared/activity-options';
 import { createNotifier } from './shared/notify';
+import { phaseSetter } from './shared/phase';
 
 /** Ids and durations only: the history holds no personal data. */
 export interface OnboardingInput {
@@ -121,6 +122,14 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
   const notifyAfterSettle = patched('notify-after-settle');
   // A paid session at the wrong price, and a second payment for a track already paid, are refunded.
   const refundUnwanted = patched('refund-unwanted-payments');
+  // Where the saga stands, in the CohortPhase search attribute: one upsert per change of phase.
+  const upsertPhase = phaseSetter();
+  const enter = (phase: OnboardingPhase) => {
+    if (phase === state.phase && phase !== 'STARTING') return;
+    state.phase = phase;
+    upsertPhase(phase);
+  };
+  enter('STARTING');
   const notifier = createNotifier();
   // Each alert of this run gets its own key, so a retried activity posts to Slack and emails admins once.
   const alert = async (a: Omit<AdminAlert, 'idempotencyKey'>) => {
@@ -147,7 +156,7 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
   });
   const followEnrollmentChange = (change: { status: 'ENROLLED' | 'SUSPENDED'; trainerId: string | null }) => {
     if (state.phase !== 'ENROLLED' && state.phase !== 'SUSPENDED') return;
-    state.phase = change.status;
+    enter(change.status);
     state.trainerId = change.trainerId;
     capacityNudged = true;
   };
@@ -183,7 +192,7 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
   );
 
   const finish = async (phase: OnboardingPhase) => {
-    state.phase = phase;
+    enter(phase);
     await notifier.settled();
     await condition(allHandlersFinished);
     return state;
@@ -193,20 +202,17 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
   enrollmentLoaded = true;
   const alreadyEnrolled = existing && ['ENROLLED', 'SUSPENDED', 'COMPLETED'].includes(existing.status);
   if (existing && alreadyEnrolled) {
-    Object.assign(state, {
-      enrollmentId: existing.enrollmentId,
-      trainerId: existing.trainerId,
-      phase: existing.status === 'ENROLLED' ? 'ENROLLED' : 'SUSPENDED',
-    });
+    Object.assign(state, { enrollmentId: existing.enrollmentId, trainerId: existing.trainerId });
+    enter(existing.status === 'ENROLLED' ? 'ENROLLED' : 'SUSPENDED');
   } else {
-    state.phase = 'AWAITING_PAYMENT';
+    enter('AWAITING_PAYMENT');
     const outcome = await awaitPayment();
     if (outcome.kind === 'expired') {
       await acts.expireCheckout({ userId, track });
       return finish('EXPIRED');
     }
     if (outcome.kind === 'rejected') return finish('REJECTED');
-    state.phase = 'ENROLLING';
+    enter('ENROLLING');
     const enrolled = await enroll(outcome);
     if (!enrolled) return finish('REFUNDED');
   }
@@ -358,7 +364,7 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
       });
       state.enrollmentId = enrollment.enrollmentId;
       compensations.push(() => acts.closeRefundedEnrollment({ userId, track, reason: 'enrollment failed' }));
-      state.phase = 'ENROLLED';
+      enter('ENROLLED');
 
       state.trainerId = (await acts.assignTrainer({ enrollmentId: enrollment.enrollmentId, track })).trainerId;
       const noTrainer = {
@@ -454,7 +460,7 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
           paymentIntentId: reversal.paymentIntentId,
         });
         if (suspended) {
-          state.phase = 'SUSPENDED';
+          enter('SUSPENDED');
           await alert({
             kind: 'payment-reversed',
             userId,

@@ -10,6 +10,7 @@ import {
 import type { ReviewSettlement } from '../activities/learning';
 import { dbActivities, emailActivities, localDbActivities } from './shared/activity-options';
 import { createNotifier } from './shared/notify';
+import { phaseSetter } from './shared/phase';
 
 export interface ReviewWorkflowInput {
   submissionId: string;
@@ -46,6 +47,7 @@ export async function review(input: ReviewWorkflowInput): Promise<ReviewWorkflow
     return outcome!;
   });
 
+  const setPhase = phaseSetter();
   // Reviews recorded before settle-first (test/histories/review-*.json) replay on the old order.
   if (!patched('settle-first')) {
     outcome = await emailThenSettle(input);
@@ -55,6 +57,7 @@ export async function review(input: ReviewWorkflowInput): Promise<ReviewWorkflow
   }
 
   status = 'settling';
+  setPhase('SETTLING');
   const settled = await localDbActivities.settleReview(input);
   outcome = {
     submissionId: input.submissionId,
@@ -65,6 +68,7 @@ export async function review(input: ReviewWorkflowInput): Promise<ReviewWorkflow
   };
 
   status = 'emailing';
+  setPhase('NOTIFYING');
   const notifier = createNotifier();
   notifier.notify('feedback-email', () =>
     emailActivities.sendEmail({
@@ -90,6 +94,7 @@ export async function review(input: ReviewWorkflowInput): Promise<ReviewWorkflow
     );
   await notifier.settled();
   status = 'done';
+  setPhase('DONE');
   await condition(allHandlersFinished);
   return outcome;
 

@@ -1,5 +1,6 @@
 import { defineQuery, setHandler, workflowInfo } from '@temporalio/workflow';
 import { createNotifier } from './shared/notify';
+import { phaseSetter } from './shared/phase';
 
 /** Ids only: the Stripe event, what it reported, and the payment intent it named. */
 export interface StripeAlertInput {
@@ -20,6 +21,8 @@ export const stripeAlertStatus = defineQuery<StripeAlertStatus>('status');
 export async function stripeAlert(input: StripeAlertInput): Promise<{ eventId: string }> {
   let status: StripeAlertStatus = 'alerting';
   setHandler(stripeAlertStatus, () => status);
+  const setPhase = phaseSetter();
+  setPhase('ALERTING');
   const notifier = createNotifier();
   notifier.alert({
     kind: 'unknown-payment-reversal',
@@ -28,5 +31,6 @@ export async function stripeAlert(input: StripeAlertInput): Promise<{ eventId: s
   });
   await notifier.settled();
   status = 'done';
+  setPhase('DONE');
   return { eventId: input.eventId };
 }

@@ -1,5 +1,6 @@
 import { defineQuery, setHandler, workflowInfo } from '@temporalio/workflow';
 import { dbActivities, emailActivities } from './shared/activity-options';
+import { phaseSetter } from './shared/phase';
 
 export interface SubmissionWorkflowInput {
   submissionId: string;
@@ -17,8 +18,11 @@ export const submissionStatusQuery = defineQuery<string>('status');
 export async function submission(input: SubmissionWorkflowInput): Promise<SubmissionWorkflowResult> {
   let status = 'recording';
   setHandler(submissionStatusQuery, () => status);
+  const setPhase = phaseSetter();
+  setPhase('RECORDING');
   const facts = await dbActivities.recordSubmission(input);
   status = 'emailing';
+  setPhase('NOTIFYING');
   const email = await emailActivities.sendEmail({
     idempotencyKey: `${workflowInfo().workflowId}:received`,
     template: 'submission-received',
@@ -26,5 +30,6 @@ export async function submission(input: SubmissionWorkflowInput): Promise<Submis
     data: { projectTitle: facts.projectTitle, deliverableTitle: facts.deliverableTitle },
   });
   status = 'done';
+  setPhase('DONE');
   return { submissionId: input.submissionId, emailStatus: email.status };
 }

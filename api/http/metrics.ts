@@ -11,6 +11,8 @@ export interface ApiMetrics {
   observe: RequestHandler;
   /** Requests refused by an abuse limit, by limiter name. */
   rateLimited: Counter<'limiter'>;
+  /** Stripe webhook deliveries by event type (handled types only, else `other`) and outcome. */
+  webhookEvents: Counter<'type' | 'outcome'>;
 }
 
 /** The route pattern a request matched (`/api/users/:id`), never its URL: no ids, no query strings. */
@@ -43,6 +45,12 @@ export function createApiMetrics(): ApiMetrics {
     labelNames: ['limiter'] as const,
     registers: [registry],
   });
+  const webhookEvents = new Counter({
+    name: 'cohort_webhook_events_total',
+    help: 'Stripe webhook deliveries by event type and outcome (routed, ignored, duplicate, retry-later, rejected)',
+    labelNames: ['type', 'outcome'] as const,
+    registers: [registry],
+  });
   const observe: RequestHandler = (req, res, next) => {
     const end = duration.startTimer();
     res.once('finish', () => {
@@ -54,7 +62,7 @@ export function createApiMetrics(): ApiMetrics {
     });
     next();
   };
-  return { registry, observe, rateLimited };
+  return { registry, observe, rateLimited, webhookEvents };
 }
 
 const sameSecret = (given: string, expected: string) => {

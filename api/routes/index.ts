@@ -3,6 +3,7 @@ import type { Router } from 'express';
 import type { AppDeps } from '../deps';
 import { createAdminEmailsRouter } from './admin-emails';
 import { createAdminUsersRouter } from './admin-users';
+import { createAdminWorkflowsRouter } from './admin-workflows';
 import { createAuditLogsRouter } from './audit-logs';
 import { createAuthRouter } from './auth';
 import { createComplianceRouter } from './compliance';
@@ -36,6 +37,7 @@ export const RESOURCE_ROUTERS: RouterFactory[] = [
   createAuditLogsRouter,
   createAdminEmailsRouter,
   createComplianceRouter,
+  createAdminWorkflowsRouter,
   createPaymentsRouter,
   createStripeWebhookRouter,
   createEnrollmentsRouter,

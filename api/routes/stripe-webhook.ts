@@ -73,19 +73,26 @@ export const createStripeWebhookRouter: RouterFactory = (deps, registry) => {
     const secret = deps.config.STRIPE_WEBHOOK_SECRET;
     if (!secret) throw errors.paymentsNotConfigured();
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const count = (type: string, outcome: string) =>
+      deps.metrics?.webhookEvents.inc({ type: HANDLED_EVENTS.has(type) ? type : 'other', outcome });
     let event: Stripe.Event;
     try {
       event = verifyStripeEvent(body, req.get('stripe-signature'), secret);
     } catch (error) {
       req.log?.info({ reason: (error as Error).name }, 'stripe webhook rejected');
+      count('other', 'rejected');
       throw errors.validation(
         error instanceof SyntaxError
           ? 'The event is not valid JSON.'
           : 'The Stripe-Signature is missing, invalid or too old.',
       );
     }
-    if (!eventShape.safeParse(event).success) throw errors.validation('The body is not a Stripe event.');
+    if (!eventShape.safeParse(event).success) {
+      count('other', 'rejected');
+      throw errors.validation('The body is not a Stripe event.');
+    }
     if (!HANDLED_EVENTS.has(event.type)) {
+      count(event.type, 'ignored');
       res.json({ received: true, ignored: true });
       return;
     }
@@ -93,10 +100,12 @@ export const createStripeWebhookRouter: RouterFactory = (deps, registry) => {
     const stored = await recordStripeEvent(deps.knex, { id: event.id, type: event.type, objectId: object.id });
     // Processed already: a duplicate delivery changes nothing. Stored but unprocessed: a crash, so route it again.
     if (stored.processed) {
+      count(event.type, 'duplicate');
       res.json({ received: true, duplicate: true });
       return;
     }
     const outcome = await routeEvent(deps, event, req.log);
+    count(event.type, outcome);
     if (outcome === 'retry-later')
       throw errors.unavailable('The event refers to a payment not recorded yet; Stripe will redeliver it.');
     await stripeEventsRepo.markProcessed(deps.knex, event.id, outcome);

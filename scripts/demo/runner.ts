@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { DemoContext, DemoStage } from './types';
 
 /** The stage modules, in journey order; each exports `stages: DemoStage[]`. */
-export const DEMO_MODULES = ['accounts', 'payments', 'learning', 'compliance'];
+export const DEMO_MODULES = ['accounts', 'payments', 'learning', 'compliance', 'operations'];
 
 export function createDemoContext(baseUrl: string): DemoContext {
   const root = baseUrl.replace(/\/+$/, '');
@@ -66,6 +66,7 @@ export async function runStages(
   print: (line: string) => void,
 ): Promise<DemoResult> {
   const passed: string[] = [];
+  ctx.note ??= (line) => print(`    ${line}`);
   for (const stage of stages) {
     try {
       await stage.run(ctx);

@@ -17,4 +17,6 @@ export interface DemoContext {
   state: Record<string, any>;
   /** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
   waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs?: number): Promise<T>;
+  /** Prints an indented line under the stage (set by runStages), e.g. a Temporal UI link. */
+  note?(line: string): void;
 }

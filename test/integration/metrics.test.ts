@@ -9,7 +9,7 @@ let withoutToken: TestStack;
 
 beforeAll(async () => {
   [withToken, withoutToken] = await Promise.all([
-    startStack({ worker: false, env: { METRICS_TOKEN: TOKEN } }),
+    startStack({ worker: false, env: { METRICS_TOKEN: TOKEN, STRIPE_WEBHOOK_SECRET: 'whsec_metrics_test' } }),
     startStack({ worker: false }),
   ]);
 });
@@ -30,6 +30,13 @@ describe('GET /metrics on the API port', () => {
     expect(res.text).not.toMatch(/route="\/api\/tracks\/DP"/);
     expect(res.text).toMatch(/^process_cpu_user_seconds_total \d/m);
     expect(res.text).toMatch(/^nodejs_eventloop_lag_seconds \d/m);
+  });
+
+  it('counts Stripe webhook deliveries by event type and outcome', async () => {
+    const refused = await withToken.http.post('/api/payments/webhook', { id: 'evt_x', type: 'charge.refunded' });
+    expect(refused.status).toBe(400);
+    const res = await withToken.http.get('/metrics', { authorization: `Bearer ${TOKEN}` });
+    expect(res.text).toMatch(/^cohort_webhook_events_total\{type="other",outcome="rejected"\} 1$/m);
   });
 
   it('answers 401 problem+json without the token or with a wrong one', async () => {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { expect, inject, it } from 'vitest';
 import { Worker } from '@temporalio/worker';
 import { PROJECT_ROOT } from '../../scripts/lib/tools';
+import { buildWorkflowBundle } from '../../worker/worker';
 import { installTestRuntime } from '../helpers/stack';
 
 const dir = join(PROJECT_ROOT, 'test', 'histories');
@@ -29,3 +30,22 @@ it('replays every recorded history on the current workflow code', async () => {
   }
   expect(failures).toEqual([]);
 });
+
+/** The guard itself: a reordered review without `patched()` (a fixture) must fail every review history. */
+it('fails the replay of recorded reviews on a deliberately reordered review workflow', async () => {
+  installTestRuntime();
+  const bundle = await buildWorkflowBundle(join(PROJECT_ROOT, 'test', 'fixtures', 'replay', 'review-reordered.ts'));
+  const reviews = files.filter((f) => f.startsWith('review-'));
+  expect(reviews.length).toBeGreaterThan(0);
+  const results: Array<{ workflowId: string; error?: Error }> = [];
+  for await (const result of Worker.runReplayHistories(
+    { workflowBundle: { code: bundle.code } },
+    reviews.map((file) => ({
+      workflowId: file,
+      history: JSON.parse(readFileSync(join(dir, file), 'utf8')) as unknown,
+    })),
+  ))
+    results.push(result);
+  expect(results.map((r) => r.workflowId).sort()).toEqual([...reviews].sort());
+  for (const r of results) expect(r.error?.name, r.workflowId).toBe('DeterminismViolationError');
+}, 120_000);

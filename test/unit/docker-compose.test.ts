@@ -16,17 +16,31 @@ interface Service {
   ports?: string[];
   healthcheck?: { test: string[] };
   volumes?: string[];
+  stop_grace_period?: string;
+  stop_signal?: string;
 }
 
 const compose = parse(readFileSync(join(PROJECT_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
   services: Record<string, Service>;
 };
 const services = compose.services;
-const LONG_RUNNING = ['postgres', 'temporal', 'temporal-ui', 'minio', 'api', 'worker'];
-const COHORT = ['api', 'worker'];
+const WORKERS = { worker: 'default', 'worker-pdf': 'pdf', 'worker-workspace': 'workspace' } as const;
+const LONG_RUNNING = [
+  'postgres',
+  'temporal',
+  'temporal-ui',
+  'minio',
+  'api',
+  ...Object.keys(WORKERS),
+  'prometheus',
+  'grafana',
+];
+const COHORT = ['api', ...Object.keys(WORKERS)];
+// Read by the worker once issue 9's WORKER_QUEUES lands in lib/config.ts (a queue-kind list).
+const PENDING_VARIABLES = new Set(['WORKER_QUEUES']);
 
 describe('docker-compose.yml', () => {
-  it('has the six long-running services, each with a health check', () => {
+  it('has the long-running services, each with a health check', () => {
     for (const name of LONG_RUNNING) {
       expect(services[name], name).toBeDefined();
       expect(services[name]!.healthcheck?.test.length, `${name} health check`).toBeGreaterThan(0);
@@ -79,7 +93,6 @@ describe('docker-compose.yml', () => {
         postgres.POSTGRES_PASSWORD,
         `/${postgres.POSTGRES_DB}`,
       ]);
-      expect(new URL(env.WORKSPACE_DATABASE_URL!).hostname).toBe('postgres');
       expect(env.TEMPORAL_ADDRESS).toBe('temporal:7233');
       expect(new URL(env.S3_ENDPOINT!).host).toBe('minio:9000');
       expect(env.AWS_ACCESS_KEY_ID).toBe(services.minio!.environment!.MINIO_ROOT_USER);
@@ -90,7 +103,8 @@ describe('docker-compose.yml', () => {
       expect(service.depends_on?.migrate?.condition).toBe('service_completed_successfully');
     }
     expect(JSON.stringify(services.api!.command)).toContain('api/main.ts');
-    expect(JSON.stringify(services.worker!.command)).toContain('worker/main.ts');
+    for (const name of Object.keys(WORKERS))
+      expect(JSON.stringify(services[name]!.command)).toContain('worker/main.ts');
     expect(services.api!.environment!.PORT).toBe('3000');
     expect(services.api!.ports).toContain('3000:3000');
   });
@@ -99,7 +113,10 @@ describe('docker-compose.yml', () => {
     const known = new Set(Object.keys(configSchema.shape));
     for (const name of [...COHORT, 'migrate']) {
       for (const variable of Object.keys(services[name]!.environment!)) {
-        expect(known.has(variable) || variable.startsWith('AWS_'), `${name}: ${variable}`).toBe(true);
+        expect(
+          known.has(variable) || PENDING_VARIABLES.has(variable) || variable.startsWith('AWS_'),
+          `${name}: ${variable}`,
+        ).toBe(true);
       }
     }
   });
@@ -114,10 +131,48 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('has a Dockerfile on Node 20 that installs with npm ci', () => {
+  it('runs one worker per task queue; only the workspace worker holds the workspace admin URL', () => {
+    for (const [name, queue] of Object.entries(WORKERS)) {
+      const service = services[name]!;
+      expect(service.environment!.WORKER_QUEUES, name).toBe(queue);
+      expect(service.environment!.WORKER_METRICS_PORT, name).toBeDefined();
+      // Graceful shutdown: SIGTERM, then time for in-flight activities (shutdownGraceTime 10 s).
+      expect(service.stop_signal, name).toBe('SIGTERM');
+      expect(parseInt(service.stop_grace_period ?? '0', 10), name).toBeGreaterThan(10);
+    }
+    for (const [name, service] of Object.entries(services))
+      if (name !== 'worker-workspace') expect(service.environment?.WORKSPACE_DATABASE_URL, name).toBeUndefined();
+    expect(new URL(services['worker-workspace']!.environment!.WORKSPACE_DATABASE_URL!).hostname).toBe('postgres');
+    expect(services['worker-pdf']!.environment!.CHROMIUM_PATH).toBe('/usr/bin/chromium');
+  });
+
+  it('provisions Prometheus scraping the API and every worker, and Grafana with the Cohort dashboard', () => {
+    const prometheus = readFileSync(join(PROJECT_ROOT, 'docker', 'prometheus', 'prometheus.yml'), 'utf8');
+    expect(prometheus).toContain(`api:${services.api!.environment!.METRICS_PORT}`);
+    for (const name of Object.keys(WORKERS)) expect(prometheus).toContain(`'${name}'`);
+    for (const volume of [...services.prometheus!.volumes!, ...services.grafana!.volumes!])
+      expect(existsSync(join(PROJECT_ROOT, volume.split(':')[0]!)), volume).toBe(true);
+    const dashboard = JSON.parse(
+      readFileSync(join(PROJECT_ROOT, 'docker', 'grafana', 'dashboards', 'cohort.json'), 'utf8'),
+    ) as { panels: Array<{ targets: Array<{ expr: string }> }> };
+    const exprs = dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr)).join('\n');
+    for (const metric of [
+      'temporal_workflow_failed',
+      'temporal_activity_execution_failed',
+      'cohort_notification_failures',
+    ])
+      expect(exprs).toContain(metric);
+  });
+
+  it('has a multi-stage, non-root Dockerfile on Node 20 that prebuilds the workflow bundle', () => {
     const dockerfile = readFileSync(join(PROJECT_ROOT, 'Dockerfile'), 'utf8');
-    expect(dockerfile).toMatch(/^FROM node:20/m);
+    expect(dockerfile.match(/^FROM node:20\S* AS \w+/gm)?.length).toBeGreaterThanOrEqual(2);
     expect(dockerfile).toMatch(/^RUN npm ci/m);
+    expect(dockerfile).toMatch(/^RUN npm run build/m);
+    expect(dockerfile).toMatch(/^COPY --from=build .*dist/m);
+    expect(dockerfile).toMatch(/WORKFLOW_BUNDLE_PATH=\/app\/dist\/workflow-bundle\.js/);
+    const lastUser = [...dockerfile.matchAll(/^USER (\S+)/gm)].at(-1)?.[1];
+    expect(lastUser).toBe('node');
     expect(dockerfile).toMatch(/tsx/);
   });
 });

@@ -9,7 +9,7 @@ import { createOutboxSender } from '../../lib/adapters/email/index';
 import { outboxDir } from '../../scripts/lib/outbox';
 import { createSlackAlerts } from '../../lib/adapters/slack';
 import { createLogger } from '../../lib/logger';
-import { requireTool } from '../../scripts/lib/tools';
+import { createTimeSkippingEnv } from '../helpers/time-skipping';
 import { onboarding, paymentNotified, type OnboardingInput } from '../../workflows/onboarding';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
@@ -36,9 +36,7 @@ beforeAll(async () => {
     telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${port}` } } },
   });
   metricsUrl = `http://127.0.0.1:${port}/metrics`;
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: requireTool('temporal-test-server') } },
-  });
+  env = await createTimeSkippingEnv();
   db = await createTestDatabase();
   slack = await startFakeSlack();
   const config = testConfig(db, { ADMIN_EMAIL: 'ops@cohort.test', SLACK_WEBHOOK_URL: slack.url });

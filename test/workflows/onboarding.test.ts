@@ -5,7 +5,6 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import type { CohortActivities } from '../../activities/index';
 import type { AdminAlert } from '../../activities/alerts';
-import { requireTool } from '../../scripts/lib/tools';
 import {
   onboarding,
   onboardingStatus,
@@ -14,13 +13,12 @@ import {
   type OnboardingInput,
 } from '../../workflows/onboarding';
 import { installTestRuntime } from '../helpers/stack';
+import { createTimeSkippingEnv } from '../helpers/time-skipping';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
   installTestRuntime();
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: requireTool('temporal-test-server') } },
-  });
+  env = await createTimeSkippingEnv();
 });
 afterAll(async () => {
   await env?.teardown();

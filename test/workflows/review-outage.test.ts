@@ -7,7 +7,7 @@ import { createActivities } from '../../activities/index';
 import { createEmailSender } from '../../lib/adapters/email/index';
 import { createSlackAlerts } from '../../lib/adapters/slack';
 import { createLogger } from '../../lib/logger';
-import { requireTool } from '../../scripts/lib/tools';
+import { createTimeSkippingEnv } from '../helpers/time-skipping';
 import { review, reviewSettledUpdate } from '../../workflows/review';
 import { startFakePostmark, type FakePostmark } from '../fakes/postmark';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
@@ -31,9 +31,7 @@ let running: Promise<void>;
 beforeAll(async () => {
   // Forty failed Postmark attempts are the point here, not news: the worker logs errors only.
   installQuietRuntime('ERROR');
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: requireTool('temporal-test-server') } },
-  });
+  env = await createTimeSkippingEnv();
   db = await createTestDatabase();
   postmark = await startFakePostmark();
   const config = testConfig(db, { POSTMARK_SERVER_TOKEN: postmark.token, POSTMARK_API_BASE: postmark.baseUrl });

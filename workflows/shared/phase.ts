@@ -1,4 +1,4 @@
-import { upsertSearchAttributes } from '@temporalio/workflow';
+import { patched, upsertSearchAttributes } from '@temporalio/workflow';
 import { CohortPhase } from '../../lib/temporal/search-attributes';
 
 /**
@@ -9,4 +9,16 @@ import { CohortPhase } from '../../lib/temporal/search-attributes';
  */
 export function setPhase(phase: string): void {
   upsertSearchAttributes([{ key: CohortPhase, value: phase }]);
+}
+
+/**
+ * For a workflow with recorded histories from before its phases were upserted: returns a
+ * setter that upserts only in runs that took the `cohort-phase` patch (call this once,
+ * at the workflow's start), so those histories still replay.
+ */
+export function phaseSetter(patchId = 'cohort-phase'): (phase: string) => void {
+  const enabled = patched(patchId);
+  return (phase) => {
+    if (enabled) setPhase(phase);
+  };
 }
