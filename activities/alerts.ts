@@ -15,7 +15,8 @@ export type AlertKind =
   | 'onboarding-refunded'
   | 'student-enrolled'
   | 'trainer-assigned'
-  | 'payment-reversed';
+  | 'payment-reversed'
+  | 'workspace-failed';
 
 export interface AdminAlert {
   kind: AlertKind;
@@ -45,6 +46,8 @@ const HEADLINES: Record<AlertKind, string> = {
   'student-enrolled': ':tada: A student enrolled.',
   'trainer-assigned': ':handshake: A waiting student got a trainer.',
   'payment-reversed': ':rotating_light: A payment was refunded or disputed; the enrollment is suspended.',
+  'workspace-failed':
+    ':rotating_light: A student workspace could not be provisioned (secret store failing); its role was dropped and it is marked FAILED. Starting the project again retries.',
 };
 
 // A post whose attempt died mid-request (a worker crash) may be taken over this long after Slack's timeout.
