@@ -29,6 +29,11 @@ export function workspaceEndpoint(
 
 const databaseOf = (url: string) => decodeURIComponent(new URL(url).pathname.slice(1));
 
+const sameServer = (a: string, b: string) => {
+  const [x, y] = [new URL(a), new URL(b)];
+  return x.hostname === y.hostname && (x.port || '5432') === (y.port || '5432');
+};
+
 /** Creates the workspace database when missing (a racing creator is fine). */
 async function ensureWorkspaceDatabase(workspaceUrl: string): Promise<void> {
   const maintenance = new URL(workspaceUrl);
@@ -75,8 +80,11 @@ export async function prepareWorkspaceDatabase(input: {
       await trx.raw(`REVOKE ALL ON DATABASE ${workspace} FROM PUBLIC`);
       await trx.raw(`GRANT CONNECT ON DATABASE ${workspace} TO ${group}`);
       await trx.raw(`REVOKE ALL ON SCHEMA public FROM PUBLIC`);
-      await trx.raw(`REVOKE CONNECT, TEMPORARY ON DATABASE ${platform} FROM PUBLIC`);
-      await trx.raw(`GRANT CONNECT ON DATABASE ${platform} TO ${quoteIdent(input.platformRole)}`);
+      // On another server the platform database is out of students' reach already.
+      if (sameServer(input.workspaceUrl, input.platformUrl)) {
+        await trx.raw(`REVOKE CONNECT, TEMPORARY ON DATABASE ${platform} FROM PUBLIC`);
+        await trx.raw(`GRANT CONNECT ON DATABASE ${platform} TO ${quoteIdent(input.platformRole)}`);
+      }
     });
   } finally {
     await admin.destroy();
