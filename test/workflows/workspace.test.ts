@@ -51,8 +51,9 @@ interface Options {
 
 async function runWorkspace(
   options: Options,
-  drive: (handle: { workflowId: string }) => Promise<void> = async () => undefined,
+  drive: (handle: { workflowId: string; queue: string }) => Promise<void> = async () => undefined,
 ) {
+  const userId = randomUUID();
   const calls: { name: string; at: number; detail?: unknown }[] = [];
   const alerts: AdminAlert[] = [];
   const record = async (name: string, detail?: unknown) => calls.push({ name, at: await env.currentTimeMs(), detail });
@@ -72,6 +73,19 @@ async function runWorkspace(
     abandonWorkspace: async () => void (await record('abandon')),
   };
   const defaultActivities: Partial<CohortActivities> = {
+    // The review of project 1's last deliverable (workflows/review.ts signals the workspace).
+    settleReview: async () => ({
+      userId,
+      projectId: 'project-1',
+      projectTitle: 'SQL Foundations',
+      deliverableTitle: 'Schema',
+      track: 'DP',
+      approved: true,
+      projectCompleted: true,
+      next: null,
+      optional: [],
+      certificationWorkflowId: null,
+    }),
     sendEmail: async (email) => {
       await record(`email:${email.template}`, email.data);
       return { emailMessageId: email.idempotencyKey, status: 'STORED' };
@@ -95,13 +109,12 @@ async function runWorkspace(
     taskQueue: `${queue}-workspace`,
     activities: workspaceActivities,
   });
-  const userId = randomUUID();
   const workflowId = `workspace:${userId}`;
   const input: WorkspaceWorkflowInput = { userId, ttlMs: 90 * DAY, workspaceTaskQueue: `${queue}-workspace` };
   const startedAt = await env.currentTimeMs();
   const run = async () => {
     const handle = await env.client.workflow.start('workspace', { args: [input], taskQueue: queue, workflowId });
-    await drive({ workflowId });
+    await drive({ workflowId, queue });
     return (await handle.result().catch((e: unknown) => e)) as WorkspaceStatusView | Error;
   };
   const result = await privileged.runUntil(main.runUntil(run()));
@@ -150,6 +163,26 @@ describe('the workspace workflow', () => {
     expect(result).toMatchObject({ phase: 'DEPROVISIONED', endedBy: 'project-completed' });
     expect(names).toEqual(['provision', 'email:workspace-ready', 'deprovision']);
     expect(calls.find((c) => c.name === 'deprovision')!.at - startedAt).toBeLessThan(DAY);
+  });
+
+  it('ends when the review flow completes project 1', async () => {
+    const { result, names } = await runWorkspace({}, async ({ workflowId, queue }) => {
+      await waitForPhase(workflowId, 'READY');
+      const submissionId = randomUUID();
+      await env.client.workflow.execute('review', {
+        args: [{ submissionId }],
+        taskQueue: queue,
+        workflowId: `review:${submissionId}`,
+      });
+    });
+    expect(result).toMatchObject({ phase: 'DEPROVISIONED', endedBy: 'project-completed' });
+    // The review's own email and the deprovisioning run side by side.
+    expect([...names].sort()).toEqual([
+      'deprovision',
+      'email:feedback-available',
+      'email:workspace-ready',
+      'provision',
+    ]);
   });
 
   it('deprovisions at once on deprovisionNow (account deletion); the signal is quiet when nothing runs', async () => {
