@@ -18,7 +18,8 @@ export type AlertKind =
   | 'payment-reversed'
   | 'privacy-request-reminder'
   | 'privacy-request-overdue'
-  | 'retention-policy-failed';
+  | 'retention-policy-failed'
+  | 'workspace-failed';
 
 export interface AdminAlert {
   kind: AlertKind;
@@ -54,6 +55,8 @@ const HEADLINES: Record<AlertKind, string> = {
     ':rotating_light: A privacy request has passed its legal deadline (one month, GDPR Art. 12(3)) and is still open.',
   'retention-policy-failed':
     ':warning: A retention policy could not run; the data it covers stays until it does (see the retention run report).',
+  'workspace-failed':
+    ':rotating_light: A student workspace could not be provisioned (secret store failing); its role was dropped and it is marked FAILED. Starting the project again retries.',
 };
 
 // A post whose attempt died mid-request (a worker crash) may be taken over this long after Slack's timeout.

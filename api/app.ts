@@ -14,6 +14,7 @@ import { documentRoute } from './http/route';
 import { createRegistry, generateOpenApi } from './openapi';
 import { createHealthRouter } from './routes/health';
 import { RESOURCE_ROUTERS } from './routes/index';
+import { createSecretStore } from '../lib/adapters/secret-store/index';
 
 // The API answers JSON: nothing it serves may load, run or frame anything.
 const API_CSP = {
@@ -45,7 +46,8 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', deps.config.TRUST_PROXY);
 
   const metrics = deps.metrics ?? createApiMetrics();
-  const appDeps: AppDeps = { ...deps, metrics };
+  const secrets = deps.secrets ?? createSecretStore(deps.config, deps.knex);
+  const appDeps: AppDeps = { ...deps, metrics, secrets };
   app.use(metrics.observe);
   app.use(helmet({ contentSecurityPolicy: { useDefaults: false, directives: API_CSP } }));
   app.use(

@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { SecretStore } from '../lib/adapters/secret-store/types';
 import type { Config } from '../lib/config';
 import type { Knex } from '../lib/db/knex';
 import type { Logger } from '../lib/logger';
@@ -12,6 +13,8 @@ export interface AppDeps {
   temporal: Client;
   taskQueues: TaskQueues;
   logger: Logger;
+  /** Where workspace credentials are read from; created from config by createApp when absent. */
+  secrets?: SecretStore;
   /** Shared with the METRICS_PORT listener; created by createApp when absent. */
   metrics?: ApiMetrics;
 }

@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { createApp } from './app';
 import { createApiMetrics, startMetricsServer } from './http/metrics';
 import { loadConfig, ConfigError } from '../lib/config';
+import { createSecretStore } from '../lib/adapters/secret-store/index';
 import { createKnex } from '../lib/db/knex';
 import { createLogger } from '../lib/logger';
 import { temporalConnectionOptions } from '../lib/temporal-connection';
@@ -22,6 +23,7 @@ async function main() {
     taskQueues: taskQueues(config.TEMPORAL_TASK_QUEUE_PREFIX),
     logger,
     metrics,
+    secrets: createSecretStore(config, knex),
   });
 
   const server = app.listen(config.PORT, () => logger.info({ port: config.PORT }, 'api listening'));

@@ -44,7 +44,21 @@ export const configSchema = z.object({
   FRONTEND_URL: z.url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_URL: z.string().min(1),
+  /** Student workspaces; default: database `cohort_workspaces` on DATABASE_URL's server. */
   WORKSPACE_DATABASE_URL: z.string().optional(),
+  /** The host students connect to (their credentials name it); default: the workspace database's host. */
+  WORKSPACE_PUBLIC_HOST: z.string().optional(),
+  /** Task queues this worker serves, comma-separated (`default`, `pdf`, `workspace`); default: all. */
+  WORKER_QUEUES: z
+    .string()
+    .default('default,pdf,workspace')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((q) => q.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.enum(['default', 'pdf', 'workspace'])).min(1)),
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_TASK_QUEUE_PREFIX: z.string().default(''),
@@ -53,6 +67,17 @@ export const configSchema = z.object({
   TEMPORAL_TLS_CERT: z.string().optional(),
   TEMPORAL_TLS_KEY: z.string().optional(),
   COHORT_ENCRYPTION_KEY: z.string().regex(/^[0-9a-f]{64}$/i, 'must be 64 hex characters (32 bytes)'),
+  /** Keys rotated out, comma-separated: secret rows sealed under them still open (and re-seal under the current one). */
+  COHORT_PREVIOUS_ENCRYPTION_KEYS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((k) => k.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(/^[0-9a-f]{64}$/i, 'must be 64 hex characters (32 bytes)'))),
   STRIPE_SECRET_KEY: z.string().optional(),
   STRIPE_WEBHOOK_SECRET: z.string().optional(),
   STRIPE_API_BASE: optionalUrl,

@@ -1,4 +1,11 @@
 import type { ActivityDeps } from '../activities/index';
+import type { WorkspaceActivityDeps } from '../activities/workspace';
+import { createSecretStore } from '../lib/adapters/secret-store/index';
+import {
+  createWorkspaceAdminKnex,
+  prepareWorkspaceDatabase,
+  workspaceDatabaseUrl,
+} from '../lib/workspaces/workspace-database';
 import { createSlackAlerts } from '../lib/adapters/slack';
 import { createStripeClient } from '../lib/adapters/stripe';
 import { createEmailSender } from '../lib/adapters/email/index';
@@ -19,4 +26,19 @@ export async function buildActivityDeps(config: Config, knex: Knex, logger: Logg
     alerts: createSlackAlerts({ webhookUrl: config.SLACK_WEBHOOK_URL, logger }),
     email: createEmailSender(config, knex),
   };
+}
+
+/**
+ * The workspace queue's dependencies: the workspace database's admin connection (only this
+ * worker holds it) and the secret store. Prepares the workspace database first (created if
+ * missing, CONNECT closed to PUBLIC), so the first student role starts from a safe server.
+ */
+export async function buildWorkspaceActivityDeps(config: Config, knex: Knex): Promise<WorkspaceActivityDeps> {
+  const platformRole = String((await knex.raw('SELECT current_user AS role')).rows[0].role);
+  await prepareWorkspaceDatabase({
+    workspaceUrl: workspaceDatabaseUrl(config),
+    platformUrl: config.DATABASE_URL,
+    platformRole,
+  });
+  return { knex, workspaceKnex: createWorkspaceAdminKnex(config), secrets: createSecretStore(config, knex) };
 }

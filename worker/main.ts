@@ -5,7 +5,7 @@ import { createKnex } from '../lib/db/knex';
 import { createLogger, temporalLogger } from '../lib/logger';
 import { temporalConnectionOptions } from '../lib/temporal-connection';
 import { taskQueues } from '../lib/temporal/task-queues';
-import { buildActivityDeps } from './deps';
+import { buildActivityDeps, buildWorkspaceActivityDeps } from './deps';
 import { ensureRetentionSchedule } from './schedules';
 import { createWorkers, runWorkers } from './worker';
 
@@ -28,8 +28,13 @@ async function main() {
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   const queues = taskQueues(config.TEMPORAL_TASK_QUEUE_PREFIX);
   const activityDeps = await buildActivityDeps(config, knex, logger);
+  const workspaceActivityDeps = config.WORKER_QUEUES.includes('workspace')
+    ? await buildWorkspaceActivityDeps(config, knex)
+    : undefined;
   const workers = await createWorkers({
     activityDeps,
+    queues: config.WORKER_QUEUES,
+    workspaceActivityDeps,
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueues: queues,
@@ -41,11 +46,14 @@ async function main() {
     config,
     queues,
   ).finally(() => clientConnection.close());
-  logger.info({ taskQueues: queues, retentionSchedule: scheduled }, 'worker running');
+  logger.info(
+    { taskQueues: config.WORKER_QUEUES.map((kind) => queues[kind]), retentionSchedule: scheduled },
+    'worker running',
+  );
   try {
     await runWorkers(workers);
   } finally {
-    await Promise.allSettled([knex.destroy(), connection.close()]);
+    await Promise.allSettled([knex.destroy(), workspaceActivityDeps?.workspaceKnex.destroy(), connection.close()]);
     logger.info('worker stopped');
   }
 }

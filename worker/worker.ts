@@ -1,7 +1,8 @@
 import { NativeConnection, Worker, bundleWorkflowCode, type WorkerOptions } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { createActivities, type ActivityDeps } from '../activities/index';
-import type { TaskQueues } from '../lib/temporal/task-queues';
+import { createWorkspaceActivities, type WorkspaceActivityDeps } from '../activities/workspace';
+import type { TaskQueueKind, TaskQueues } from '../lib/temporal/task-queues';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -25,6 +26,10 @@ export interface WorkerDeps {
   connection: NativeConnection;
   namespace: string;
   taskQueues: TaskQueues;
+  /** WORKER_QUEUES: the queues this process serves (default all). */
+  queues?: readonly TaskQueueKind[];
+  /** The workspace queue's activities (only this worker holds the workspace admin connection). */
+  workspaceActivityDeps?: WorkspaceActivityDeps;
   /** A prebuilt bundle (tests, production images); else workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -34,15 +39,30 @@ export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
   const workflowSource = deps.workflowBundle
     ? { workflowBundle: deps.workflowBundle }
     : { workflowsPath: WORKFLOWS_PATH };
-  const main = await Worker.create({
-    connection: deps.connection,
-    namespace: deps.namespace,
-    taskQueue: deps.taskQueues.default,
-    ...workflowSource,
-    activities: createActivities(deps.activityDeps),
-    shutdownGraceTime: '10s',
-  });
-  return [main];
+  const serves = (kind: TaskQueueKind) => (deps.queues ?? ['default', 'pdf', 'workspace']).includes(kind);
+  const workers: Worker[] = [];
+  if (serves('default'))
+    workers.push(
+      await Worker.create({
+        connection: deps.connection,
+        namespace: deps.namespace,
+        taskQueue: deps.taskQueues.default,
+        ...workflowSource,
+        activities: createActivities(deps.activityDeps),
+        shutdownGraceTime: '10s',
+      }),
+    );
+  if (serves('workspace') && deps.workspaceActivityDeps)
+    workers.push(
+      await Worker.create({
+        connection: deps.connection,
+        namespace: deps.namespace,
+        taskQueue: deps.taskQueues.workspace,
+        activities: createWorkspaceActivities(deps.workspaceActivityDeps),
+        shutdownGraceTime: '10s',
+      }),
+    );
+  return workers;
 }
 
 /** Runs workers until `signal` aborts, then drains them. */

@@ -3,14 +3,17 @@ import {
   condition,
   defineQuery,
   defineUpdate,
+  getExternalWorkflowHandle,
   patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ReviewSettlement } from '../activities/learning';
 import { dbActivities, emailActivities, localDbActivities } from './shared/activity-options';
+import { workflowIds } from '../lib/temporal/ids';
 import { createNotifier } from './shared/notify';
 import { phaseSetter } from './shared/phase';
+import { workspaceProjectCompleted } from './workspace';
 
 export interface ReviewWorkflowInput {
   submissionId: string;
@@ -66,6 +69,14 @@ export async function review(input: ReviewWorkflowInput): Promise<ReviewWorkflow
     unlockedProjectId: settled.next?.projectId ?? null,
     certificationWorkflowId: settled.certificationWorkflowId,
   };
+  // A completed DP project ends the workspace made for it (the workspace checks the project);
+  // guarded: reviews recorded before this replay without the signal.
+  if (settled.projectCompleted && settled.track === 'DP' && patched('signal-workspace')) {
+    status = 'signalling workspace';
+    await getExternalWorkflowHandle(workflowIds.workspace(settled.userId))
+      .signal(workspaceProjectCompleted, { projectId: settled.projectId })
+      .catch(() => undefined); // No workspace running (none made, or ended already): nothing to end.
+  }
 
   status = 'emailing';
   setPhase('NOTIFYING');

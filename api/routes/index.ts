@@ -17,6 +17,7 @@ import { createPoliciesRouter } from './policies';
 import { createProgressRouter } from './progress';
 import { createStripeWebhookRouter } from './stripe-webhook';
 import { createSubmissionsRouter } from './submissions';
+import { createWorkspaceRouter } from './workspace';
 
 export interface ResourceRouter {
   router: Router;
@@ -44,4 +45,5 @@ export const RESOURCE_ROUTERS: RouterFactory[] = [
   createProgressRouter,
   createSubmissionsRouter,
   createExternalResourcesRouter,
+  createWorkspaceRouter,
 ];

@@ -3,12 +3,15 @@ import { curriculumRepo } from '../../lib/db/repositories/curriculum';
 import { progressRepo, type ProgressRow } from '../../lib/db/repositories/progress';
 import { errors } from '../../lib/errors';
 import { completeStep } from '../../lib/learning/complete-step';
+import { workspacesRepo } from '../../lib/db/repositories/workspaces';
+import { startProject } from '../../lib/learning/start-project';
+import { startWorkspace } from '../workflows/workspace';
 import { requireEnrollment } from '../../lib/learning/require-enrollment';
 import { requireProjectInTrack } from '../../lib/learning/require-project-in-track';
 import { currentAuth, requireUser } from '../http/auth';
 import { ApiRouter } from '../http/route';
 import type { RouterFactory } from './index';
-import { progressStatusSchema } from '../../lib/domain/index';
+import { progressStatusSchema, workspaceStatusSchema } from '../../lib/domain/index';
 
 const projectProgress = z.object({
   projectId: z.uuid(),
@@ -22,7 +25,16 @@ const projectProgress = z.object({
   completedAt: z.string().nullable(),
   completedStepIds: z.array(z.uuid()),
 });
-const progressView = z.object({ track: z.string(), enrollmentStatus: z.string(), projects: z.array(projectProgress) });
+const workspaceView = z
+  .object({ status: workspaceStatusSchema, provisionedAt: z.string().nullable(), expiresAt: z.string().nullable() })
+  .nullable();
+const progressView = z.object({
+  track: z.string(),
+  enrollmentStatus: z.string(),
+  projects: z.array(projectProgress),
+  /** DP: the student's database workspace, from the start of project 1; null when none. */
+  workspace: workspaceView,
+});
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
@@ -45,7 +57,8 @@ export function toProjectProgress(
   };
 }
 
-export const createProgressRouter: RouterFactory = ({ knex }, registry) => {
+export const createProgressRouter: RouterFactory = (deps, registry) => {
+  const { knex } = deps;
   const api = new ApiRouter(registry);
   const student = requireUser({ roles: ['student'] });
 
@@ -62,10 +75,11 @@ export const createProgressRouter: RouterFactory = ({ knex }, registry) => {
     async (_input, req, res) => {
       const { user } = currentAuth(req);
       const enrollment = await requireEnrollment(knex, user.id);
-      const [projects, rows, steps] = await Promise.all([
+      const [projects, rows, steps, workspace] = await Promise.all([
         curriculumRepo.listProjects(knex, enrollment.trackCode),
         progressRepo.listForUser(knex, user.id),
         progressRepo.listStepCompletions(knex, user.id),
+        workspacesRepo.findForUser(knex, user.id),
       ]);
       res.json({
         track: enrollment.trackCode,
@@ -77,6 +91,13 @@ export const createProgressRouter: RouterFactory = ({ knex }, registry) => {
             steps.filter((s) => s.projectId === p.id).map((s) => s.stepId),
           ),
         ),
+        workspace: workspace
+          ? {
+              status: workspace.status,
+              provisionedAt: iso(workspace.provisionedAt),
+              expiresAt: iso(workspace.expiresAt),
+            }
+          : null,
       });
     },
   );
@@ -98,7 +119,12 @@ export const createProgressRouter: RouterFactory = ({ knex }, registry) => {
       const project = await requireProjectInTrack(knex, enrollment, params.projectId);
       const current = await progressRepo.find(knex, user.id, project.id);
       if (!current || current.status === 'LOCKED') throw errors.conflict('This project is locked.');
-      await progressRepo.transition(knex, user.id, project.id, ['UNLOCKED'], 'IN_PROGRESS');
+      // DP project 1 comes with a workspace: its workflow starts before the start commits (convention 11).
+      await knex.transaction(async (trx) => {
+        await progressRepo.lock(trx, current.id);
+        const started = await startProject(trx, user.id, project);
+        if (started.startWorkspace) await startWorkspace(deps, { userId: user.id });
+      });
       res.json(
         toProjectProgress(
           project,

@@ -1,4 +1,5 @@
 import type { DemoContext, DemoStage } from './types';
+import { workspaceCredentialsStage, workspaceDeprovisionedStage } from './workspace';
 
 /**
  * The learning loop (API.md, "Curriculum, progress, submissions"). Runs after the
@@ -56,6 +57,7 @@ export const stages: DemoStage[] = [
       });
     },
   },
+  workspaceCredentialsStage,
   {
     name: 'submission reviewed',
     async run(ctx) {
@@ -123,4 +125,5 @@ export const stages: DemoStage[] = [
       }
     },
   },
+  workspaceDeprovisionedStage,
 ];

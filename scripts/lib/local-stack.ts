@@ -12,7 +12,9 @@ import { loadConfig, type Config } from '../../lib/config';
 import { createKnex, migrateLatest, type Knex } from '../../lib/db/knex';
 import { seedAll } from '../../lib/db/seed/index';
 import { createLogger, temporalLogger, type Logger } from '../../lib/logger';
-import { buildActivityDeps } from '../../worker/deps';
+import type { WorkspaceActivityDeps } from '../../activities/workspace';
+import { createSecretStore } from '../../lib/adapters/secret-store/index';
+import { buildActivityDeps, buildWorkspaceActivityDeps } from '../../worker/deps';
 import { buildWorkflowBundle, createWorkers } from '../../worker/worker';
 import { COHORT_SEARCH_ATTRIBUTES } from '../../lib/temporal/search-attributes';
 import { taskQueues, type TaskQueues } from '../../lib/temporal/task-queues';
@@ -179,10 +181,13 @@ export async function startCohortStack(options: CohortStackOptions = {}): Promis
   let bundle = options.workflowBundle;
   let workers: Worker[] = [];
   let running: Promise<unknown> = Promise.resolve();
+  let workspaceDeps: WorkspaceActivityDeps | undefined;
   const startWorker = async () => {
     bundle ??= { code: (await buildWorkflowBundle()).code };
+    workspaceDeps ??= await buildWorkspaceActivityDeps(config, knex);
     workers = await createWorkers({
       activityDeps: await buildActivityDeps(config, knex, logger),
+      workspaceActivityDeps: workspaceDeps,
       connection: nativeConnection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueues: queues,
@@ -197,7 +202,14 @@ export async function startCohortStack(options: CohortStackOptions = {}): Promis
   };
   if (options.worker !== false) await startWorker();
 
-  const app = createApp({ config, knex, temporal: client, taskQueues: queues, logger });
+  const app = createApp({
+    config,
+    knex,
+    temporal: client,
+    taskQueues: queues,
+    logger,
+    secrets: createSecretStore(config, knex),
+  });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -224,6 +236,7 @@ export async function startCohortStack(options: CohortStackOptions = {}): Promis
       await new Promise((resolve) => server.close(resolve));
       server.closeAllConnections();
       await stopWorker();
+      await workspaceDeps?.workspaceKnex.destroy();
       await nativeConnection.close();
       await connection.close();
       await temporalEnv?.teardown();

@@ -69,6 +69,16 @@ export const longRunning: ActivityOptions = {
   retry: { initialInterval: '10s', backoffCoefficient: 2, maximumInterval: '5m', maximumAttempts: 5 },
 };
 
+/**
+ * Workspace provisioning (cohort-workspace queue): DDL plus a secret store call. A store
+ * failing for a while is retried for about five minutes (10 attempts), then the workflow
+ * drops what it made and alerts admins.
+ */
+export const workspaceStep: ActivityOptions = {
+  startToCloseTimeout: '1m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 10 },
+};
+
 export const dbActivities = proxyActivities<CohortActivities>(database);
 export const emailActivities = proxyActivities<CohortActivities>(email);
 export const checkoutActivities = proxyActivities<CohortActivities>(externalApi);
