@@ -9,6 +9,8 @@ import type { EmailSender } from '../lib/adapters/email/index';
 import { createEmailActivities } from './email';
 import { createLearningActivities } from './learning';
 import { createProgressActivities } from './progress';
+import { createPrivacyActivities } from './privacy';
+import type { BlobStore } from '../lib/adapters/blob-store/index';
 
 /** Everything activities are built from; only the worker's composition root builds it. */
 export interface ActivityDeps {
@@ -19,15 +21,19 @@ export interface ActivityDeps {
   /** Slack incoming webhook, or the log. */
   alerts: AdminAlertSink;
   email: EmailSender;
+  /** Export archives and certificate PDFs. */
+  blobs: BlobStore;
 }
 
 /** All activities of the default task queue, grouped by area. */
 export function createActivities(deps: ActivityDeps) {
+  const email = createEmailActivities(deps);
   return {
     ...createPaymentActivities(deps),
     ...createEnrollmentActivities(deps),
     ...createAlertActivities(deps),
-    ...createEmailActivities(deps),
+    ...email,
+    ...createPrivacyActivities(deps, email),
     ...createProgressActivities(deps),
     ...createLearningActivities(deps),
   };
