@@ -8,14 +8,16 @@ export interface RegistryGaps {
   unaccountedColumns: string[];
   /** `table.column` the registry names but the database lacks (tables marked pending excepted). */
   staleEntries: string[];
+  /** `table.column` an anonymization sets to null although the column is NOT NULL, or that does not exist. */
+  unwritableReplacements: string[];
   /** Registered tables not in the database yet (their capability has not landed). */
   pendingTables: string[];
 }
 
 /** Compares the registry with the database catalog: what a new migration added and the registry missed. */
 export async function checkRegistry(db: Db): Promise<RegistryGaps> {
-  const rows: { tableName: string; columnName: string }[] = await db
-    .select('table_name', 'column_name')
+  const rows: { tableName: string; columnName: string; isNullable: string }[] = await db
+    .select('table_name', 'column_name', 'is_nullable')
     .from('information_schema.columns')
     .where('table_schema', 'public');
   const columns = new Map<string, string[]>();
@@ -30,7 +32,14 @@ export async function checkRegistry(db: Db): Promise<RegistryGaps> {
   const suspect = (table: string, column: string) =>
     userReferences.has(`${table}.${column}`) || PERSONAL_LOOKING_COLUMN.test(column);
 
-  const gaps: RegistryGaps = { unregisteredTables: [], unaccountedColumns: [], staleEntries: [], pendingTables: [] };
+  const nullable = new Set(rows.filter((r) => r.isNullable === 'YES').map((r) => `${r.tableName}.${r.columnName}`));
+  const gaps: RegistryGaps = {
+    unregisteredTables: [],
+    unaccountedColumns: [],
+    staleEntries: [],
+    unwritableReplacements: [],
+    pendingTables: [],
+  };
   for (const [table, cols] of columns) {
     const entry = registryEntry(table);
     if (!entry) {
@@ -50,6 +59,14 @@ export async function checkRegistry(db: Db): Promise<RegistryGaps> {
       if (entry.pending) gaps.pendingTables.push(entry.table);
       else gaps.staleEntries.push(entry.table);
       continue;
+    }
+    for (const action of [entry.deletion, entry.anonymization]) {
+      if (action.kind !== 'anonymize') continue;
+      for (const [key, value] of Object.entries(action.set)) {
+        const column = `${entry.table}.${key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`;
+        const exists = present.includes(column.split('.')[1]!);
+        if (!exists || (value === null && !nullable.has(column))) gaps.unwritableReplacements.push(column);
+      }
     }
     const named = [...entry.personal, ...Object.keys(entry.notPersonal ?? {}), ...(entry.export?.columns ?? [])];
     for (const column of named) if (!present.includes(column)) gaps.staleEntries.push(`${entry.table}.${column}`);

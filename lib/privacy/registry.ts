@@ -159,7 +159,7 @@ export const PERSONAL_DATA_REGISTRY: RegistryEntry[] = [
     deletion: deleteRows,
     anonymization: {
       kind: 'anonymize',
-      set: { resourceUrl: null },
+      set: { resourceUrl: '' },
       reason: 'learning statistics keep the type and dates, not the address',
     },
     retention: 'with the learning record (RETENTION_AFTER_GRADUATION)',
