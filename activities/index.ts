@@ -10,6 +10,7 @@ import { createEmailActivities } from './email';
 import { createLearningActivities } from './learning';
 import { createProgressActivities } from './progress';
 import { createPrivacyActivities } from './privacy';
+import { createDataExportActivities } from './data-export';
 import type { BlobStore } from '../lib/adapters/blob-store/index';
 
 /** Everything activities are built from; only the worker's composition root builds it. */
@@ -34,6 +35,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAlertActivities(deps),
     ...email,
     ...createPrivacyActivities(deps, email),
+    ...createDataExportActivities(deps, email),
     ...createProgressActivities(deps),
     ...createLearningActivities(deps),
   };

@@ -1,3 +1,4 @@
+import { createBlobStore } from '../lib/adapters/blob-store/index';
 import { randomUUID } from 'node:crypto';
 import express, { type Express, type Request, type Response } from 'express';
 import cookieParser from 'cookie-parser';
@@ -45,7 +46,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', deps.config.TRUST_PROXY);
 
   const metrics = deps.metrics ?? createApiMetrics();
-  const appDeps: AppDeps = { ...deps, metrics };
+  const appDeps: AppDeps = { ...deps, metrics, blobs: deps.blobs ?? createBlobStore(deps.config) };
   app.use(metrics.observe);
   app.use(helmet({ contentSecurityPolicy: { useDefaults: false, directives: API_CSP } }));
   app.use(

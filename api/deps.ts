@@ -1,3 +1,4 @@
+import type { BlobStore } from '../lib/adapters/blob-store/index';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../lib/config';
 import type { Knex } from '../lib/db/knex';
@@ -14,4 +15,6 @@ export interface AppDeps {
   logger: Logger;
   /** Shared with the METRICS_PORT listener; created by createApp when absent. */
   metrics?: ApiMetrics;
+  /** Export archives (signed download links); built from config by createApp when absent. */
+  blobs?: BlobStore;
 }

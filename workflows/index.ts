@@ -5,3 +5,4 @@ export * from './review';
 export * from './account-email';
 export * from './stripe-alert';
 export * from './account-deletion';
+export * from './data-export';

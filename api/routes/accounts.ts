@@ -5,12 +5,17 @@ import { audited } from '../http/audit';
 import { currentAuth, hasRole, requireUser } from '../http/auth';
 import { ApiRouter } from '../http/route';
 import { cancelErasure, requestErasure } from '../workflows/account-deletion';
+import { startDataExport } from '../workflows/data-export';
+import { dailyExportId, findLatestExport } from '../../lib/privacy/data-exports';
 import type { RouterFactory } from './index';
 
 const deleteBody = z.strictObject({ password: z.string().min(1).max(200).optional() });
 const anonymizeBody = z.strictObject({ userId: z.uuid().optional() });
 const scheduledSchema = z.object({ workflowId: z.string(), scheduledFor: z.string() });
 const acceptedSchema = z.object({ workflowId: z.string() });
+const DAY_MS = 86_400_000;
+const exportReadySchema = z.object({ status: z.literal('READY'), downloadUrl: z.string(), expiresAt: z.string() });
+const exportRunningSchema = z.object({ status: z.literal('RUNNING'), workflowId: z.string() });
 const cancelledSchema = z.object({ cancelled: z.literal(true) });
 
 /** The privacy rights of API.md: deletion with cool-off, its cancel, anonymization (export: see exports). */
@@ -87,6 +92,37 @@ export const createAccountsRouter: RouterFactory = (deps, registry) => {
         coolOffMs: 0,
       });
       res.status(202).json({ workflowId });
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/api/accounts/export-data',
+      summary: 'Export your data (a ZIP of JSON files): 202 while it is built, 200 with a download link when ready',
+      tags: ['Privacy'],
+      secured: true,
+      responses: {
+        200: { description: 'Ready', schema: exportReadySchema },
+        202: { description: 'Being built', schema: exportRunningSchema },
+      },
+    },
+    [signedIn, audited(knex, 'account.data_exported')],
+    async (_input, req, res) => {
+      const { user } = currentAuth(req);
+      const latest = await findLatestExport(knex, user.id);
+      const recent = latest && Date.now() - latest.createdAt.getTime() < DAY_MS && latest.status !== 'FAILED';
+      if (recent && latest.status === 'READY' && latest.blobKey && latest.expiresAt && latest.expiresAt > new Date()) {
+        const link = await deps.blobs!.downloadUrl(latest.blobKey, {
+          ttlMs: latest.expiresAt.getTime() - Date.now(),
+          fileName: 'cohort-data-export.zip',
+        });
+        res.json({ status: 'READY', downloadUrl: link.url, expiresAt: latest.expiresAt.toISOString() });
+        return;
+      }
+      // At most one new export a day: a recent one (running) is answered, not repeated.
+      const workflowId = recent ? latest.workflowId : await startDataExport(deps, user.id, dailyExportId(user.id));
+      res.status(202).json({ status: 'RUNNING', workflowId });
     },
   );
 

@@ -110,7 +110,13 @@ async function studentWithHistory(who: Person) {
   // An export archive in the blob store that holds the person's data.
   const blobs = createBlobStore(stack.config);
   const [exported] = await knex('dataExports')
-    .insert({ userId, workflowId: `data-export:${userId}:x`, status: 'READY' })
+    .insert({
+      userId,
+      workflowId: `data-export:${userId}:x`,
+      status: 'READY',
+      createdAt: new Date(Date.now() - 2 * 86_400_000),
+      expiresAt: new Date(Date.now() + 5 * 86_400_000),
+    })
     .returning('id');
   const blobKey = `exports/${userId}/${exported.id}.zip`;
   await blobs.put(blobKey, Buffer.from(JSON.stringify(who)), { contentType: 'application/zip' });
@@ -273,5 +279,35 @@ describe('account deletion', () => {
     expect(await stack.knex('studentProgress').where({ userId: student.userId })).not.toHaveLength(0);
     const dump = await pgDump();
     for (const trace of traces(who)) expect(dump, trace).not.toContain(trace);
+  }, 60_000);
+
+  it('GET /api/accounts/export-data: 202 while built, then 200 with a link; one export a day; the ready email sent', async () => {
+    const who = person('export');
+    const student = await studentWithHistory(who);
+    const as = stack.http.as(student.token);
+    const first = await as.get('/api/accounts/export-data');
+    expect(first.status, first.text).toBe(202);
+    expect(first.body.workflowId).toMatch(new RegExp(`^data-export:${student.userId}:`));
+    const ready = await waitFor('export ready', async () => {
+      const res = await as.get('/api/accounts/export-data');
+      return res.status === 200 ? res : undefined;
+    });
+    expect(ready.body).toMatchObject({
+      status: 'READY',
+      downloadUrl: expect.stringMatching(/^http/),
+      expiresAt: expect.any(String),
+    });
+    const rows = await stack.knex('dataExports').where({ userId: student.userId }).orderBy('createdAt');
+    // The fixture's archive and the one made today; asking again made no third.
+    expect(rows.filter((r: { status: string }) => r.status === 'READY')).toHaveLength(2);
+    const made = rows.at(-1)!;
+    expect(await createBlobStore(stack.config).exists(made.blobKey)).toBe(true);
+    expect(made.counts.submissions).toBe(1);
+    await waitFor('data-export-ready email', async () =>
+      stack.knex('emailMessages').where({ userId: student.userId, template: 'data-export-ready' }).first(),
+    );
+    const histories = await historiesOf(student.userId);
+    for (const trace of traces(who)) expect(histories, trace).not.toContain(trace);
+    expect(histories).not.toContain('downloadUrl');
   }, 60_000);
 });
