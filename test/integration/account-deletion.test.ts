@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { PROJECT_ROOT, requireTool } from '../../scripts/lib/tools';
 import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { createLogger, temporalLogger } from '../../lib/logger';
 import { workflowIds } from '../../lib/temporal/ids';
@@ -35,8 +36,38 @@ beforeAll(async () => {
   stack = await startStack({ logger, env: { LOG_LEVEL: 'debug', DELETION_COOL_OFF: '4s' } });
 }, 120_000);
 afterAll(async () => {
+  // RECORD_HISTORIES=1: this file's accountDeletion and dataExport runs become test/histories/ (replayed in CI).
+  if (process.env.RECORD_HISTORIES && stack) await recordHistories(['accountDeletion', 'dataExport']);
   await stack?.close();
 });
+
+async function recordHistories(types: string[]) {
+  const address = inject('temporalAddress');
+  for (const type of types) {
+    let n = 0;
+    const query = `WorkflowType = '${type}' AND TaskQueue = '${stack.taskQueues.default}'`;
+    for await (const wf of stack.client.workflow.list({ query })) {
+      const { stdout } = await run(
+        requireTool('temporal'),
+        [
+          'workflow',
+          'show',
+          '--address',
+          address,
+          '--workflow-id',
+          wf.workflowId,
+          '--run-id',
+          wf.runId,
+          '--output',
+          'json',
+        ],
+        { maxBuffer: 64 * 1024 * 1024 },
+      );
+      await writeFile(join(PROJECT_ROOT, 'test', 'histories', `${type}-${++n}.json`), stdout);
+      if (n === 3) break;
+    }
+  }
+}
 
 interface Person {
   email: string;
