@@ -46,15 +46,13 @@ async function studentWithData(name: string) {
   const student = await createTestUser(db.knex, { fullName: name, email: `${name.replace(/\W/g, '')}@example.test` });
   const trainer = await createTestUser(db.knex, { role: 'trainer' });
   const { firstProjectId } = await enrollStudent(db.knex, { userId: student.user.id, trainerUserId: trainer.user.id });
-  await db
-    .knex('auditLogs')
-    .insert({
-      userId: student.user.id,
-      action: 'auth.login',
-      outcome: 'success',
-      ipAddress: '198.51.100.9',
-      details: '{}',
-    });
+  await db.knex('auditLogs').insert({
+    userId: student.user.id,
+    action: 'auth.login',
+    outcome: 'success',
+    ipAddress: '198.51.100.9',
+    details: '{}',
+  });
   await db.knex('externalResources').insert({
     userId: student.user.id,
     projectId: firstProjectId,
