@@ -5,6 +5,7 @@ import type { Knex } from '../lib/db/knex';
 import { PermanentEmailError, type EmailSender } from '../lib/adapters/email/index';
 import { emailMessagesRepo, type EmailMessageRow } from '../lib/db/repositories/email-messages';
 import { findRecipientUser, listAdminAddresses } from '../lib/email/recipients';
+import { findCapturedAddress } from '../lib/privacy/deletion-requests';
 import { mintSecretLink, secretLinkPurpose } from '../lib/email/secret-links';
 import {
   renderEmail,
@@ -22,7 +23,11 @@ export interface SendEmailInput<T extends TemplateName = TemplateName> {
   /** Derived from workflow id + step: one key, at most one email. */
   idempotencyKey: string;
   template: T;
-  recipient: { userId: string } | { admins: true };
+  /**
+   * A user (looked up by id), the admins, or the address an erasure request captured
+   * before the user's data was erased (the account-deleted message).
+   */
+  recipient: { userId: string } | { admins: true } | { deletionRequestId: string };
   /** Ids, titles, dates and links only: never personal data (it lands in workflow history). */
   data: TemplateData<T>;
 }
@@ -46,6 +51,12 @@ interface Recipient {
 }
 
 async function resolveRecipient(deps: EmailActivityDeps, recipient: SendEmailInput['recipient']): Promise<Recipient> {
+  if ('deletionRequestId' in recipient) {
+    const captured = await findCapturedAddress(deps.knex, recipient.deletionRequestId);
+    if (!captured)
+      throw ApplicationFailure.nonRetryable('No address was captured (or it was forgotten).', 'EmailRecipientNotFound');
+    return { userId: captured.userId, address: captured.address };
+  }
   if ('userId' in recipient) {
     const user = await findRecipientUser(deps.knex, recipient.userId);
     if (!user || user.anonymized)

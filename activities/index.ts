@@ -10,6 +10,9 @@ import { createEmailActivities } from './email';
 import { createLearningActivities } from './learning';
 import { createProgressActivities } from './progress';
 import { anonymizationUnavailable, createRetentionActivities } from './retention';
+import { createPrivacyActivities } from './privacy';
+import { createDataExportActivities } from './data-export';
+import type { BlobStore } from '../lib/adapters/blob-store/index';
 
 /** Everything activities are built from; only the worker's composition root builds it. */
 export interface ActivityDeps {
@@ -20,17 +23,22 @@ export interface ActivityDeps {
   /** Slack incoming webhook, or the log. */
   alerts: AdminAlertSink;
   email: EmailSender;
+  /** Export archives and certificate PDFs. */
+  blobs: BlobStore;
 }
 
 /** All activities of the default task queue, grouped by area. */
 export function createActivities(deps: ActivityDeps) {
+  const email = createEmailActivities(deps);
   return {
     // First: the privacy capability's real anonymizeUser, spread below, replaces this stand-in.
     ...anonymizationUnavailable,
     ...createPaymentActivities(deps),
     ...createEnrollmentActivities(deps),
     ...createAlertActivities(deps),
-    ...createEmailActivities(deps),
+    ...email,
+    ...createPrivacyActivities(deps, email),
+    ...createDataExportActivities(deps, email),
     ...createProgressActivities(deps),
     ...createLearningActivities(deps),
     ...createRetentionActivities(deps),

@@ -1,3 +1,4 @@
+import { createBlobStore } from '../lib/adapters/blob-store/index';
 import { randomUUID } from 'node:crypto';
 import express, { type Express, type Request, type Response } from 'express';
 import cookieParser from 'cookie-parser';
@@ -47,7 +48,7 @@ export function createApp(deps: AppDeps): Express {
 
   const metrics = deps.metrics ?? createApiMetrics();
   const secrets = deps.secrets ?? createSecretStore(deps.config, deps.knex);
-  const appDeps: AppDeps = { ...deps, metrics, secrets };
+  const appDeps: AppDeps = { ...deps, metrics, secrets, blobs: deps.blobs ?? createBlobStore(deps.config) };
   app.use(metrics.observe);
   app.use(helmet({ contentSecurityPolicy: { useDefaults: false, directives: API_CSP } }));
   app.use(

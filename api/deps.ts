@@ -1,3 +1,4 @@
+import type { BlobStore } from '../lib/adapters/blob-store/index';
 import type { Client } from '@temporalio/client';
 import type { SecretStore } from '../lib/adapters/secret-store/types';
 import type { Config } from '../lib/config';
@@ -17,4 +18,6 @@ export interface AppDeps {
   secrets?: SecretStore;
   /** Shared with the METRICS_PORT listener; created by createApp when absent. */
   metrics?: ApiMetrics;
+  /** Export archives (signed download links); built from config by createApp when absent. */
+  blobs?: BlobStore;
 }

@@ -6,6 +6,7 @@ import {
   prepareWorkspaceDatabase,
   workspaceDatabaseUrl,
 } from '../lib/workspaces/workspace-database';
+import { createBlobStore } from '../lib/adapters/blob-store/index';
 import { createSlackAlerts } from '../lib/adapters/slack';
 import { createStripeClient } from '../lib/adapters/stripe';
 import { createEmailSender } from '../lib/adapters/email/index';
@@ -25,6 +26,7 @@ export async function buildActivityDeps(config: Config, knex: Knex, logger: Logg
     stripe: createStripeClient(config),
     alerts: createSlackAlerts({ webhookUrl: config.SLACK_WEBHOOK_URL, logger }),
     email: createEmailSender(config, knex),
+    blobs: createBlobStore(config),
   };
 }
 

@@ -6,3 +6,5 @@ export * from './account-email';
 export * from './stripe-alert';
 export * from './retention';
 export * from './workspace';
+export * from './account-deletion';
+export * from './data-export';

@@ -7,6 +7,7 @@ import { setLegalHold } from '../../lib/accounts/set-legal-hold';
 import { audited } from '../http/audit';
 import { currentAuth, requireUser } from '../http/auth';
 import { ApiRouter } from '../http/route';
+import { signalLegalHold } from '../workflows/account-deletion';
 import { nudgeWaitingOnboardings } from '../workflows/onboarding';
 import type { TrackCode } from '../../lib/domain/tracks';
 import { emailField, fullNameField, passwordField, reasonField, userSchema } from './account-schemas';
@@ -129,7 +130,10 @@ export const createAdminUsersRouter: RouterFactory = (deps, registry) => {
     },
     [audited(knex, 'admin.legal_hold_placed', subjectFromParams), admin],
     async ({ params, body }, _req, res) => {
-      res.json(showHold(await setLegalHold(knex, params.id, body.reason)));
+      const held = await setLegalHold(knex, params.id, body.reason);
+      // A running account deletion pauses (a signal, not a poll).
+      await signalLegalHold(deps, params.id, true);
+      res.json(showHold(held));
     },
   );
 
@@ -145,7 +149,9 @@ export const createAdminUsersRouter: RouterFactory = (deps, registry) => {
     },
     [audited(knex, 'admin.legal_hold_lifted', subjectFromParams), admin],
     async ({ params }, _req, res) => {
-      res.json(showHold(await setLegalHold(knex, params.id, null)));
+      const lifted = await setLegalHold(knex, params.id, null);
+      await signalLegalHold(deps, params.id, false);
+      res.json(showHold(lifted));
     },
   );
 

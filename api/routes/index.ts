@@ -1,6 +1,7 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { Router } from 'express';
 import type { AppDeps } from '../deps';
+import { createAccountsRouter } from './accounts';
 import { createAdminEmailsRouter } from './admin-emails';
 import { createAdminUsersRouter } from './admin-users';
 import { createAdminWorkflowsRouter } from './admin-workflows';
@@ -46,4 +47,5 @@ export const RESOURCE_ROUTERS: RouterFactory[] = [
   createSubmissionsRouter,
   createExternalResourcesRouter,
   createWorkspaceRouter,
+  createAccountsRouter,
 ];

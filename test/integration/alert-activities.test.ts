@@ -12,6 +12,7 @@ import { createLogger } from '../../lib/logger';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { testConfig } from '../helpers/stack';
+import { createBlobStore } from '../../lib/adapters/blob-store/index';
 
 const quiet = new DefaultLogger('ERROR');
 let db: TestDatabase;
@@ -25,6 +26,7 @@ beforeAll(async () => {
   deps = {
     config,
     knex: db.knex,
+    blobs: createBlobStore(config),
     alerts: createSlackAlerts({ webhookUrl: slack.url, logger: createLogger('silent'), timeoutMs: 2_000 }),
     email: createOutboxSender(db.knex, { dir: outboxDir(config.DATA_DIR) }),
   };

@@ -16,6 +16,7 @@ import { startStripeStandin, type StripeStandin } from '../../scripts/stripe-sta
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { testConfig } from '../helpers/stack';
 import { createTestUser } from '../helpers/users';
+import { createBlobStore } from '../../lib/adapters/blob-store/index';
 
 const quiet = new DefaultLogger('ERROR');
 let db: TestDatabase;
@@ -48,6 +49,7 @@ beforeAll(async () => {
   deps = {
     config,
     knex: db.knex,
+    blobs: createBlobStore(config),
     stripe: createStripeClient(config),
     alerts: createSlackAlerts({ logger }),
     email: createOutboxSender(db.knex, { dir: outbox }),

@@ -16,6 +16,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { freePort } from '../helpers/ports';
 import { testConfig } from '../helpers/stack';
 import { createTestUser } from '../helpers/users';
+import { createBlobStore } from '../../lib/adapters/blob-store/index';
 
 /**
  * The onboarding saga with the real alert and email activities (Slack fake, outbox in a real
@@ -43,6 +44,7 @@ beforeAll(async () => {
   real = createActivities({
     config,
     knex: db.knex,
+    blobs: createBlobStore(config),
     alerts: createSlackAlerts({ webhookUrl: slack.url, logger: createLogger('silent') }),
     email: createOutboxSender(db.knex, { dir: outboxDir(config.DATA_DIR) }),
   });

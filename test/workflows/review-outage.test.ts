@@ -15,6 +15,7 @@ import { enrollStudent, trackOutline } from '../helpers/enrollment';
 import { installQuietRuntime } from '../../scripts/lib/local-stack';
 import { testConfig } from '../helpers/stack';
 import { createTestUser } from '../helpers/users';
+import { createBlobStore } from '../../lib/adapters/blob-store/index';
 
 /**
  * The review workflow with its real activities (PostgreSQL, Postmark's API on a loopback
@@ -43,6 +44,7 @@ beforeAll(async () => {
     activities: createActivities({
       config,
       knex: db.knex,
+      blobs: createBlobStore(config),
       alerts: createSlackAlerts({ logger }),
       email: createEmailSender(config, db.knex),
     }),

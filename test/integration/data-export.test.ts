@@ -1,0 +1,95 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import yauzl from 'yauzl';
+import { buildExportArchive, type ExportManifest } from '../../lib/privacy/build-export';
+import { EXPORT_CATEGORIES } from '../../lib/privacy/registry';
+import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import { enrollStudent } from '../helpers/enrollment';
+import { createTestUser } from '../helpers/users';
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  await db?.drop();
+});
+
+const streamToBuffer = async (stream: NodeJS.ReadableStream) => {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+};
+
+/** Every entry of a ZIP, by name. */
+function unzip(buffer: Buffer): Promise<Map<string, Buffer>> {
+  return new Promise((resolve, reject) => {
+    yauzl.fromBuffer(buffer, { lazyEntries: true }, (error, zip) => {
+      if (error || !zip) return reject(error);
+      const files = new Map<string, Buffer>();
+      zip.on('entry', (entry: yauzl.Entry) =>
+        zip.openReadStream(entry, (e, stream) => {
+          if (e || !stream) return reject(e);
+          streamToBuffer(stream).then((b) => {
+            files.set(entry.fileName, b);
+            zip.readEntry();
+          }, reject);
+        }),
+      );
+      zip.on('end', () => resolve(files));
+      zip.readEntry();
+    });
+  });
+}
+
+async function studentWithData(name: string) {
+  const student = await createTestUser(db.knex, { fullName: name, email: `${name.replace(/\W/g, '')}@example.test` });
+  const trainer = await createTestUser(db.knex, { role: 'trainer' });
+  const { firstProjectId } = await enrollStudent(db.knex, { userId: student.user.id, trainerUserId: trainer.user.id });
+  await db.knex('auditLogs').insert({
+    userId: student.user.id,
+    action: 'auth.login',
+    outcome: 'success',
+    ipAddress: '198.51.100.9',
+    details: '{}',
+  });
+  await db.knex('externalResources').insert({
+    userId: student.user.id,
+    projectId: firstProjectId,
+    resourceType: 'OTHER',
+    resourceUrl: `https://${name.replace(/\W/g, '')}.example.test`,
+  });
+  return student.user.id;
+}
+
+describe('the data export archive', () => {
+  it('holds a README, one JSON per registry category and a manifest whose hashes match, and nothing of another user', async () => {
+    const userId = await studentWithData('Ottilie Exportee');
+    await studentWithData('Bystander Notme');
+    const exportId = randomUUID();
+    const { stream, manifest } = await buildExportArchive(db.knex, { userId, exportId });
+    const files = await unzip(await streamToBuffer(stream));
+    const m: ExportManifest = JSON.parse(files.get('manifest.json')!.toString());
+    expect(m).toEqual(await manifest);
+    expect(m).toMatchObject({ schemaVersion: 1, exportId, userId });
+    expect([...files.keys()].sort()).toEqual(
+      ['README.txt', 'manifest.json', ...EXPORT_CATEGORIES.map((c) => `${c}.json`)].sort(),
+    );
+    for (const file of m.files) {
+      const bytes = files.get(file.name)!;
+      expect(createHash('sha256').update(bytes).digest('hex'), file.name).toBe(file.sha256);
+      expect(bytes.length).toBe(file.bytes);
+      if (file.name.endsWith('.json')) JSON.parse(bytes.toString());
+    }
+    const all = [...files.values()].map((b) => b.toString()).join('\n');
+    expect(all).toContain('Ottilie Exportee');
+    expect(all).toContain('198.51.100.9');
+    expect(all).toContain('OttilieExportee.example.test');
+    expect(all).not.toContain('Bystander');
+    expect(all).not.toContain('password_hash');
+    const profile = JSON.parse(files.get('profile.json')!.toString());
+    expect(profile.users).toHaveLength(1);
+    expect(m.files.find((f) => f.name === 'progress.json')!.rows.student_progress).toBeGreaterThan(0);
+    expect(files.get('README.txt')!.toString()).toContain('submissions.json');
+  });
+});

@@ -1,0 +1,191 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Context } from '@temporalio/activity';
+import { Worker } from '@temporalio/worker';
+import { temporal } from '@temporalio/proto';
+import { COHORT_SEARCH_ATTRIBUTES } from '../../lib/temporal/search-attributes';
+import type { CohortActivities } from '../../activities/index';
+import {
+  accountDeletion,
+  accountDeletionStatusQuery,
+  legalHoldChanged,
+  type AccountDeletionInput,
+} from '../../workflows/account-deletion';
+import { requireTool } from '../../scripts/lib/tools';
+import { installTestRuntime } from '../helpers/stack';
+
+let env: TestWorkflowEnvironment;
+beforeAll(async () => {
+  installTestRuntime();
+  env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: requireTool('temporal-test-server') } },
+  });
+  // The test server starts with no custom search attributes; CohortPhase is upserted here.
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(
+      COHORT_SEARCH_ATTRIBUTES.map((k) => [k.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
+    ),
+  });
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+const DAY = 86_400_000;
+const input = (userId: string, kind: AccountDeletionInput['kind'] = 'DELETION'): AccountDeletionInput => ({
+  userId,
+  kind,
+  requestedBy: null,
+  coolOffMs: 14 * DAY,
+});
+
+/** Fake erasure steps recording the order they ran in, and when (workflow time). */
+function fakes(options: { legalHold?: boolean } = {}) {
+  const calls: string[] = [];
+  const at: Record<string, number> = {};
+  const record = (name: string) => {
+    calls.push(name);
+    // The server's (skipped) clock, not the wall clock activities run on.
+    at[name] = Context.current().info.currentAttemptScheduledTimestampMs;
+  };
+  const activities: Partial<CohortActivities> = {
+    openErasureRequest: async () => {
+      record('open');
+      return {
+        found: true,
+        requestId: 'req-1',
+        scheduledFor: new Date(Date.now() + 14 * DAY).toISOString(),
+        legalHold: options.legalHold ?? false,
+      };
+    },
+    cancelErasureRequest: async () => {
+      record('cancel');
+      return true;
+    },
+    markErasing: async () => record('markErasing'),
+    revokeUserAccess: async () => {
+      record('revokeAccess');
+      return { sessions: 2 };
+    },
+    deleteUserBlobs: async () => {
+      record('deleteBlobs');
+      return { blobs: 1 };
+    },
+    erasePersonalData: async () => {
+      record('erase');
+      return [{ table: 'users', action: 'anonymize' as const, rows: 1 }];
+    },
+    eraseAtProcessors: async () => {
+      record('processors');
+      return [];
+    },
+    recordErasureReport: async () => record('report'),
+    sendAccountDeletedEmail: async () => {
+      record('email:account-deleted');
+      return { emailMessageId: 'm', status: 'STORED' as const };
+    },
+    forgetCapturedAddress: async () => record('forget'),
+    sendEmail: async (email) => {
+      record(`email:${email.template}`);
+      return { emailMessageId: email.idempotencyKey, status: 'STORED' };
+    },
+  };
+  return { calls, at, activities };
+}
+
+async function withWorker<T>(activities: Partial<CohortActivities>, taskQueue: string, run: () => Promise<T>) {
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    activities,
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+  });
+  return worker.runUntil(run());
+}
+
+const ERASURE = [
+  'markErasing',
+  'revokeAccess',
+  'deleteBlobs',
+  'erase',
+  'processors',
+  'report',
+  'email:account-deleted',
+  'forget',
+];
+
+describe('account-deletion workflow (time skipping)', () => {
+  it('waits out the 14-day cool-off, then erases in order and sends the final message last', async () => {
+    const { calls, at, activities } = fakes();
+    const taskQueue = 'deletion-cool-off';
+    const result = await withWorker(activities, taskQueue, async () => {
+      const handle = await env.client.workflow.start(accountDeletion, {
+        workflowId: 'account-deletion:u1',
+        taskQueue,
+        args: [input('u1')],
+      });
+      await env.sleep(13 * DAY);
+      const status = await handle.query(accountDeletionStatusQuery);
+      expect(status.phase).toBe('cool-off');
+      expect(status.message).toMatch(/^in cool-off until \d{4}-\d\d-\d\dT/);
+      expect(calls).not.toContain('erase');
+      return handle.result();
+    });
+    expect(result.outcome).toBe('erased');
+    expect(calls).toEqual(['open', 'email:deletion-scheduled', ...ERASURE]);
+    expect(at.erase! - at.open!).toBeGreaterThanOrEqual(14 * DAY);
+  });
+
+  it('a legal hold holds past the cool-off; lifting it resumes the erasure', async () => {
+    const { calls, at, activities } = fakes({ legalHold: true });
+    const taskQueue = 'deletion-hold';
+    const result = await withWorker(activities, taskQueue, async () => {
+      const handle = await env.client.workflow.start(accountDeletion, {
+        workflowId: 'account-deletion:u3',
+        taskQueue,
+        args: [input('u3')],
+      });
+      await env.sleep(60 * DAY);
+      expect((await handle.query(accountDeletionStatusQuery)).phase).toBe('legal-hold');
+      expect(calls).not.toContain('erase');
+      await handle.signal(legalHoldChanged, { held: false });
+      return handle.result();
+    });
+    expect(result.outcome).toBe('erased');
+    expect(at.erase!).toBeGreaterThanOrEqual(at.open! + 60 * DAY);
+  });
+
+  it('a hold placed during the cool-off (a signal) pauses it past its end; lifting resumes', async () => {
+    const { calls, activities } = fakes();
+    const taskQueue = 'deletion-hold-signal';
+    await withWorker(activities, taskQueue, async () => {
+      const handle = await env.client.workflow.start(accountDeletion, {
+        workflowId: 'account-deletion:u4',
+        taskQueue,
+        args: [input('u4')],
+      });
+      await handle.signal(legalHoldChanged, { held: true });
+      await env.sleep(20 * DAY);
+      expect(calls).not.toContain('erase');
+      expect((await handle.query(accountDeletionStatusQuery)).phase).toBe('legal-hold');
+      await handle.signal(legalHoldChanged, { held: false });
+      await handle.result();
+    });
+    expect(calls).toContain('erase');
+  });
+
+  it('anonymization runs at once, with no cool-off email', async () => {
+    const { calls, activities } = fakes();
+    const taskQueue = 'anonymize';
+    const result = await withWorker(activities, taskQueue, () =>
+      env.client.workflow.execute(accountDeletion, {
+        workflowId: 'account-deletion:u5',
+        taskQueue,
+        args: [input('u5', 'ANONYMIZATION')],
+      }),
+    );
+    expect(result.outcome).toBe('erased');
+    expect(calls).toEqual(['open', ...ERASURE]);
+  });
+});
