@@ -3,9 +3,11 @@ import type { AdminAlertSink } from '../lib/adapters/slack';
 import type { Config } from '../lib/config';
 import type { Knex } from '../lib/db/knex';
 import { createAlertActivities } from './alerts';
+import { createCertificateActivities } from './certificates';
 import { createEnrollmentActivities } from './enrollment';
 import { createPaymentActivities } from './payments';
 import type { EmailSender } from '../lib/adapters/email/index';
+import type { BlobStore } from '../lib/adapters/blob-store/types';
 import { createEmailActivities } from './email';
 import { createLearningActivities } from './learning';
 import { createProgressActivities } from './progress';
@@ -19,6 +21,8 @@ export interface ActivityDeps {
   /** Slack incoming webhook, or the log. */
   alerts: AdminAlertSink;
   email: EmailSender;
+  /** Certificate PDFs and exports; built from config when absent. */
+  blobStore?: BlobStore;
 }
 
 /** All activities of the default task queue, grouped by area. */
@@ -30,6 +34,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createEmailActivities(deps),
     ...createProgressActivities(deps),
     ...createLearningActivities(deps),
+    ...createCertificateActivities(deps),
   };
 }
 

@@ -5,6 +5,7 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
 import { z } from 'zod';
+import { createBlobStore } from '../lib/adapters/blob-store/index';
 import type { AppDeps } from './deps';
 import { authenticate } from './http/auth';
 import { guardCookieRequests } from './http/cookie-requests';
@@ -45,7 +46,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', deps.config.TRUST_PROXY);
 
   const metrics = deps.metrics ?? createApiMetrics();
-  const appDeps: AppDeps = { ...deps, metrics };
+  const appDeps: AppDeps = { ...deps, metrics, blobStore: deps.blobStore ?? createBlobStore(deps.config) };
   app.use(metrics.observe);
   app.use(helmet({ contentSecurityPolicy: { useDefaults: false, directives: API_CSP } }));
   app.use(

@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { BlobStore } from '../lib/adapters/blob-store/types';
 import type { Config } from '../lib/config';
 import type { Knex } from '../lib/db/knex';
 import type { Logger } from '../lib/logger';
@@ -12,6 +13,8 @@ export interface AppDeps {
   temporal: Client;
   taskQueues: TaskQueues;
   logger: Logger;
+  /** Certificates and exports; createApp makes one from config when absent. */
+  blobStore?: BlobStore;
   /** Shared with the METRICS_PORT listener; created by createApp when absent. */
   metrics?: ApiMetrics;
 }

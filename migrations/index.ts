@@ -8,6 +8,7 @@ import * as rateLimitsAndSessionIdle from './20261128000810_rate_limits_and_sess
 import * as emailOwnership from './20261129000100_email_ownership';
 import * as slackPosts from './20261129004000_slack_posts';
 import * as stripeEventOutcomes from './20261129004100_stripe_event_outcomes';
+import * as certificates from './20261130002000_certificates';
 
 // Listed explicitly so migrations run the same under tsx, vitest and a bundle.
 const MIGRATIONS: Record<string, { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }> = {
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, { up(knex: Knex): Promise<void>; down(knex: Kne
   '20261129000100_email_ownership': emailOwnership,
   '20261129004000_slack_posts': slackPosts,
   '20261129004100_stripe_event_outcomes': stripeEventOutcomes,
+  '20261130002000_certificates': certificates,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

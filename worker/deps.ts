@@ -2,6 +2,7 @@ import type { ActivityDeps } from '../activities/index';
 import { createSlackAlerts } from '../lib/adapters/slack';
 import { createStripeClient } from '../lib/adapters/stripe';
 import { createEmailSender } from '../lib/adapters/email/index';
+import { createBlobStore } from '../lib/adapters/blob-store/index';
 import type { Config } from '../lib/config';
 import type { Knex } from '../lib/db/knex';
 import type { Logger } from '../lib/logger';
@@ -18,5 +19,6 @@ export async function buildActivityDeps(config: Config, knex: Knex, logger: Logg
     stripe: createStripeClient(config),
     alerts: createSlackAlerts({ webhookUrl: config.SLACK_WEBHOOK_URL, logger }),
     email: createEmailSender(config, knex),
+    blobStore: createBlobStore(config),
   };
 }

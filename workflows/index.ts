@@ -4,3 +4,4 @@ export * from './submission';
 export * from './review';
 export * from './account-email';
 export * from './stripe-alert';
+export * from './certification';

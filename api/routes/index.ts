@@ -5,6 +5,8 @@ import { createAdminEmailsRouter } from './admin-emails';
 import { createAdminUsersRouter } from './admin-users';
 import { createAuditLogsRouter } from './audit-logs';
 import { createAuthRouter } from './auth';
+import { createBlobsRouter } from './blobs';
+import { createCertificatesRouter } from './certificates';
 import { createCurriculumRouter } from './curriculum';
 import { createEnrollmentsRouter } from './enrollments';
 import { createExternalResourcesRouter } from './external-resources';
@@ -40,4 +42,6 @@ export const RESOURCE_ROUTERS: RouterFactory[] = [
   createProgressRouter,
   createSubmissionsRouter,
   createExternalResourcesRouter,
+  createBlobsRouter,
+  createCertificatesRouter,
 ];

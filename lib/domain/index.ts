@@ -7,3 +7,4 @@ export * from './resources';
 export * from './roles';
 export * from './submissions';
 export * from './tracks';
+export * from './certificates';
