@@ -11,7 +11,7 @@ import { PROJECT_ROOT, requireTool } from './lib/tools';
  */
 const TYPES = process.argv.slice(2).length
   ? process.argv.slice(2)
-  : ['onboarding', 'submission', 'review', 'accountEmail'];
+  : ['onboarding', 'submission', 'review', 'accountEmail', 'certification'];
 const address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
 const connection = await Connection.connect({ address });
 const client = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });

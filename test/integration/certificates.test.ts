@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
@@ -21,6 +22,16 @@ afterAll(async () => {
   await browser?.close();
   await stack?.close();
 });
+
+/**
+ * With RECORD_HISTORIES=1, saves a finished workflow's history into test/histories/ for the
+ * replay test (how certification-*.json and review-5.json were recorded).
+ */
+async function recordHistory(workflowId: string, file: string): Promise<void> {
+  if (process.env.RECORD_HISTORIES !== '1') return;
+  const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
+  writeFileSync(join(PROJECT_ROOT, 'test/histories', file), historyToJSON(history));
+}
 
 /** PUBLIC_BASE_URL links pointed at the test API. */
 const local = (url: string) => url.replace(stack.config.PUBLIC_BASE_URL.replace(/\/$/, ''), stack.baseUrl);
@@ -105,6 +116,14 @@ describe('certificates', () => {
     const result = await handle.result();
     expect(result).toMatchObject({ status: 'ISSUED', pdfSha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(await handle.query('status')).toBe('issued');
+    await recordHistory(workflowId, 'certification-1.json');
+    const lastReview = await stack
+      .knex('submissions')
+      .where({ userId: student.user.id })
+      .orderBy('reviewedAt', 'desc')
+      .first();
+    await stack.client.workflow.getHandle(`review:${lastReview.id}`).result();
+    await recordHistory(`review:${lastReview.id}`, 'review-5.json');
     const described = await handle.describe();
     expect(described.typedSearchAttributes.getAll().map((p) => [p.key.name, p.value])).toEqual(
       expect.arrayContaining([
@@ -259,6 +278,7 @@ describe('certificates', () => {
     expect(first.body.workflowId).toBe(`certificate:${other.student.user.id}:FSD`);
     expect(second.body.workflowId).toBe(first.body.workflowId);
     await stack.client.workflow.getHandle(first.body.workflowId).result();
+    await recordHistory(first.body.workflowId, 'certification-2.json');
     expect(await stack.knex('certificates').where({ userId: other.student.user.id })).toHaveLength(1);
     const notEnrolled = await createTestUser(stack.knex);
     expect((await stack.http.as(notEnrolled.token).post('/api/certificates/generate', { track: 'FSD' })).status).toBe(
