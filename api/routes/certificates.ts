@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { certificateEligibility } from '../../lib/certificates/eligibility';
+import { cohortIssuer, openBadgeCredential, signOpenBadge, verifyOpenBadge } from '../../lib/certificates/open-badge';
 import { findCertificateByCode, type CertificateVerification } from '../../lib/certificates/verification-view';
 import { certificatesRepo, type CertificateRow } from '../../lib/db/repositories/certificates';
 import { formatVerificationCode } from '../../lib/domain/certificates';
@@ -187,6 +188,89 @@ export const createCertificatesRouter: RouterFactory = (deps, registry) => {
         fileName: `certificate-${found.code}.pdf`,
       });
       res.set('Cache-Control', 'no-store').redirect(302, url);
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/api/certificates/:verificationCode/credential',
+      summary: 'The certificate as a signed Open Badges 3.0 credential (Ed25519, eddsa-rdfc-2022)',
+      tags: ['Certificates'],
+      params: codeParams,
+      responses: {
+        200: { description: 'An OpenBadgeCredential', schema: z.looseObject({}), contentType: 'application/ld+json' },
+        404: problem('No certificate has this code'),
+      },
+    },
+    [],
+    async ({ params }, _req, res) => {
+      const found = await findCertificateByCode(knex, params.verificationCode, config.PUBLIC_BASE_URL);
+      if (!found) throw errors.notFound('Certificate');
+      const issuer = await cohortIssuer(config.PUBLIC_BASE_URL, config.COHORT_ENCRYPTION_KEY);
+      const credential = await signOpenBadge(
+        issuer,
+        openBadgeCredential(issuer, {
+          certificateId: found.certificate.id,
+          holderName: found.certificate.holderName,
+          trackCode: found.certificate.trackCode,
+          trackName: found.trackName,
+          issuedAt: found.certificate.issuedAt,
+          verifyUrl: found.verifyUrl,
+        }),
+      );
+      res
+        .set('Cache-Control', 'no-store')
+        .set('Content-Disposition', `attachment; filename="certificate-${found.code}.json"`)
+        .type('application/ld+json')
+        .send(JSON.stringify(credential, null, 2));
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/api/issuer',
+      summary: "The issuer's controller document: the Ed25519 key that signs Cohort's credentials",
+      tags: ['Certificates'],
+      responses: { 200: { description: 'A JSON-LD controller document', schema: z.looseObject({}) } },
+    },
+    [],
+    async (_input, _req, res) => {
+      const issuer = await cohortIssuer(config.PUBLIC_BASE_URL, config.COHORT_ENCRYPTION_KEY);
+      res.json(issuer.profile);
+    },
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/api/credentials/verify',
+      summary: "Verify a Cohort credential: its proof against the issuer's key, and whether it was revoked",
+      tags: ['Certificates'],
+      body: z.object({ credential: z.looseObject({}) }),
+      responses: {
+        200: {
+          description: 'verified: the proof holds; revoked: the certificate was revoked since; valid: both say yes',
+          schema: z.object({
+            verified: z.boolean(),
+            revoked: z.boolean(),
+            valid: z.boolean(),
+            errors: z.array(z.string()),
+          }),
+        },
+      },
+    },
+    [],
+    async ({ body }, _req, res) => {
+      const issuer = await cohortIssuer(config.PUBLIC_BASE_URL, config.COHORT_ENCRYPTION_KEY);
+      const checked = await verifyOpenBadge(issuer, body.credential);
+      // The credential's id is the certificate's verification page: its code says whether it still stands.
+      const id = typeof body.credential.id === 'string' ? body.credential.id : '';
+      const code = id.startsWith(`${config.PUBLIC_BASE_URL.replace(/\/+$/, '')}/verify/`) ? id.split('/').pop()! : '';
+      const found = checked.verified ? await findCertificateByCode(knex, code, config.PUBLIC_BASE_URL) : undefined;
+      const revoked = Boolean(found?.certificate.revokedAt) || (checked.verified && !found);
+      res.json({ verified: checked.verified, revoked, valid: checked.verified && !revoked, errors: checked.errors });
     },
   );
 

@@ -224,6 +224,22 @@ describe('certificates', () => {
     await page.close();
   });
 
+  it('the signed Open Badges credential verifies through the API, and fails after one changed byte', async () => {
+    const download = await stack.http.get(`/api/certificates/${code}/credential`);
+    expect(download.status).toBe(200);
+    const credential = JSON.parse(download.text);
+    expect(credential.type).toEqual(['VerifiableCredential', 'OpenBadgeCredential']);
+    expect(credential.credentialSubject.name).toBe(hostileName);
+    const issuer = await stack.http.get('/api/issuer');
+    expect(issuer.body.verificationMethod[0].publicKeyMultibase).toMatch(/^z6Mk/);
+    const checked = await stack.http.post('/api/credentials/verify', { credential });
+    expect(checked.body).toEqual({ verified: true, revoked: false, valid: true, errors: [] });
+    const tampered = download.text.replace('Full Stack', 'Full Stac' + String.fromCharCode('k'.charCodeAt(0) ^ 1));
+    expect(tampered).not.toBe(download.text);
+    const refused = await stack.http.post('/api/credentials/verify', { credential: JSON.parse(tampered) });
+    expect(refused.body).toMatchObject({ verified: false, valid: false });
+  });
+
   it('an admin revokes with a reason: both the JSON and the page say so', async () => {
     const admin = await createTestUser(stack.knex, { role: 'admin' });
     expect(
@@ -247,6 +263,10 @@ describe('certificates', () => {
     expect(await page.textContent('main')).toContain('Plagiarised capstone');
     expect(await page.textContent('#holder')).toBe(hostileName);
     await page.screenshot({ path: join(ARTIFACTS, 'certificate-verify-revoked.png'), fullPage: true });
+    // The credential still carries a good proof, but its verification says it was revoked.
+    const credential = JSON.parse((await stack.http.get(`/api/certificates/${code}/credential`)).text);
+    const checked = await stack.http.post('/api/credentials/verify', { credential });
+    expect(checked.body).toEqual({ verified: true, revoked: true, valid: false, errors: [] });
     await page.close();
   });
 
