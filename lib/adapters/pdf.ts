@@ -25,7 +25,7 @@ export function countPdfPages(pdf: Buffer): number {
  * launched on first use and again after it died (a crash or a kill mid-render fails
  * that render, which the activity's retry runs on the fresh browser); a fresh context
  * per document, so no cookie, cache or storage passes from one certificate to the next.
- * The page may fetch nothing: every request is refused (fonts and images are data: URLs).
+ * The page may fetch nothing: its context is offline (fonts and images are data: URLs).
  */
 export function createPdfRenderer(options: PdfRendererOptions) {
   let browser: Promise<Browser> | undefined;
@@ -61,9 +61,9 @@ export function createPdfRenderer(options: PdfRendererOptions) {
       }
       const context = await b.newContext({ offline: true });
       try {
-        await context.route('**/*', (route) => route.abort());
+        // offline: the page can fetch nothing (fonts and images are data: URLs).
         const page = await context.newPage();
-        await page.setContent(html, { waitUntil: 'load' });
+        await page.setContent(html, { waitUntil: 'domcontentloaded' });
         await page.evaluate('document.fonts.ready.then(() => true)');
         const pdf = await page.pdf({ format: 'A4', landscape: true, printBackground: true, preferCSSPageSize: true });
         const pages = countPdfPages(pdf);
