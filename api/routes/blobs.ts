@@ -22,6 +22,7 @@ export function createBlobsRouter(deps: AppDeps, registry: OpenAPIRegistry): Res
     path: '/api/blobs/{key}',
     summary: 'Download a stored file through a signed, expiring link (the filesystem blob store)',
     tags: ['Files'],
+    params: z.object({ key: z.string().describe('The blob key, e.g. certificates/<id>.pdf') }),
     query: z.object({ expires: z.string(), sig: z.string(), name: z.string().optional() }),
     responses: {
       200: { description: 'The file', schema: z.string(), contentType: 'application/octet-stream' },
