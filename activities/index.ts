@@ -3,9 +3,11 @@ import type { AdminAlertSink } from '../lib/adapters/slack';
 import type { Config } from '../lib/config';
 import type { Knex } from '../lib/db/knex';
 import { createAlertActivities } from './alerts';
+import { createCertificateActivities } from './certificates';
 import { createEnrollmentActivities } from './enrollment';
 import { createPaymentActivities } from './payments';
 import type { EmailSender } from '../lib/adapters/email/index';
+import type { BlobStore } from '../lib/adapters/blob-store/types';
 import { createEmailActivities } from './email';
 import { createLearningActivities } from './learning';
 import { createProgressActivities } from './progress';
@@ -42,6 +44,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createProgressActivities(deps),
     ...createLearningActivities(deps),
     ...createRetentionActivities(deps),
+    ...createCertificateActivities(deps),
   };
 }
 

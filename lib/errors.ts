@@ -50,6 +50,8 @@ export const errors = {
   forbidden: (message = 'You are not allowed to do this.') => new AppError('forbidden', message),
   notFound: (what = 'Resource') => new AppError('not_found', `${what} not found.`),
   conflict: (message: string) => new AppError('conflict', message),
+  /** A conflict with fields the client acts on (e.g. `missingProjects`). */
+  conflictWith: (message: string, fields: Record<string, unknown>) => new AppError('conflict', message, { fields }),
   consentRequired: (message: string, fields: Record<string, unknown>, status?: number) =>
     new AppError('consent_required', message, { fields, status }),
   rateLimited: (message = 'Too many attempts; try again later.') => new AppError('rate_limited', message),

@@ -9,6 +9,7 @@ import * as emailOwnership from './20261129000100_email_ownership';
 import * as slackPosts from './20261129004000_slack_posts';
 import * as stripeEventOutcomes from './20261129004100_stripe_event_outcomes';
 import * as workspaces from './20261130001000_workspaces';
+import * as certificates from './20261130002000_certificates';
 import * as privacyRights from './20261130003000_privacy_rights';
 import * as retention from './20261130004000_retention';
 
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, { up(knex: Knex): Promise<void>; down(knex: Kne
   '20261129004000_slack_posts': slackPosts,
   '20261129004100_stripe_event_outcomes': stripeEventOutcomes,
   '20261130001000_workspaces': workspaces,
+  '20261130002000_certificates': certificates,
   '20261130003000_privacy_rights': privacyRights,
   '20261130004000_retention': retention,
 };

@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { createActivities, type ActivityDeps } from '../activities/index';
 import { createWorkspaceActivities, type WorkspaceActivityDeps } from '../activities/workspace';
 import type { TaskQueueKind, TaskQueues } from '../lib/temporal/task-queues';
+import { createPdfActivities } from '../activities/pdf';
+import { createPdfRenderer } from '../lib/adapters/pdf';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -52,6 +54,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
         shutdownGraceTime: '10s',
       }),
     );
+  if (serves('pdf')) workers.push(await createPdfWorker(deps));
   if (serves('workspace') && deps.workspaceActivityDeps)
     workers.push(
       await Worker.create({
@@ -63,6 +66,38 @@ export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
       }),
     );
   return workers;
+}
+
+/**
+ * The `cohort-pdf` queue: activities only (no workflows), one Chromium for the process
+ * (launched on the first render), closed once the worker has drained. Renders are heavy,
+ * so few run at once; the grace time lets one in flight finish on shutdown.
+ */
+async function createPdfWorker(deps: WorkerDeps): Promise<Worker> {
+  const { config, knex } = deps.activityDeps;
+  const renderer = createPdfRenderer({ executablePath: config.CHROMIUM_PATH });
+  const worker = await Worker.create({
+    connection: deps.connection,
+    namespace: deps.namespace,
+    taskQueue: deps.taskQueues.pdf,
+    activities: createPdfActivities({
+      config,
+      knex,
+      blobStore: deps.activityDeps.blobs,
+      renderer,
+    }),
+    maxConcurrentActivityTaskExecutions: 2,
+    shutdownGraceTime: '30s',
+  });
+  const run = worker.run.bind(worker);
+  worker.run = async () => {
+    try {
+      return await run();
+    } finally {
+      await renderer.close();
+    }
+  };
+  return worker;
 }
 
 /** Runs workers until `signal` aborts, then drains them. */

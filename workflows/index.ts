@@ -8,3 +8,4 @@ export * from './retention';
 export * from './workspace';
 export * from './account-deletion';
 export * from './data-export';
+export * from './certification';

@@ -4,10 +4,16 @@ import {
   defineQuery,
   defineUpdate,
   getExternalWorkflowHandle,
+  ParentClosePolicy,
   patched,
   setHandler,
+  startChild,
   workflowInfo,
 } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
+import type { TrackCode } from '../lib/domain/tracks';
+import { cohortSearchAttributes } from '../lib/temporal/search-attributes';
+import type { certification } from './certification';
 import type { ReviewSettlement } from '../activities/learning';
 import { dbActivities, emailActivities, localDbActivities } from './shared/activity-options';
 import { workflowIds } from '../lib/temporal/ids';
@@ -76,6 +82,12 @@ export async function review(input: ReviewWorkflowInput): Promise<ReviewWorkflow
     await getExternalWorkflowHandle(workflowIds.workspace(settled.userId))
       .signal(workspaceProjectCompleted, { projectId: settled.projectId })
       .catch(() => undefined); // No workspace running (none made, or ended already): nothing to end.
+  }
+
+  // Reviews recorded before certification existed replay without starting it.
+  if (settled.certificationWorkflowId && patched('start-certification')) {
+    status = 'starting certification';
+    await startCertification(settled.userId, settled.track, settled.certificationWorkflowId);
   }
 
   status = 'emailing';
@@ -162,6 +174,26 @@ export async function review(input: ReviewWorkflowInput): Promise<ReviewWorkflow
       ).workflowId;
     }
     return result;
+  }
+}
+
+/**
+ * Hands a finished track to `certificate:<userId>:<track>` as a child that outlives this
+ * review (ABANDON). Idempotent: a certification already running or done (started by
+ * `POST /api/certificates/generate`, or by a replayed review) is left as it is; only a
+ * failed one may run again.
+ */
+async function startCertification(userId: string, track: TrackCode, workflowId: string): Promise<void> {
+  try {
+    await startChild<typeof certification>('certification', {
+      workflowId,
+      args: [{ userId, track }],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+      typedSearchAttributes: cohortSearchAttributes('certification', userId, track, 'issuing'),
+    });
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
   }
 }
 

@@ -8,6 +8,8 @@ import { createAdminWorkflowsRouter } from './admin-workflows';
 import { createAuditLogsRouter } from './audit-logs';
 import { createAuthRouter } from './auth';
 import { createComplianceRouter } from './compliance';
+import { createBlobsRouter } from './blobs';
+import { createCertificatesRouter } from './certificates';
 import { createCurriculumRouter } from './curriculum';
 import { createEnrollmentsRouter } from './enrollments';
 import { createExternalResourcesRouter } from './external-resources';
@@ -48,4 +50,6 @@ export const RESOURCE_ROUTERS: RouterFactory[] = [
   createExternalResourcesRouter,
   createWorkspaceRouter,
   createAccountsRouter,
+  createBlobsRouter,
+  createCertificatesRouter,
 ];

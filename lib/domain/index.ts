@@ -8,3 +8,4 @@ export * from './roles';
 export * from './submissions';
 export * from './tracks';
 export * from './workspace';
+export * from './certificates';

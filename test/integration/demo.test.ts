@@ -110,6 +110,7 @@ describe('npm run demo against a stack', () => {
     if (accountsExist) {
       expect(output, output).toContain('✓ signed up with consent\n✓ logged in\n✓ profile read\n✓ email verified\n');
       expect(output).toMatch(/All \d+ stages passed/);
+      expect(output).toContain('✓ track completed\n✓ certificate verified\n');
       expect(code).toBe(0);
     } else {
       // Until the accounts routes land, the journey must fail loudly at its first stage.

@@ -117,10 +117,14 @@ describe('a student works through a whole track', () => {
 
     const final = await progressOf(student.token);
     for (const p of final.projects) expect(p.status).toBe(p.required ? 'COMPLETED' : 'UNLOCKED');
+    // The last approval handed the track to certification, which issues the certificate and emails it.
+    const certification = await stack.client.workflow.getHandle(`certificate:${student.user.id}:FSD`).result();
+    expect(certification).toMatchObject({ status: 'ISSUED' });
     expect(await emailCounts(stack.knex, student.user.id)).toEqual({
       'submission-received': deliverablesReviewed,
       'feedback-available': deliverablesReviewed,
       'project-unlocked': required.length - 1 + optional.length,
+      'certificate-issued': 1,
     });
     const handovers = await stack.knex('handovers').where({ userId: student.user.id });
     expect(handovers).toEqual([
@@ -136,7 +140,7 @@ describe('a student works through a whole track', () => {
     const listed = await stack.http
       .as(admin.token)
       .get(`/api/admin/emails?to=${encodeURIComponent(student.user.email)}`);
-    expect(listed.body).toHaveLength(deliverablesReviewed * 2 + required.length - 1 + optional.length);
+    expect(listed.body).toHaveLength(deliverablesReviewed * 2 + required.length - 1 + optional.length + 1);
     expect(new Set(listed.body.map((m: any) => m.status))).toEqual(new Set(['STORED']));
 
     // Lists: the student sees their own submissions, the assigned trainer sees them too.

@@ -37,7 +37,8 @@ function servedOperations(stack: Layer[]): string[] {
   for (const layer of stack) {
     if (layer.route) {
       for (const method of Object.keys(layer.route.methods))
-        found.push(`${method} ${layer.route.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`);
+        // `:id` and a wildcard `*key` (a path of several segments) are both `{name}` in OpenAPI.
+        found.push(`${method} ${layer.route.path.replace(/[:*]([A-Za-z0-9_]+)/g, '{$1}')}`);
     } else if (layer.handle?.stack) {
       found.push(...servedOperations(layer.handle.stack));
     } else if (typeof layer.rawPath === 'string' && layer.rawPath !== '/') {

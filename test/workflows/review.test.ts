@@ -128,18 +128,23 @@ describe('review workflow', () => {
     ]);
   });
 
-  it('on the last project: reports the certification handed over in the settlement', async () => {
+  it('on the last project: starts the certification handed over in the settlement, as a child it abandons', async () => {
+    const userId = randomUUID();
+    const certificationWorkflowId = `certificate:${userId}:DP`;
     const { result, calls } = await runReview({
+      userId,
       projectCompleted: true,
       next: null,
-      certificationWorkflowId: 'certificate:u1:DP',
+      certificationWorkflowId,
     });
-    expect(result).toMatchObject({
-      projectCompleted: true,
-      unlockedProjectId: null,
-      certificationWorkflowId: 'certificate:u1:DP',
-    });
-    expect(calls.map((c) => c.name)).toEqual(['settleReview', 'sendEmail']);
+    expect(result).toMatchObject({ projectCompleted: true, unlockedProjectId: null, certificationWorkflowId });
+    expect(calls.map((c) => c.name).filter((n) => n !== 'issueCertificate')).toEqual(['settleReview', 'sendEmail']);
+    // The child outlives the review (ABANDON) and runs under the deterministic id.
+    const child = client.workflow.getHandle(certificationWorkflowId);
+    const described = await child.describe();
+    expect(described.type).toBe('certification');
+    expect(described.parentExecution?.workflowId).toMatch(/^review:/);
+    await child.terminate('test done').catch(() => undefined);
   });
 
   it('completes with its outcome when every email fails for good (recipient erased)', async () => {

@@ -1,10 +1,12 @@
 import { join } from 'node:path';
 import type { Config } from '../../config';
 import { createFsBlobStore } from './fs';
+import { createS3BlobStore } from './s3';
 import type { BlobStore } from './types';
 
 export * from './types';
 export { createFsBlobStore, type FsBlobStore, type FsBlobMeta } from './fs';
+export { createS3BlobStore, type S3BlobStoreOptions } from './s3';
 export { serveSignedBlob, type ServedBlob } from './serve';
 export { createLinkSigner, isSafeBlobKey, type LinkSigner, type LinkCheck } from './signed-links';
 
@@ -16,7 +18,7 @@ export type BlobStoreConfig = Pick<
 /** S3 (or MinIO through S3_ENDPOINT) when S3_BUCKET is set, else files under `<DATA_DIR>/blobs`. */
 export function createBlobStore(config: BlobStoreConfig): BlobStore {
   if (config.S3_BUCKET) {
-    throw new Error('S3_BUCKET is set but this build has no S3 blob store yet');
+    return createS3BlobStore({ bucket: config.S3_BUCKET, region: config.AWS_REGION, endpoint: config.S3_ENDPOINT });
   }
   return createFsBlobStore({
     root: join(config.DATA_DIR, 'blobs'),

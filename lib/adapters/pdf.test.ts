@@ -1,0 +1,68 @@
+import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../config';
+import { renderCertificateHtml } from '../../templates/certificate/render';
+import { countPdfPages, createPdfRenderer } from './pdf';
+
+const chromiumPath = loadConfig({
+  DATABASE_URL: 'postgres://x@127.0.0.1/x',
+  COHORT_ENCRYPTION_KEY: 'ab'.repeat(32),
+}).CHROMIUM_PATH;
+const renderer = createPdfRenderer({ executablePath: chromiumPath });
+afterAll(async () => {
+  await renderer.close();
+});
+
+const certificate = (holderName: string) =>
+  renderCertificateHtml({
+    holderName,
+    trackName: 'Data Professional',
+    issuedAt: new Date('2026-11-30T10:00:00Z'),
+    code: '7KQ2-M9XD-4HBW-P3RT',
+    verifyUrl: 'https://cohort.example/verify/7KQ2-M9XD-4HBW-P3RT',
+  });
+
+async function pdfPages(pdf: Buffer) {
+  const doc = await getDocument({ data: new Uint8Array(pdf), isEvalSupported: false }).promise;
+  const pages = doc.numPages;
+  const text = (await (await doc.getPage(1)).getTextContent()).items.map((i) => ('str' in i ? i.str : '')).join('');
+  await doc.destroy();
+  return { pages, text };
+}
+
+describe('PDF renderer (Chromium through playwright-core)', () => {
+  it('renders on one browser, a fresh context per document, one A4 page each', async () => {
+    const pdfs = await Promise.all(
+      ['Ada Lovelace', 'Grace Hopper', 'Margaret Hamilton'].map(async (n) => renderer.render(await certificate(n))),
+    );
+    expect(renderer.launches).toBe(1);
+    for (const pdf of pdfs) expect(countPdfPages(pdf)).toBe(1);
+    const browser = await renderer.browserIfRunning();
+    expect(browser?.contexts()).toHaveLength(0);
+  });
+
+  it('a very long name still fits on exactly one page, and the fonts are embedded', async () => {
+    const long = 'Maria-Anna Wolfeschlegelsteinhausenbergerdorff von Hohenzollern-Sigmaringen und Habsburg '
+      .repeat(3)
+      .trim();
+    const pdf = await renderer.render(await certificate(long));
+    const { pages, text } = await pdfPages(pdf);
+    expect(pages).toBe(1);
+    expect(text.replace(/\s+/g, '')).toContain('Wolfeschlegelsteinhausenbergerdorff');
+    expect(pdf.toString('latin1')).toMatch(/\/FontFile2|\/FontFile3|\/FontFile /);
+    expect(pdf.toString('latin1')).toContain('EBGaramond');
+  });
+
+  it('a browser that dies mid-render fails that render; the next one runs on a fresh browser', async () => {
+    const html = await certificate('Katherine Johnson');
+    const before = renderer.launches;
+    const browser = (await renderer.browserIfRunning())!;
+    const rendering = renderer.render(html);
+    // Kill it while the render is under way (as a crash would).
+    setTimeout(() => void browser.close(), 5);
+    await expect(rendering).rejects.toThrow();
+    const pdf = await renderer.render(html);
+    expect(countPdfPages(pdf)).toBe(1);
+    expect(renderer.launches).toBe(before + 1);
+  });
+});
