@@ -14,7 +14,6 @@ import { createProgressActivities } from './progress';
 import { anonymizationUnavailable, createRetentionActivities } from './retention';
 import { createPrivacyActivities } from './privacy';
 import { createDataExportActivities } from './data-export';
-import type { BlobStore } from '../lib/adapters/blob-store/index';
 
 /** Everything activities are built from; only the worker's composition root builds it. */
 export interface ActivityDeps {

@@ -6,7 +6,6 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
 import { z } from 'zod';
-import { createBlobStore } from '../lib/adapters/blob-store/index';
 import type { AppDeps } from './deps';
 import { authenticate } from './http/auth';
 import { guardCookieRequests } from './http/cookie-requests';

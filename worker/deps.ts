@@ -10,7 +10,6 @@ import { createBlobStore } from '../lib/adapters/blob-store/index';
 import { createSlackAlerts } from '../lib/adapters/slack';
 import { createStripeClient } from '../lib/adapters/stripe';
 import { createEmailSender } from '../lib/adapters/email/index';
-import { createBlobStore } from '../lib/adapters/blob-store/index';
 import type { Config } from '../lib/config';
 import type { Knex } from '../lib/db/knex';
 import type { Logger } from '../lib/logger';
