@@ -322,30 +322,56 @@ export const PERSONAL_DATA_REGISTRY: RegistryEntry[] = [
   {
     table: 'certificates',
     rowsOf: scoped('certificates'),
-    personal: ['user_id'],
-    export: { category: 'certificates', columns: ['verification_code', 'track_code', 'issued_at', 'revoked_at'] },
+    personal: ['user_id', 'holder_name', 'revoked_by', 'revocation_reason', 'pdf_blob_key'],
+    notPersonal: { pdf_sha256: 'a digest of the PDF, which the blob erasure deletes' },
+    export: {
+      category: 'certificates',
+      columns: ['verification_code', 'track_code', 'holder_name', 'issued_at', 'revoked_at'],
+    },
+    // The verify page then says "withdrawn at the holder's request" instead of "unknown"; the PDF blob is deleted.
     deletion: {
       kind: 'anonymize',
-      set: { revokedAt: 'now', revocationReason: 'withdrawn at the holder\u2019s request' },
+      set: {
+        holderName: 'Withdrawn',
+        revokedAt: 'now',
+        revocationReason: 'withdrawn at the holder\u2019s request',
+        pdfBlobKey: null,
+      },
       reason: 'the verification code answers "withdrawn" instead of "unknown"',
     },
     anonymization: {
       kind: 'anonymize',
-      set: { revokedAt: 'now', revocationReason: 'withdrawn at the holder\u2019s request' },
+      set: {
+        holderName: 'Withdrawn',
+        revokedAt: 'now',
+        revocationReason: 'withdrawn at the holder\u2019s request',
+        pdfBlobKey: null,
+      },
       reason: 'the verification code answers "withdrawn"',
     },
     retention: 'while the account exists',
-    pending: 'certificates (issue 10): columns to confirm once its migration lands',
   },
   {
     table: 'workspaces',
     rowsOf: scoped('workspaces'),
-    personal: ['user_id'],
-    export: { category: 'workspaces', columns: ['schema_name', 'status', 'created_at', 'expires_at'] },
+    personal: ['user_id', 'schema_name', 'role_name', 'workflow_id'],
+    export: {
+      category: 'workspaces',
+      columns: ['schema_name', 'status', 'provisioned_at', 'expires_at', 'deprovisioned_at'],
+    },
     deletion: deleteRows,
     anonymization: deleteRows,
-    retention: 'WORKSPACE_TTL (90d)',
-    pending: 'workspaces (issue 9): columns to confirm once its migration lands',
+    retention: 'WORKSPACE_TTL (90d); the schema and role are dropped by the workspace workflow first',
+  },
+  {
+    table: 'privacy_requests',
+    rowsOf: scoped('privacy_requests'),
+    personal: ['user_id'],
+    notPersonal: { source_key: 'the workflow id of the request (ids only)' },
+    export: { category: 'privacy-requests', columns: ['kind', 'opened_at', 'deadline_at', 'closed_at', 'outcome'] },
+    deletion: { kind: 'keep', reason: 'proof that the request was answered within its legal deadline (ids only)' },
+    anonymization: { kind: 'keep', reason: 'proof that the request was answered within its legal deadline' },
+    retention: 'RETENTION_PAYMENTS (7y): proof of compliance',
   },
   {
     table: 'users',
@@ -416,6 +442,8 @@ export const NOT_PERSONAL_TABLES: Record<string, string> = {
   deliverables: 'curriculum',
   tracks: 'curriculum',
   knex_migrations: 'migration bookkeeping',
+  secrets: 'AES-256-GCM ciphertext of workspace passwords, named by ids; deleted with the workspace',
+  retention_runs: 'run reports: counts per policy, no user data',
   knex_migrations_lock: 'migration bookkeeping',
 };
 

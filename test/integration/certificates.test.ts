@@ -123,14 +123,14 @@ describe('certificates', () => {
       .orderBy('reviewedAt', 'desc')
       .first();
     await stack.client.workflow.getHandle(`review:${lastReview.id}`).result();
-    await recordHistory(`review:${lastReview.id}`, 'review-5.json');
+    await recordHistory(`review:${lastReview.id}`, 'review-7.json');
     const described = await handle.describe();
     expect(described.typedSearchAttributes.getAll().map((p) => [p.key.name, p.value])).toEqual(
       expect.arrayContaining([
         ['CohortKind', 'certification'],
         ['CohortUserId', student.user.id],
         ['CohortTrack', 'FSD'],
-        ['CohortPhase', 'issued'],
+        ['CohortPhase', 'ISSUED'],
       ]),
     );
 

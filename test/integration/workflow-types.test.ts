@@ -72,7 +72,8 @@ describe.each(types)('workflow type %s', (type) => {
     const fields = startOf(newest.events).searchAttributes?.indexedFields ?? {};
     expect(Object.keys(fields), newest.file).toContain('CohortKind');
     if (!USERLESS[type]) expect(Object.keys(fields), newest.file).toContain('CohortUserId');
-    const phased = histories.find((h) => phasesOf(h.events).length > 0);
+    // The newest history that upserts phases: the spelling rule holds for today's code.
+    const phased = histories.filter((h) => phasesOf(h.events).length > 0).at(-1);
     expect(phased, `no ${type} history upserts CohortPhase`).toBeDefined();
     expect(phasesOf(phased!.events).every((p) => typeof p === 'string' && /^[A-Z_]+$/.test(p))).toBe(true);
   });

@@ -8,7 +8,8 @@ import { CohortPhase } from '../../lib/temporal/search-attributes';
  * has recorded histories without it).
  */
 export function setPhase(phase: string): void {
-  upsertSearchAttributes([{ key: CohortPhase, value: phase }]);
+  // One spelling for every workflow (COOL_OFF, not cool-off), so ops' queries need not guess.
+  upsertSearchAttributes([{ key: CohortPhase, value: phase.toUpperCase().replace(/[^A-Z0-9]+/g, '_') }]);
 }
 
 /**
