@@ -51,7 +51,7 @@ describe('npm run cleanup-expired-data', () => {
     expect(await stack.knex('auditLogs').where({ action: tag }).count({ n: '*' })).toEqual([{ n: 1 }]);
   });
 
-  it('exits non-zero when a policy fails (a graduate due while anonymization is unavailable)', async () => {
+  it('anonymizes a graduate past the window through the privacy erasure, and exits 0', async () => {
     const { user } = await createTestUser(stack.knex);
     await stack.knex('enrollments').insert({
       userId: user.id,
@@ -60,8 +60,9 @@ describe('npm run cleanup-expired-data', () => {
       graduationDate: daysAgo(40).toISOString().slice(0, 10),
     });
     const result = await run('scripts/cleanup-expired-data.ts');
-    expect(result.code).toBe(3);
-    expect(result.output).toMatch(/learning-data\s+anonymize\s+0\s+1\s.*FAILED AnonymizationUnavailable/);
+    expect(result.code, result.output).toBe(0);
+    expect(result.output).toMatch(/learning-data\s+anonymize\s+1\s/);
+    expect(await stack.knex('users').where({ id: user.id }).first('anonymized')).toEqual({ anonymized: true });
   });
 
   it('refuses unknown arguments with exit code 2', async () => {
@@ -116,13 +117,11 @@ describe('the compliance report', () => {
     expect(report.legalHolds).toEqual([expect.objectContaining({ userId: student.user.id, reason: 'tax audit' })]);
     // The runs of the cleanup tests above, newest first, with what they removed.
     expect(report.retentionRuns.length).toBeGreaterThanOrEqual(2);
-    expect(report.retentionRuns[0].failedPolicies).toEqual([
-      { name: 'learning-data', error: 'AnonymizationUnavailable' },
-    ]);
+    expect(report.retentionRuns[0].failedPolicies).toEqual([]);
     expect(report.retentionRuns.some((r: { removed: Record<string, number> }) => r.removed['audit-logs'] === 1)).toBe(
       true,
     );
-    expect(report.erasureReports).toMatchObject({ available: false, count: 0 });
+    expect(report.erasureReports).toMatchObject({ available: true });
 
     const json = await run('scripts/compliance-report.ts', ['--json']);
     expect(json.code).toBe(0);
