@@ -72,6 +72,8 @@ describe('428 consent_required after a new policy is activated', () => {
     path === '/api/auth/logout' ||
     path.startsWith('/api/accounts/export-data') ||
     path.startsWith('/api/accounts/delete-account') ||
+    // Anonymization is erasure too: someone who refuses the new policy may still ask for it.
+    path === '/api/accounts/anonymize' ||
     path === '/metrics';
 
   beforeAll(async () => {

@@ -160,7 +160,13 @@ describe('demo stages (scripts/demo/learning.ts)', () => {
     await enrollStudent(stack.knex, { userId: student.user.id, trainerUserId: trainer.user.id, track: 'DP' });
     const ctx = createDemoContext(stack.baseUrl);
     Object.assign(ctx.state, { studentToken: student.token, adminToken: admin.token });
-    expect(stages.map((s) => s.name)).toEqual(['project 1 started', 'submission reviewed', 'project 2 unlocked']);
+    expect(stages.map((s) => s.name)).toEqual([
+      'project 1 started',
+      'workspace credentials work',
+      'submission reviewed',
+      'project 2 unlocked',
+      'workspace deprovisioned once project 1 completed',
+    ]);
     for (const stage of stages) await stage.run(ctx);
     expect(ctx.state).toMatchObject({
       track: 'DP',
