@@ -6,7 +6,7 @@ export default defineConfig({
     pool: 'forks',
     globalSetup: ['./test/global-setup.ts'],
     include: ['**/*.test.ts'],
-    exclude: ['node_modules/**', '.data/**', '.tools/**'],
+    exclude: ['node_modules/**', '.data/**', '.tools/**', 'test/reliability/**'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     maxWorkers: 2,
