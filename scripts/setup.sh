@@ -31,12 +31,10 @@ chromium_path="${CHROMIUM_PATH:-/usr/bin/chromium}"
 if [ -x "$chromium_path" ]; then
   "$chromium_path" --version 2>/dev/null || echo "found at $chromium_path"
 elif [ "$(id -u)" = 0 ] && [ -n "${CI:-}${COHORT_INSTALL_CHROMIUM:-}" ]; then
-  # Nothing tested yet renders PDFs, so a failed install warns instead of failing set-up.
-  if apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; then
-    "$chromium_path" --version
-  else
-    echo "warning: could not install chromium; certificate PDFs need it (apt-get install -y chromium)"
-  fi
+  # Certificate PDFs are rendered (and tested) in Chromium: a failed install fails set-up.
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  "$chromium_path" --version
 else
   echo "not found at $chromium_path; install it with: sudo apt-get install -y chromium (Debian/Ubuntu)"
 fi
