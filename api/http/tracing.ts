@@ -14,8 +14,8 @@ import { routePattern } from './metrics';
  * request log it records no URL, query string, header or address.
  *
  * A middleware rather than @opentelemetry/instrumentation-http/-express: those patch
- * modules as they load, which an ESM process needs a loader hook for and which cannot
- * give each app of a test process its own tracer.
+ * `http` and `express` as they load, which in this ESM (tsx) process needs a loader hook
+ * registered before anything imports them, for the whole process at once.
  */
 export function traceRequests(tracer: Tracer): RequestHandler {
   return (req, res, next) => {
