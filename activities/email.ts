@@ -1,3 +1,4 @@
+import { trace } from '@opentelemetry/api';
 import { Context, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Config } from '../lib/config';
@@ -189,6 +190,8 @@ export function createEmailActivities(deps: EmailActivityDeps) {
      * The row never holds a working single-use link (convention 15): see deliverableBodies.
      */
     async sendEmail<T extends TemplateName>(input: SendEmailInput<T>): Promise<SendEmailResult> {
+      // Which email a trace's RunActivity:sendEmail span is (an id-free template name).
+      trace.getActiveSpan()?.setAttribute('cohort.email.template', input.template);
       const existing = await emailMessagesRepo.findByKey(deps.knex, input.idempotencyKey);
       if (existing && existing.status !== 'QUEUED') return done(existing);
       if (!existing) await storeMessage(deps, input);

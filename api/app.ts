@@ -12,6 +12,7 @@ import { guardCookieRequests } from './http/cookie-requests';
 import { createApiMetrics, metricsOnApiPort, routePattern } from './http/metrics';
 import { notFoundHandler, problemHandler } from './http/problem';
 import { documentRoute } from './http/route';
+import { traceRequests } from './http/tracing';
 import { createRegistry, generateOpenApi } from './openapi';
 import { createHealthRouter } from './routes/health';
 import { RESOURCE_ROUTERS } from './routes/index';
@@ -50,6 +51,7 @@ export function createApp(deps: AppDeps): Express {
   const secrets = deps.secrets ?? createSecretStore(deps.config, deps.knex);
   const appDeps: AppDeps = { ...deps, metrics, secrets, blobs: deps.blobs ?? createBlobStore(deps.config) };
   app.use(metrics.observe);
+  if (deps.tracer) app.use(traceRequests(deps.tracer));
   app.use(helmet({ contentSecurityPolicy: { useDefaults: false, directives: API_CSP } }));
   app.use(
     pinoHttp<Request, Response>({

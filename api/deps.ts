@@ -1,4 +1,5 @@
 import type { BlobStore } from '../lib/adapters/blob-store/index';
+import type { Tracer } from '@opentelemetry/api';
 import type { Client } from '@temporalio/client';
 import type { SecretStore } from '../lib/adapters/secret-store/types';
 import type { Config } from '../lib/config';
@@ -20,4 +21,6 @@ export interface AppDeps {
   metrics?: ApiMetrics;
   /** Export archives (signed download links); built from config by createApp when absent. */
   blobs?: BlobStore;
+  /** Tracing on (OTEL_EXPORTER_OTLP_ENDPOINT, or a test's exporter): a server span per request. */
+  tracer?: Tracer;
 }

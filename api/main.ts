@@ -7,14 +7,20 @@ import { createKnex } from '../lib/db/knex';
 import { createLogger } from '../lib/logger';
 import { temporalConnectionOptions } from '../lib/temporal-connection';
 import { taskQueues } from '../lib/temporal/task-queues';
+import { clientTracingInterceptors, startTracing } from '../lib/tracing';
 
 /** The API process: the composition root that reads config and opens connections. */
 async function main() {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
+  const tracing = startTracing(config, 'cohort-api');
   const knex = createKnex(config.DATABASE_URL);
   const connection = await Connection.connect(temporalConnectionOptions(config));
-  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const temporal = new Client({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    interceptors: clientTracingInterceptors(tracing),
+  });
   const metrics = createApiMetrics();
   const app = createApp({
     config,
@@ -24,6 +30,7 @@ async function main() {
     logger,
     metrics,
     secrets: createSecretStore(config, knex),
+    tracer: tracing?.tracer,
   });
 
   const server = app.listen(config.PORT, () => logger.info({ port: config.PORT }, 'api listening'));
@@ -34,7 +41,7 @@ async function main() {
     logger.info({ signal }, 'api shutting down');
     metricsServer?.close();
     server.close(async () => {
-      await Promise.allSettled([knex.destroy(), connection.close()]);
+      await Promise.allSettled([knex.destroy(), connection.close(), tracing?.shutdown()]);
       process.exit(0);
     });
     // In-flight requests get 10 s, then the process goes anyway.

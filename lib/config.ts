@@ -101,6 +101,10 @@ export const configSchema = z.object({
   METRICS_TOKEN: z.string().optional(),
   /** The worker's Prometheus exporter (Temporal SDK metrics: task latencies, slots, polls). */
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** OpenTelemetry tracing: spans go over OTLP/HTTP to `<endpoint>/v1/traces`; unset, tracing is off. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+  /** The `service.name` of exported spans; default `cohort-api` or `cohort-worker`. */
+  OTEL_SERVICE_NAME: z.string().optional(),
   /** The prebuilt workflow bundle (`npm run build`) the worker loads; unset: bundled at start (development). */
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
   OAUTH_GITHUB_CLIENT_ID: z.string().optional(),

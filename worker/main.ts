@@ -5,6 +5,7 @@ import { createKnex } from '../lib/db/knex';
 import { createLogger, temporalLogger } from '../lib/logger';
 import { temporalConnectionOptions } from '../lib/temporal-connection';
 import { taskQueues } from '../lib/temporal/task-queues';
+import { startTracing } from '../lib/tracing';
 import { buildActivityDeps, buildWorkspaceActivityDeps } from './deps';
 import { ensureRetentionSchedule } from './schedules';
 import { createWorkers, runWorkers } from './worker';
@@ -24,6 +25,7 @@ async function main() {
         : { metrics: { prometheus: { bindAddress: `0.0.0.0:${config.WORKER_METRICS_PORT}` } } }),
     },
   });
+  const tracing = startTracing(config, 'cohort-worker');
   const knex = createKnex(config.DATABASE_URL);
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   const queues = taskQueues(config.TEMPORAL_TASK_QUEUE_PREFIX);
@@ -39,6 +41,7 @@ async function main() {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueues: queues,
     workflowBundle: config.WORKFLOW_BUNDLE_PATH ? { codePath: config.WORKFLOW_BUNDLE_PATH } : undefined,
+    tracing,
   });
   const clientConnection = await Connection.connect(temporalConnectionOptions(config));
   const scheduled = await ensureRetentionSchedule(
@@ -53,7 +56,12 @@ async function main() {
   try {
     await runWorkers(workers);
   } finally {
-    await Promise.allSettled([knex.destroy(), workspaceActivityDeps?.workspaceKnex.destroy(), connection.close()]);
+    await Promise.allSettled([
+      knex.destroy(),
+      workspaceActivityDeps?.workspaceKnex.destroy(),
+      connection.close(),
+      tracing?.shutdown(),
+    ]);
     logger.info('worker stopped');
   }
 }

@@ -5,6 +5,8 @@ import { createWorkspaceActivities, type WorkspaceActivityDeps } from '../activi
 import type { TaskQueueKind, TaskQueues } from '../lib/temporal/task-queues';
 import { createPdfActivities } from '../activities/pdf';
 import { createPdfRenderer } from '../lib/adapters/pdf';
+import type { Tracing } from '../lib/tracing';
+import { WORKFLOW_INTERCEPTOR_MODULES, workerTracingOptions } from './tracing';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -12,6 +14,7 @@ export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', imp
 export function buildWorkflowBundle(workflowsPath = WORKFLOWS_PATH) {
   return bundleWorkflowCode({
     workflowsPath,
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
     logger: {
       log: () => undefined,
       trace: () => undefined,
@@ -34,13 +37,12 @@ export interface WorkerDeps {
   workspaceActivityDeps?: WorkspaceActivityDeps;
   /** A prebuilt bundle (tests, production images); else workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** OpenTelemetry on: activity spans and the workflows' spans exported; else workflow spans are dropped. */
+  tracing?: Tracing;
 }
 
 /** The workers of one process: the default queue now; pdf and workspace queues join as they come. */
 export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
-  const workflowSource = deps.workflowBundle
-    ? { workflowBundle: deps.workflowBundle }
-    : { workflowsPath: WORKFLOWS_PATH };
   const serves = (kind: TaskQueueKind) => (deps.queues ?? ['default', 'pdf', 'workspace']).includes(kind);
   const workers: Worker[] = [];
   if (serves('default'))
@@ -49,9 +51,11 @@ export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
         connection: deps.connection,
         namespace: deps.namespace,
         taskQueue: deps.taskQueues.default,
-        ...workflowSource,
+        // Bundled here when not prebuilt, by the same function as `npm run build` (interceptor modules included).
+        workflowBundle: deps.workflowBundle ?? { code: (await buildWorkflowBundle()).code },
         activities: createActivities(deps.activityDeps),
         shutdownGraceTime: '10s',
+        ...workerTracingOptions(deps.tracing),
       }),
     );
   if (serves('pdf')) workers.push(await createPdfWorker(deps));
@@ -63,6 +67,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
         taskQueue: deps.taskQueues.workspace,
         activities: createWorkspaceActivities(deps.workspaceActivityDeps),
         shutdownGraceTime: '10s',
+        ...workerTracingOptions(deps.tracing),
       }),
     );
   return workers;
@@ -88,6 +93,7 @@ async function createPdfWorker(deps: WorkerDeps): Promise<Worker> {
     }),
     maxConcurrentActivityTaskExecutions: 2,
     shutdownGraceTime: '30s',
+    ...workerTracingOptions(deps.tracing),
   });
   const run = worker.run.bind(worker);
   worker.run = async () => {

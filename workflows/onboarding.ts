@@ -18,6 +18,7 @@ import type { TrackCode } from '../lib/domain/tracks';
 import { checkoutActivities, emailActivities, sagaActivities } from './shared/activity-options';
 import { createNotifier } from './shared/notify';
 import { phaseSetter } from './shared/phase';
+import { activeTrace, inTrace } from './shared/tracing';
 
 /** Ids and durations only: the history holds no personal data. */
 export interface OnboardingInput {
@@ -110,6 +111,8 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
   const notices: PaymentNotice[] = [];
   const reversals: ReversalNotice[] = [];
   let adminRequest: { adminId: string } | undefined;
+  // The trace of the request behind each payment notice (and the admin's), so enrolling joins it.
+  const traces = new Map<string, ReturnType<typeof activeTrace>>();
   let capacityNudged = false;
   let enrollmentLoaded = false;
   let checkout: Promise<CheckoutResult> | undefined;
@@ -140,7 +143,9 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
 
   setHandler(onboardingStatus, () => state);
   setHandler(paymentNotified, (notice) => {
-    if (!notices.some((n) => n.sessionId === notice.sessionId)) notices.push(notice);
+    if (notices.some((n) => n.sessionId === notice.sessionId)) return;
+    notices.push(notice);
+    traces.set(notice.sessionId, activeTrace());
   });
   setHandler(paymentFailed, (notice) => {
     if (notice.sessionId === state.sessionId) checkout = undefined;
@@ -149,6 +154,7 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
     if (!reversals.some((r) => r.eventId === notice.eventId)) reversals.push(notice);
   });
   setHandler(adminEnrollRequested, (request) => {
+    if (!adminRequest) traces.set('admin', activeTrace());
     adminRequest ??= request;
   });
   setHandler(trainerCapacityChanged, () => {
@@ -213,7 +219,9 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
     }
     if (outcome.kind === 'rejected') return finish('REJECTED');
     enter('ENROLLING');
-    const enrolled = await enroll(outcome);
+    const enrolled = await inTrace(traces.get(outcome.kind === 'paid' ? outcome.sessionId : 'admin'), () =>
+      enroll(outcome),
+    );
     if (!enrolled) return finish('REFUNDED');
   }
   await watchEnrollment();
@@ -236,7 +244,9 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
         if (!notices.some((n) => n.sessionId === completedSessionId)) notices.push({ sessionId: completedSessionId });
       }
       const notice = notices.shift()!;
-      const verification = await acts.verifyCheckoutSession({ userId, track, sessionId: notice.sessionId });
+      const verification = await inTrace(traces.get(notice.sessionId), () =>
+        acts.verifyCheckoutSession({ userId, track, sessionId: notice.sessionId }),
+      );
       if (verification.outcome === 'paid') return { kind: 'paid', sessionId: notice.sessionId, verification };
       if (verification.outcome === 'wrong-price' && refundUnwanted) {
         await refundUnwantedPayment(notice.sessionId, verification, 'wrong-price-refunded');

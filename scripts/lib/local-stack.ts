@@ -18,6 +18,7 @@ import { buildActivityDeps, buildWorkspaceActivityDeps } from '../../worker/deps
 import { buildWorkflowBundle, createWorkers } from '../../worker/worker';
 import { COHORT_SEARCH_ATTRIBUTES } from '../../lib/temporal/search-attributes';
 import { taskQueues, type TaskQueues } from '../../lib/temporal/task-queues';
+import { clientTracingInterceptors, type Tracing } from '../../lib/tracing';
 import { startStripeStandin, type StripeStandin } from '../stripe-standin/index';
 import { ensureDatabase } from './database';
 import { requireTool } from './tools';
@@ -103,6 +104,8 @@ export interface CohortStackOptions {
   adminAlerts?: { email: string; slackWebhookUrl?: string };
   /** The API's and worker's logger; default: pino at LOG_LEVEL on stdout. */
   logger?: Logger;
+  /** OpenTelemetry for the API, its Temporal client and the worker (default: off). */
+  tracing?: Tracing;
 }
 
 export interface CohortStack {
@@ -175,7 +178,11 @@ export async function startCohortStack(options: CohortStackOptions = {}): Promis
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
   const queues = taskQueues(config.TEMPORAL_TASK_QUEUE_PREFIX);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const client = new Client({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    interceptors: clientTracingInterceptors(options.tracing),
+  });
   const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
 
   let bundle = options.workflowBundle;
@@ -192,6 +199,7 @@ export async function startCohortStack(options: CohortStackOptions = {}): Promis
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueues: queues,
       workflowBundle: bundle,
+      tracing: options.tracing,
     });
     running = Promise.all(workers.map((w) => w.run()));
   };
@@ -209,6 +217,7 @@ export async function startCohortStack(options: CohortStackOptions = {}): Promis
     taskQueues: queues,
     logger,
     secrets: createSecretStore(config, knex),
+    tracer: options.tracing?.tracer,
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));

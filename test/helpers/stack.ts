@@ -10,7 +10,7 @@ import {
 import { createTestDatabase, type TestDatabase } from './db';
 import { HttpClient } from './http';
 
-export type StackOptions = Pick<CohortStackOptions, 'env' | 'worker' | 'stripe' | 'adminAlerts' | 'logger'>;
+export type StackOptions = Pick<CohortStackOptions, 'env' | 'worker' | 'stripe' | 'adminAlerts' | 'logger' | 'tracing'>;
 
 export interface TestStack extends CohortStack {
   db: TestDatabase;

@@ -160,6 +160,9 @@ describe('docker-compose.yml', () => {
       'temporal_workflow_failed',
       'temporal_activity_execution_failed',
       'cohort_notification_failures',
+      'cohort_workflows_started',
+      'cohort_emails',
+      'cohort_webhook_events_total',
     ])
       expect(exprs).toContain(metric);
   });
