@@ -30,6 +30,11 @@ step "Chromium (certificate PDFs)"
 # Debian's chromium-headless-shell (the same Chromium without the desktop layer) is the
 # default CHROMIUM_PATH when installed: a fresh context per certificate costs far less.
 chromium_path="${CHROMIUM_PATH:-}"
+if [ -z "$chromium_path" ] && [ -x /usr/bin/chromium ] && [ ! -x /usr/bin/chromium-headless-shell ] \
+  && [ "$(id -u)" = 0 ] && [ -n "${CI:-}${COHORT_INSTALL_CHROMIUM:-}" ]; then
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium-headless-shell >/dev/null; } \
+    || echo "warning: could not install chromium-headless-shell; certificate PDFs use the slower full chromium"
+fi
 if [ -z "$chromium_path" ]; then
   chromium_path=/usr/bin/chromium
   [ -x /usr/bin/chromium-headless-shell ] && chromium_path=/usr/bin/chromium-headless-shell
@@ -37,7 +42,7 @@ fi
 if [ -x "$chromium_path" ]; then
   "$chromium_path" --version 2>/dev/null || echo "found at $chromium_path"
 elif [ "$(id -u)" = 0 ] && [ -n "${CI:-}${COHORT_INSTALL_CHROMIUM:-}" ]; then
-  # Nothing tested yet renders PDFs, so a failed install warns instead of failing set-up.
+  # A failed install warns instead of failing set-up (only certificate PDFs need Chromium).
   if apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-headless-shell >/dev/null; then
     /usr/bin/chromium-headless-shell --version
   else
