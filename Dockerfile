@@ -9,12 +9,12 @@ COPY . .
 RUN npm run build
 
 FROM node:20-bookworm-slim AS runtime
-# Chromium renders certificate PDFs (worker on the cohort-pdf queue).
+# Chromium (its headless shell, no desktop layer) renders certificate PDFs (worker on the cohort-pdf queue).
 RUN apt-get update \
-  && apt-get install -y --no-install-recommends chromium ca-certificates tini \
+  && apt-get install -y --no-install-recommends chromium-headless-shell ca-certificates tini \
   && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \
-    CHROMIUM_PATH=/usr/bin/chromium \
+    CHROMIUM_PATH=/usr/bin/chromium-headless-shell \
     WORKFLOW_BUNDLE_PATH=/app/dist/workflow-bundle.js
 WORKDIR /app
 COPY package.json package-lock.json ./

@@ -1,29 +1,70 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { createPdfRenderer } from '../lib/adapters/pdf';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { createPdfRenderer, PDF_RENDER_CONCURRENCY } from '../lib/adapters/pdf';
+import { defaultChromiumPath } from '../lib/config';
 import { PROJECT_ROOT } from '../scripts/lib/tools';
 import { renderCertificateHtml } from '../templates/certificate/render';
 import { reportLoop, reportRatio, timedLoop } from './lib';
 import type { Bench } from './types';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const WARM_COUNT = Number(process.env.BENCH_PDF_WARM ?? 40);
-const LAUNCH_COUNT = Number(process.env.BENCH_PDF_LAUNCH ?? 8);
+const CHROMIUM = process.env.CHROMIUM_PATH ?? defaultChromiumPath();
+/** Documents in flight at once for every renderer: the pdf worker's maxConcurrentActivityTaskExecutions. */
+const CONCURRENCY = Number(process.env.BENCH_PDF_CONCURRENCY ?? PDF_RENDER_CONCURRENCY);
+const WARM_COUNT = Number(process.env.BENCH_PDF_WARM ?? 60);
+const LAUNCH_COUNT = Number(process.env.BENCH_PDF_LAUNCH ?? 12);
 const WEASY_COUNT = Number(process.env.BENCH_PDF_WEASYPRINT ?? 8);
 
-// WeasyPrint as a library in one long-lived Python process (its best case), the same HTML each time.
+// WeasyPrint as a library in long-lived Python processes (its best case), the same HTML each
+// time, one process per concurrent document: each warms up, says "ready", and starts its
+// timed renders when told "go" on stdin, so the processes run side by side.
 const WEASYPRINT = `
-import sys, time
+import sys
 from weasyprint import HTML
-html = sys.stdin.read()
-n = int(sys.argv[1])
+html = open(sys.argv[1], encoding='utf-8').read()
+n = int(sys.argv[2])
 HTML(string=html).write_pdf()
-t0 = time.perf_counter()
+print('ready', flush=True)
+sys.stdin.readline()
 for _ in range(n):
     HTML(string=html).write_pdf()
-print(n / (time.perf_counter() - t0))
+print('done', flush=True)
 `;
+
+/** Certificates per second of `processes` WeasyPrint processes rendering `count` each, side by side. */
+async function weasyPrintRate(python: string, html: string, processes: number, count: number): Promise<number> {
+  const file = join(mkdtempSync(join(tmpdir(), 'cohort-weasy-')), 'certificate.html');
+  writeFileSync(file, html);
+  const children = Array.from({ length: processes }, () =>
+    spawn(python, ['-c', WEASYPRINT, file, String(count)], { stdio: ['pipe', 'pipe', 'pipe'] }),
+  );
+  const lines = children.map((child) => {
+    const rl = createInterface({ input: child.stdout });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const next = () =>
+      new Promise<string>((resolvePromise, reject) => {
+        rl.once('line', resolvePromise);
+        child.once('exit', (code) =>
+          reject(new Error(`WeasyPrint exited ${code}: ${stderr.trim().split('\n').pop()}`)),
+        );
+      });
+    return next;
+  });
+  try {
+    await Promise.all(lines.map((next) => next()));
+    const started = performance.now();
+    const done = lines.map((next) => next());
+    for (const child of children) child.stdin.write('go\n');
+    await Promise.all(done);
+    return (processes * count) / ((performance.now() - started) / 1000);
+  } finally {
+    for (const child of children) child.kill();
+    rmSync(dirname(file), { recursive: true, force: true });
+  }
+}
 
 /**
  * Certificates per second, the same certificate HTML through three renderers: the warm
@@ -31,6 +72,7 @@ print(n / (time.perf_counter() - t0))
  * document, and WeasyPrint (from .tools/, when installed), with the ratios.
  */
 const bench: Bench = async (ctx) => {
+  ctx.report('pdf_concurrency', CONCURRENCY, 'docs');
   const html = await renderCertificateHtml({
     holderName: 'Ada Lovelace',
     trackName: 'Data Professional',
@@ -40,33 +82,34 @@ const bench: Bench = async (ctx) => {
   });
 
   const warm = createPdfRenderer({ executablePath: CHROMIUM });
-  for (let i = 0; i < 3; i++) await warm.render(html);
-  const warmResult = await timedLoop({ maxCount: WARM_COUNT, maxMs: 60_000, concurrency: 1 }, async () => {
+  await Promise.all(Array.from({ length: CONCURRENCY + 2 }, () => warm.render(html)));
+  const warmResult = await timedLoop({ maxCount: WARM_COUNT, maxMs: 60_000, concurrency: CONCURRENCY }, async () => {
     await warm.render(html);
   });
   await warm.close();
   reportLoop(ctx, 'pdf_warm_browser', warmResult);
 
-  const launchResult = await timedLoop({ maxCount: LAUNCH_COUNT, maxMs: 60_000, concurrency: 1 }, async () => {
-    const cold = createPdfRenderer({ executablePath: CHROMIUM });
-    try {
-      await cold.render(html);
-    } finally {
-      await cold.close();
-    }
-  });
+  const launchResult = await timedLoop(
+    { maxCount: LAUNCH_COUNT, maxMs: 60_000, concurrency: CONCURRENCY },
+    async () => {
+      const cold = createPdfRenderer({ executablePath: CHROMIUM });
+      try {
+        await cold.render(html);
+      } finally {
+        await cold.close();
+      }
+    },
+  );
   reportLoop(ctx, 'pdf_browser_per_document', launchResult);
   reportRatio(ctx, 'pdf_warm_browser_vs_browser_per_document', warmResult.perSecond, launchResult.perSecond);
 
   const python = resolve(PROJECT_ROOT, '.tools/bin/python');
-  const weasy = existsSync(python)
-    ? spawnSync(python, ['-c', WEASYPRINT, String(WEASY_COUNT)], { input: html, encoding: 'utf8', timeout: 300_000 })
-    : undefined;
-  const perSecond = weasy?.status === 0 ? Number(weasy.stdout.trim()) : Number.NaN;
-  if (!Number.isFinite(perSecond)) {
-    process.stderr.write(
-      `WeasyPrint not measured: ${weasy?.stderr?.trim().split('\n').pop() ?? 'no .tools/bin/python'}\n`,
-    );
+  let perSecond = Number.NaN;
+  try {
+    if (!existsSync(python)) throw new Error('no .tools/bin/python');
+    perSecond = await weasyPrintRate(python, html, CONCURRENCY, WEASY_COUNT);
+  } catch (error) {
+    process.stderr.write(`WeasyPrint not measured: ${(error as Error).message}\n`);
     return;
   }
   ctx.report('pdf_weasyprint_rps', Number(perSecond.toFixed(1)), 'req/s');

@@ -7,6 +7,7 @@ import { temporalConnectionOptions } from '../lib/temporal-connection';
 import { taskQueues } from '../lib/temporal/task-queues';
 import { startTracing } from '../lib/tracing';
 import { buildActivityDeps, buildWorkspaceActivityDeps } from './deps';
+import { startPendingCertifications } from './certification-sweep';
 import { ensureRetentionSchedule } from './schedules';
 import { createWorkers, runWorkers } from './worker';
 
@@ -44,11 +45,18 @@ async function main() {
     tracing,
   });
   const clientConnection = await Connection.connect(temporalConnectionOptions(config));
-  const scheduled = await ensureRetentionSchedule(
-    new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE }),
-    config,
-    queues,
-  ).finally(() => clientConnection.close());
+  const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+  const scheduled = await ensureRetentionSchedule(client, config, queues)
+    .then(async (result) => {
+      // Hand-overs recorded before certification existed (or whose workflow failed) start it now.
+      // A failed sweep does not keep the worker down: the next start sweeps again.
+      if (config.WORKER_QUEUES.includes('default'))
+        await startPendingCertifications({ knex, temporal: client, taskQueues: queues, logger }).catch(
+          (error: unknown) => logger.warn({ err: error }, 'certification hand-over sweep failed'),
+        );
+      return result;
+    })
+    .finally(() => clientConnection.close());
   logger.info(
     { taskQueues: config.WORKER_QUEUES.map((kind) => queues[kind]), retentionSchedule: scheduled },
     'worker running',

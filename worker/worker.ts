@@ -4,7 +4,7 @@ import { createActivities, type ActivityDeps } from '../activities/index';
 import { createWorkspaceActivities, type WorkspaceActivityDeps } from '../activities/workspace';
 import type { TaskQueueKind, TaskQueues } from '../lib/temporal/task-queues';
 import { createPdfActivities } from '../activities/pdf';
-import { createPdfRenderer } from '../lib/adapters/pdf';
+import { createPdfRenderer, PDF_RENDER_CONCURRENCY } from '../lib/adapters/pdf';
 import type { Tracing } from '../lib/tracing';
 import { WORKFLOW_INTERCEPTOR_MODULES, workerTracingOptions } from './tracing';
 
@@ -91,7 +91,7 @@ async function createPdfWorker(deps: WorkerDeps): Promise<Worker> {
       blobStore: deps.activityDeps.blobs,
       renderer,
     }),
-    maxConcurrentActivityTaskExecutions: 2,
+    maxConcurrentActivityTaskExecutions: PDF_RENDER_CONCURRENCY,
     shutdownGraceTime: '30s',
     ...workerTracingOptions(deps.tracing),
   });

@@ -2,10 +2,16 @@ import { chromium, type Browser } from 'playwright-core';
 import type { Logger } from '../logger';
 
 export interface PdfRendererOptions {
-  /** CHROMIUM_PATH (Debian's /usr/bin/chromium by default). */
+  /** CHROMIUM_PATH (Debian's chromium-headless-shell, else its chromium, by default). */
   executablePath: string;
   logger?: Logger;
 }
+
+/**
+ * Documents one pdf worker renders at once in its one browser (each in its own context):
+ * the worker's maxConcurrentActivityTaskExecutions, and the benchmark's concurrency.
+ */
+export const PDF_RENDER_CONCURRENCY = 2;
 
 /** The renderer refused a document that does not fit on one A4 page. */
 export class PdfLayoutError extends Error {

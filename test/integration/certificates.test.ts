@@ -5,6 +5,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../scripts/lib/tools';
+import { startPendingCertifications } from '../../worker/certification-sweep';
 import { enrollStudent, trackOutline } from '../helpers/enrollment';
 import { startStack, type TestStack } from '../helpers/stack';
 import { createTestUser, type TestUser } from '../helpers/users';
@@ -304,5 +305,34 @@ describe('certificates', () => {
     expect((await stack.http.as(notEnrolled.token).post('/api/certificates/generate', { track: 'FSD' })).status).toBe(
       409,
     );
+  });
+
+  it('a hand-over recorded before certification existed is picked up at worker start, once', async () => {
+    // Graduated under the old review workflow: the hand-over row, no workflow, no certificate.
+    const setup = await nearlyGraduated('Grace Hopper');
+    await stack
+      .knex('student_progress')
+      .where({ userId: setup.student.user.id, projectId: setup.last.id })
+      .update({ status: 'COMPLETED', completedAt: new Date() });
+    const workflowId = `certificate:${setup.student.user.id}:FSD`;
+    await stack.knex('handovers').insert({
+      userId: setup.student.user.id,
+      kind: 'certification',
+      subject: 'FSD',
+      workflowId,
+    });
+    const sweep = () =>
+      startPendingCertifications({ knex: stack.knex, temporal: stack.client, taskQueues: stack.taskQueues });
+
+    expect(await sweep()).toContain(workflowId);
+    const handle = stack.client.workflow.getHandle(workflowId);
+    expect(await handle.result()).toMatchObject({ status: 'ISSUED' });
+    const { runId } = await handle.describe();
+    // Hand-overs with a certificate (this one now, and the earlier graduate's) are left alone.
+    const again = await sweep();
+    expect(again).not.toContain(workflowId);
+    expect(again).not.toContain(`certificate:${student.user.id}:FSD`);
+    expect((await handle.describe()).runId).toBe(runId);
+    expect(await stack.knex('certificates').where({ userId: setup.student.user.id })).toHaveLength(1);
   });
 });

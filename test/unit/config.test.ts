@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../lib/config';
+import { ConfigError, defaultChromiumPath, loadConfig } from '../../lib/config';
 import { runScript } from '../helpers/child-process';
 
 const VALID = {
@@ -26,7 +26,7 @@ describe('loadConfig', () => {
       TEMPORAL_ADDRESS: '127.0.0.1:7233',
       TEMPORAL_NAMESPACE: 'default',
       SECRETS_BACKEND: 'db',
-      CHROMIUM_PATH: '/usr/bin/chromium',
+      CHROMIUM_PATH: defaultChromiumPath(),
       DATA_DIR: '.data',
     });
     expect(config.STRIPE_SECRET_KEY).toBeUndefined();

@@ -143,7 +143,7 @@ describe('docker-compose.yml', () => {
     for (const [name, service] of Object.entries(services))
       if (name !== 'worker-workspace') expect(service.environment?.WORKSPACE_DATABASE_URL, name).toBeUndefined();
     expect(new URL(services['worker-workspace']!.environment!.WORKSPACE_DATABASE_URL!).hostname).toBe('postgres');
-    expect(services['worker-pdf']!.environment!.CHROMIUM_PATH).toBe('/usr/bin/chromium');
+    expect(services['worker-pdf']!.environment!.CHROMIUM_PATH).toBe('/usr/bin/chromium-headless-shell');
   });
 
   it('provisions Prometheus scraping the API and every worker, and Grafana with the Cohort dashboard', () => {
