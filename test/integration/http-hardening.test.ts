@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app';
@@ -113,6 +113,37 @@ describe('security headers', () => {
     },
     60_000,
   );
+});
+
+/** Sends raw bytes to the stack and reads the answer until the server closes the connection. */
+function rawRequest(baseUrl: string, bytes: string): Promise<string> {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.write(bytes));
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+    socket.on('end', () => resolve(answer));
+    socket.on('error', reject);
+  });
+}
+
+describe('requests Node refuses before the app sees them', () => {
+  it('answer problem+json too: oversized headers 431, malformed HTTP 400', async () => {
+    const host = new URL(stack.baseUrl).host;
+    const cases = [
+      { bytes: `GET /api/tracks?q=${'x'.repeat(20_000)} HTTP/1.1\r\nHost: ${host}\r\n\r\n`, status: 431 },
+      { bytes: `GET /api/tracks HTTP/1.1\r\nHost: ${host}\r\nX-Big: ${'y'.repeat(20_000)}\r\n\r\n`, status: 431 },
+      { bytes: 'NOT HTTP AT ALL\r\n\r\n', status: 400 },
+    ];
+    for (const { bytes, status } of cases) {
+      const answer = await rawRequest(stack.baseUrl, bytes);
+      const [head, body] = answer.split('\r\n\r\n');
+      expect(head).toMatch(new RegExp(`^HTTP/1.1 ${status} `));
+      expect(head).toMatch(/content-type: application\/problem\+json/i);
+      expect(JSON.parse(body!)).toMatchObject({ status, code: 'validation_failed', title: expect.any(String) });
+    }
+    expect((await stack.http.get('/api/tracks')).status).toBe(200);
+  });
 });
 
 describe('changes signed in by cookie', () => {
