@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app';
@@ -8,7 +8,7 @@ import { hashToken } from '../../lib/auth/tokens';
 import type { Config } from '../../lib/config';
 import { createLogger } from '../../lib/logger';
 import { expectProblem, signUpOverHttp } from '../helpers/accounts';
-import { HttpClient } from '../helpers/http';
+import { HttpClient, rawRequest } from '../helpers/http';
 import { startStack, type TestStack } from '../helpers/stack';
 import { createTestUser } from '../helpers/users';
 
@@ -114,18 +114,6 @@ describe('security headers', () => {
     60_000,
   );
 });
-
-/** Sends raw bytes to the stack and reads the answer until the server closes the connection. */
-function rawRequest(baseUrl: string, bytes: string): Promise<string> {
-  const { hostname, port } = new URL(baseUrl);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname, () => socket.write(bytes));
-    let answer = '';
-    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
-    socket.on('end', () => resolve(answer));
-    socket.on('error', reject);
-  });
-}
 
 describe('requests Node refuses before the app sees them', () => {
   it('answer problem+json too: oversized headers 431, malformed HTTP 400', async () => {

@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { connect } from 'node:net';
 import { makeTelemetryFilterString, Runtime } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, temporalLogger } from '../../lib/logger';
 import { countRows, expectProblem, signUpOverHttp, uniqueEmail } from '../helpers/accounts';
 import { enrollStudent, trackOutline } from '../helpers/enrollment';
+import { rawRequest } from '../helpers/http';
 import { waitForOutboxMessage } from '../helpers/outbox';
 import { startPaymentsStack, waitFor, waitForEnrollment, type PaymentsStack } from '../helpers/payments';
 import type { TestStack } from '../helpers/stack';
@@ -179,16 +179,11 @@ describe('limits', () => {
     });
     expectProblem(webhook, 413, 'payload_too_large');
     // Headers beyond Node's 16 KB refused before the app, still as problem+json.
-    const { hostname, port } = new URL(stack.baseUrl);
-    const answer = await new Promise<string>((resolve, reject) => {
-      const socket = connect(Number(port), hostname, () =>
-        socket.write(`GET /api/me HTTP/1.1\r\nHost: ${hostname}\r\nX-Padding: ${'p'.repeat(20_000)}\r\n\r\n`),
-      );
-      let text = '';
-      socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      socket.on('end', () => resolve(text));
-      socket.on('error', reject);
-    });
+    const host = new URL(stack.baseUrl).host;
+    const answer = await rawRequest(
+      stack.baseUrl,
+      `GET /api/me HTTP/1.1\r\nHost: ${host}\r\nX-Padding: ${'p'.repeat(20_000)}\r\n\r\n`,
+    );
     expect(answer).toMatch(/^HTTP\/1.1 431 /);
     expect(answer).toMatch(/content-type: application\/problem\+json/i);
     expect(await countRows(stack.knex, ['users', 'sessions', 'stripe_events'])).toEqual(before);
