@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from './app';
+import { answerClientErrorsAsProblems } from './http/client-errors';
 import { createApiMetrics, startMetricsServer } from './http/metrics';
 import { loadConfig, ConfigError } from '../lib/config';
 import { createSecretStore } from '../lib/adapters/secret-store/index';
@@ -34,6 +35,7 @@ async function main() {
   });
 
   const server = app.listen(config.PORT, () => logger.info({ port: config.PORT }, 'api listening'));
+  answerClientErrorsAsProblems(server);
   const metricsServer =
     config.METRICS_PORT === undefined ? undefined : await startMetricsServer(metrics, config.METRICS_PORT);
   if (metricsServer) logger.info({ port: config.METRICS_PORT }, 'metrics listening');

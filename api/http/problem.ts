@@ -37,19 +37,21 @@ function fromHttpError(error: {
   return new AppError('validation_failed', 'The request is malformed.', { status });
 }
 
+/** The RFC 9457 body of an error. */
+export function problemBody(error: AppError): Record<string, unknown> {
+  return {
+    type: `${PROBLEM_TYPE_BASE}${error.code}`,
+    title: TITLES[error.code],
+    status: error.status,
+    detail: error.message,
+    code: error.code,
+    ...(error.extra.errors ? { errors: error.extra.errors } : {}),
+    ...(error.extra.fields ?? {}),
+  };
+}
+
 export function sendProblem(res: Parameters<RequestHandler>[1], error: AppError): void {
-  res
-    .status(error.status)
-    .type('application/problem+json')
-    .json({
-      type: `${PROBLEM_TYPE_BASE}${error.code}`,
-      title: TITLES[error.code],
-      status: error.status,
-      detail: error.message,
-      code: error.code,
-      ...(error.extra.errors ? { errors: error.extra.errors } : {}),
-      ...(error.extra.fields ?? {}),
-    });
+  res.status(error.status).type('application/problem+json').json(problemBody(error));
 }
 
 /** The one place errors become HTTP: RFC 9457 problem+json, no internals on a 500. */

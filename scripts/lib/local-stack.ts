@@ -8,6 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, type LogLevel, type Worker, type WorkerOptions } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createApp } from '../../api/app';
+import { answerClientErrorsAsProblems } from '../../api/http/client-errors';
 import { loadConfig, type Config } from '../../lib/config';
 import { createKnex, migrateLatest, type Knex } from '../../lib/db/knex';
 import { seedAll } from '../../lib/db/seed/index';
@@ -222,6 +223,7 @@ export async function startCohortStack(options: CohortStackOptions = {}): Promis
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
+  answerClientErrorsAsProblems(server);
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   stripe.standin?.controls.setWebhookUrl(`${baseUrl}/api/payments/webhook`);
 

@@ -1,3 +1,5 @@
+import { connect } from 'node:net';
+
 export interface HttpResponse<T = any> {
   status: number;
   headers: Headers;
@@ -54,4 +56,16 @@ export class HttpClient {
   delete<T = any>(path: string, body?: unknown) {
     return this.request<T>('DELETE', path, body);
   }
+}
+
+/** Sends raw bytes to a server (what fetch would refuse to send) and reads the answer until it closes. */
+export function rawRequest(baseUrl: string, bytes: string): Promise<string> {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.write(bytes));
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+    socket.on('end', () => resolve(answer));
+    socket.on('error', reject);
+  });
 }

@@ -8,7 +8,7 @@ import { hashToken } from '../../lib/auth/tokens';
 import type { Config } from '../../lib/config';
 import { createLogger } from '../../lib/logger';
 import { expectProblem, signUpOverHttp } from '../helpers/accounts';
-import { HttpClient } from '../helpers/http';
+import { HttpClient, rawRequest } from '../helpers/http';
 import { startStack, type TestStack } from '../helpers/stack';
 import { createTestUser } from '../helpers/users';
 
@@ -113,6 +113,25 @@ describe('security headers', () => {
     },
     60_000,
   );
+});
+
+describe('requests Node refuses before the app sees them', () => {
+  it('answer problem+json too: oversized headers 431, malformed HTTP 400', async () => {
+    const host = new URL(stack.baseUrl).host;
+    const cases = [
+      { bytes: `GET /api/tracks?q=${'x'.repeat(20_000)} HTTP/1.1\r\nHost: ${host}\r\n\r\n`, status: 431 },
+      { bytes: `GET /api/tracks HTTP/1.1\r\nHost: ${host}\r\nX-Big: ${'y'.repeat(20_000)}\r\n\r\n`, status: 431 },
+      { bytes: 'NOT HTTP AT ALL\r\n\r\n', status: 400 },
+    ];
+    for (const { bytes, status } of cases) {
+      const answer = await rawRequest(stack.baseUrl, bytes);
+      const [head, body] = answer.split('\r\n\r\n');
+      expect(head).toMatch(new RegExp(`^HTTP/1.1 ${status} `));
+      expect(head).toMatch(/content-type: application\/problem\+json/i);
+      expect(JSON.parse(body!)).toMatchObject({ status, code: 'validation_failed', title: expect.any(String) });
+    }
+    expect((await stack.http.get('/api/tracks')).status).toBe(200);
+  });
 });
 
 describe('changes signed in by cookie', () => {
