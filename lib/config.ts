@@ -84,6 +84,8 @@ export const configSchema = z.object({
   POSTMARK_SERVER_TOKEN: z.string().optional(),
   POSTMARK_API_BASE: optionalUrl,
   POSTMARK_MESSAGE_STREAM: z.string().default('outbound'),
+  /** Postmark's account token: with it, an erasure asks Postmark to remove the person's data (Data Removal API). */
+  POSTMARK_ACCOUNT_TOKEN: z.string().optional(),
   EMAIL_FROM: z.string().default('Cohort <no-reply@cohort.local>'),
   SLACK_WEBHOOK_URL: optionalUrl,
   ADMIN_EMAIL: z.email().optional(),

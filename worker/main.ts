@@ -27,7 +27,10 @@ async function main() {
   const knex = createKnex(config.DATABASE_URL);
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   const queues = taskQueues(config.TEMPORAL_TASK_QUEUE_PREFIX);
-  const activityDeps = await buildActivityDeps(config, knex, logger);
+  // The client outlives the schedule bootstrap: the erasure's activities cancel the user's workflows with it.
+  const clientConnection = await Connection.connect(temporalConnectionOptions(config));
+  const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+  const activityDeps = await buildActivityDeps(config, knex, logger, client);
   const workspaceActivityDeps = config.WORKER_QUEUES.includes('workspace')
     ? await buildWorkspaceActivityDeps(config, knex)
     : undefined;
@@ -40,12 +43,7 @@ async function main() {
     taskQueues: queues,
     workflowBundle: config.WORKFLOW_BUNDLE_PATH ? { codePath: config.WORKFLOW_BUNDLE_PATH } : undefined,
   });
-  const clientConnection = await Connection.connect(temporalConnectionOptions(config));
-  const scheduled = await ensureRetentionSchedule(
-    new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE }),
-    config,
-    queues,
-  ).finally(() => clientConnection.close());
+  const scheduled = await ensureRetentionSchedule(client, config, queues);
   logger.info(
     { taskQueues: config.WORKER_QUEUES.map((kind) => queues[kind]), retentionSchedule: scheduled },
     'worker running',
@@ -53,7 +51,12 @@ async function main() {
   try {
     await runWorkers(workers);
   } finally {
-    await Promise.allSettled([knex.destroy(), workspaceActivityDeps?.workspaceKnex.destroy(), connection.close()]);
+    await Promise.allSettled([
+      knex.destroy(),
+      workspaceActivityDeps?.workspaceKnex.destroy(),
+      connection.close(),
+      clientConnection.close(),
+    ]);
     logger.info('worker stopped');
   }
 }
