@@ -159,7 +159,19 @@ async function studentWithHistory(who: Person) {
   const blobKey = `exports/${userId}/${exported.id}.zip`;
   await blobs.put(blobKey, Buffer.from(JSON.stringify(who)), { contentType: 'application/zip' });
   await knex('dataExports').where({ id: exported.id }).update({ blobKey });
-  return { userId, token: signed.token, password: signed.password, blobKey, enrollmentId };
+  // A certificate whose PDF (in the blob store) carries the holder's name.
+  const certificateKey = `certificates/${userId}/FSD.pdf`;
+  await knex('certificates').insert({
+    userId,
+    trackCode: 'FSD',
+    verificationCode: randomBytes(8).toString('hex').toUpperCase(),
+    holderName: who.fullName,
+    pdfBlobKey: certificateKey,
+  });
+  await blobs.put(certificateKey, Buffer.from(`%PDF-1.7 certificate of ${who.fullName}`), {
+    contentType: 'application/pdf',
+  });
+  return { userId, token: signed.token, password: signed.password, blobKey, certificateKey, enrollmentId };
 }
 
 async function pgDump(): Promise<string> {
@@ -249,6 +261,8 @@ describe('account deletion', () => {
       for (const trace of traces(who)) expect(text, file).not.toContain(trace);
     }
     expect(await createBlobStore(stack.config).exists(student.blobKey)).toBe(false);
+    expect(await createBlobStore(stack.config).exists(student.certificateKey)).toBe(false);
+    expect(await createBlobStore(stack.config).exists(bystander.certificateKey)).toBe(true);
     expect(await createBlobStore(stack.config).exists(bystander.blobKey)).toBe(true);
 
     const histories = await historiesOf(student.userId);
