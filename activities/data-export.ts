@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { PassThrough } from 'node:stream';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { BlobStore } from '../lib/adapters/blob-store/index';
 import type { Config } from '../lib/config';
@@ -12,19 +12,16 @@ import {
   markExportReady,
   openDataExport,
 } from '../lib/privacy/data-exports';
-import type { createEmailActivities } from './email';
+import { sendEmailWithMintedLink, type EmailActivityDeps } from './email';
 
-export interface DataExportActivityDeps {
+export interface DataExportActivityDeps extends EmailActivityDeps {
   config: Config;
   knex: Knex;
   blobs: BlobStore;
 }
 
 /** Data export steps: ids in, ids and dates out (the archive never passes through Temporal). */
-export function createDataExportActivities(
-  deps: DataExportActivityDeps,
-  email: ReturnType<typeof createEmailActivities>,
-) {
+export function createDataExportActivities(deps: DataExportActivityDeps) {
   return {
     /** Builds the archive as a stream straight into the blob store; a retry rewrites the same key. */
     async buildDataExport(input: { userId: string; exportId: string; workflowId: string }) {
@@ -32,18 +29,30 @@ export function createDataExportActivities(
       const existing = await findExport(deps.knex, input.exportId);
       if (existing?.status === 'READY' && existing.expiresAt) return { expiresAt: existing.expiresAt.toISOString() };
       const { stream, manifest } = await buildExportArchive(deps.knex, input);
-      const body = new PassThrough();
-      // Heartbeats as bytes flow, so a dead worker is noticed within the heartbeat timeout.
+      // Heartbeats as bytes flow, so a dead worker is noticed within the heartbeat timeout. A
+      // counting transform, not a 'data' listener: that would start the flow before the store reads.
       let bytes = 0;
-      body.on('data', (chunk: Buffer) => {
-        bytes += chunk.length;
-        Context.current().heartbeat({ bytes });
+      const context = Context.current();
+      const body = new Transform({
+        transform(chunk: Buffer, _encoding, callback) {
+          bytes += chunk.length;
+          context.heartbeat({ bytes });
+          callback(null, chunk);
+        },
       });
       const key = exportBlobKey(input.userId, input.exportId);
-      const [stored] = await Promise.all([
-        deps.blobs.put(key, body, { contentType: 'application/zip' }),
-        pipeline(stream, body),
-      ]);
+      // A cancelled workflow (the account's erasure) stops the build at the next heartbeat.
+      const { cancellationSignal } = context;
+      let stored;
+      try {
+        [stored] = await Promise.all([
+          deps.blobs.put(key, body, { contentType: 'application/zip' }),
+          pipeline(stream, body, { signal: cancellationSignal }),
+        ]);
+      } catch (error) {
+        if (cancellationSignal.aborted) await deps.blobs.delete(key);
+        throw error;
+      }
       const m = await manifest;
       const counts = Object.fromEntries(m.files.flatMap((f) => Object.entries(f.rows)));
       const expiresAt = new Date(Date.now() + deps.config.EXPORT_LINK_TTL);
@@ -57,27 +66,39 @@ export function createDataExportActivities(
       return { expiresAt: expiresAt.toISOString() };
     },
 
-    /** The link is minted here, so it never enters workflow history. */
+    /**
+     * The signed link is minted at delivery, so it enters neither workflow history nor the
+     * stored message (email_messages keeps a placeholder where it goes).
+     */
     async sendExportReadyEmail(input: { userId: string; exportId: string; idempotencyKey: string }) {
       const row = await findExport(deps.knex, input.exportId);
       if (!row?.blobKey || !row.expiresAt) throw new Error(`export ${input.exportId} is not ready`);
-      const link = await deps.blobs.downloadUrl(row.blobKey, {
-        ttlMs: Math.max(1000, row.expiresAt.getTime() - Date.now()),
-        fileName: 'cohort-data-export.zip',
-      });
-      return email.sendEmail({
-        idempotencyKey: input.idempotencyKey,
-        template: 'data-export-ready',
-        recipient: { userId: input.userId },
-        data: { downloadUrl: link.url, expiresAt: row.expiresAt.toISOString() },
-      });
+      const { blobKey, expiresAt } = row;
+      const mintLink = async () =>
+        (
+          await deps.blobs.downloadUrl(blobKey, {
+            ttlMs: Math.max(1000, expiresAt.getTime() - Date.now()),
+            fileName: 'cohort-data-export.zip',
+          })
+        ).url;
+      return sendEmailWithMintedLink(
+        deps,
+        {
+          idempotencyKey: input.idempotencyKey,
+          template: 'data-export-ready',
+          recipient: { userId: input.userId },
+          data: { expiresAt: expiresAt.toISOString() },
+        },
+        mintLink,
+      );
     },
 
-    /** At expiry the archive goes; deleting a missing blob succeeds. */
+    /** At expiry (or cancellation, even mid-build) the archive goes; deleting a missing blob succeeds. */
     async deleteExportArchive(input: { exportId: string }): Promise<void> {
       const row = await findExport(deps.knex, input.exportId);
-      if (row?.blobKey) await deps.blobs.delete(row.blobKey);
-      if (row) await markExportExpired(deps.knex, input.exportId);
+      if (!row) return;
+      await deps.blobs.delete(row.blobKey ?? exportBlobKey(row.userId, row.id));
+      await markExportExpired(deps.knex, input.exportId);
     },
   };
 }

@@ -82,7 +82,11 @@ async function resolveRecipient(deps: EmailActivityDeps, recipient: SendEmailInp
  * Renders the message and stores it QUEUED (once per key). A single-use link is stored as
  * a placeholder: the working link is minted only when the message is delivered.
  */
-async function storeMessage<T extends TemplateName>(deps: EmailActivityDeps, input: SendEmailInput<T>): Promise<void> {
+async function storeMessage<T extends TemplateName>(
+  deps: EmailActivityDeps,
+  input: SendEmailInput<T>,
+  mintLink: MintLink | undefined,
+): Promise<void> {
   const recipient = await resolveRecipient(deps, input.recipient);
   const linkPurpose = secretLinkPurpose(input.template, input.data, recipient.userId);
   let rendered;
@@ -90,7 +94,7 @@ async function storeMessage<T extends TemplateName>(deps: EmailActivityDeps, inp
     rendered = renderEmail(input.template, input.data ?? {}, {
       recipientName: recipient.name,
       appUrl: deps.config.PUBLIC_BASE_URL,
-      linkUrl: linkPurpose ? SECRET_LINK_PLACEHOLDER : undefined,
+      linkUrl: linkPurpose || mintLink ? SECRET_LINK_PLACEHOLDER : undefined,
     });
   } catch (error) {
     if (error instanceof TemplateDataError) throw ApplicationFailure.nonRetryable(error.message, 'InvalidEmailData');
@@ -115,9 +119,11 @@ async function storeMessage<T extends TemplateName>(deps: EmailActivityDeps, inp
 async function deliverableBodies(
   deps: EmailActivityDeps,
   row: EmailMessageRow,
+  mintLink: MintLink | undefined,
 ): Promise<{ html: string; text: string }> {
   const stored = { html: row.htmlBody, text: row.textBody };
   const { id, userId, linkPurpose } = row;
+  if (mintLink) return withSecretLink(stored, await mintLink());
   if (!linkPurpose) return stored;
   if (!userId)
     throw ApplicationFailure.nonRetryable(
@@ -130,9 +136,9 @@ async function deliverableBodies(
 }
 
 /** Hands a QUEUED message to the provider and records the outcome; a transient failure throws for a retry. */
-async function deliver(deps: EmailActivityDeps, row: EmailMessageRow): Promise<void> {
+async function deliver(deps: EmailActivityDeps, row: EmailMessageRow, mintLink: MintLink | undefined): Promise<void> {
   const provider = deps.email.name ?? null;
-  const bodies = await deliverableBodies(deps, row);
+  const bodies = await deliverableBodies(deps, row, mintLink);
   try {
     const delivery = await deps.email.send({
       to: row.toAddress,
@@ -182,35 +188,58 @@ function countEmail(template: string, outcome: string): void {
 
 const done = (row: EmailMessageRow): SendEmailResult => ({ emailMessageId: row.id, status: row.status as EmailStatus });
 
+/** Mints a message's secret link (a signed download URL) for one delivery; never stored, never in history. */
+export type MintLink = () => Promise<string>;
+
+/**
+ * The one way Cohort sends email. The row (unique on the idempotency key) is written
+ * before the provider is called, so a retried or replayed workflow never sends twice.
+ * The row never holds a working link (convention 15): an account link or `mintLink`'s
+ * is stored as a placeholder and put in only on the way to the provider.
+ */
+async function send<T extends TemplateName>(
+  deps: EmailActivityDeps,
+  input: SendEmailInput<T>,
+  mintLink?: MintLink,
+): Promise<SendEmailResult> {
+  // Which email a trace's RunActivity span is (an id-free template name).
+  trace.getActiveSpan()?.setAttribute('cohort.email.template', input.template);
+  const existing = await emailMessagesRepo.findByKey(deps.knex, input.idempotencyKey);
+  if (existing && existing.status !== 'QUEUED') return done(existing);
+  if (!existing) await storeMessage(deps, input, mintLink);
+
+  // A QUEUED row is a send that has not completed (first try, or a crash mid-send).
+  const row = await emailMessagesRepo.countAttempt(deps.knex, input.idempotencyKey);
+  if (!row) throw new Error(`email_messages row ${input.idempotencyKey} vanished`);
+  if (row.status !== 'QUEUED') return done(row);
+
+  try {
+    await deliver(deps, row, mintLink);
+  } catch (error) {
+    countEmail(input.template, error instanceof ApplicationFailure && error.nonRetryable ? 'refused' : 'retrying');
+    throw error;
+  }
+  const final = await emailMessagesRepo.findById(deps.knex, row.id);
+  if (!final) throw new Error(`email_messages row ${row.id} vanished`);
+  countEmail(input.template, final.status.toLowerCase());
+  return done(final);
+}
+
+/**
+ * For activities (not workflows) whose message carries a link minted at delivery, such
+ * as the data export's signed download link: the stored row keeps the placeholder.
+ */
+export const sendEmailWithMintedLink = <T extends TemplateName>(
+  deps: EmailActivityDeps,
+  input: SendEmailInput<T>,
+  mintLink: MintLink,
+): Promise<SendEmailResult> => send(deps, input, mintLink);
+
 export function createEmailActivities(deps: EmailActivityDeps) {
   return {
-    /**
-     * The one way Cohort sends email. The row (unique on the idempotency key) is written
-     * before the provider is called, so a retried or replayed workflow never sends twice.
-     * The row never holds a working single-use link (convention 15): see deliverableBodies.
-     */
+    /** See `send`: one key, at most one email; no working link at rest. */
     async sendEmail<T extends TemplateName>(input: SendEmailInput<T>): Promise<SendEmailResult> {
-      // Which email a trace's RunActivity:sendEmail span is (an id-free template name).
-      trace.getActiveSpan()?.setAttribute('cohort.email.template', input.template);
-      const existing = await emailMessagesRepo.findByKey(deps.knex, input.idempotencyKey);
-      if (existing && existing.status !== 'QUEUED') return done(existing);
-      if (!existing) await storeMessage(deps, input);
-
-      // A QUEUED row is a send that has not completed (first try, or a crash mid-send).
-      const row = await emailMessagesRepo.countAttempt(deps.knex, input.idempotencyKey);
-      if (!row) throw new Error(`email_messages row ${input.idempotencyKey} vanished`);
-      if (row.status !== 'QUEUED') return done(row);
-
-      try {
-        await deliver(deps, row);
-      } catch (error) {
-        countEmail(input.template, error instanceof ApplicationFailure && error.nonRetryable ? 'refused' : 'retrying');
-        throw error;
-      }
-      const final = await emailMessagesRepo.findById(deps.knex, row.id);
-      if (!final) throw new Error(`email_messages row ${row.id} vanished`);
-      countEmail(input.template, final.status.toLowerCase());
-      return done(final);
+      return send(deps, input);
     },
   };
 }

@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import type Stripe from 'stripe';
 import type { AdminAlertSink } from '../lib/adapters/slack';
 import type { Config } from '../lib/config';
@@ -6,7 +7,7 @@ import { createAlertActivities } from './alerts';
 import { createCertificateActivities } from './certificates';
 import { createEnrollmentActivities } from './enrollment';
 import { createPaymentActivities } from './payments';
-import type { EmailSender } from '../lib/adapters/email/index';
+import type { EmailSender, PostmarkDataRemoval } from '../lib/adapters/email/index';
 import type { BlobStore } from '../lib/adapters/blob-store/types';
 import { createEmailActivities } from './email';
 import { createLearningActivities } from './learning';
@@ -26,6 +27,10 @@ export interface ActivityDeps {
   email: EmailSender;
   /** Export archives and certificate PDFs. */
   blobs: BlobStore;
+  /** The worker's Temporal client: the erasure lists and cancels the user's other workflows with it. */
+  temporal?: Client;
+  /** Postmark's Data Removal API (POSTMARK_ACCOUNT_TOKEN); absent: no request is made. */
+  emailDataRemoval?: PostmarkDataRemoval;
 }
 
 /** All activities of the default task queue, grouped by area. */
@@ -39,7 +44,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAlertActivities(deps),
     ...email,
     ...createPrivacyActivities(deps, email),
-    ...createDataExportActivities(deps, email),
+    ...createDataExportActivities(deps),
     ...createProgressActivities(deps),
     ...createLearningActivities(deps),
     ...createRetentionActivities(deps),

@@ -1,27 +1,42 @@
 import { log } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
 import type { BlobStore } from '../lib/adapters/blob-store/index';
+import { PermanentEmailError, type PostmarkDataRemoval } from '../lib/adapters/email/index';
 import type { Config } from '../lib/config';
 import type { Knex } from '../lib/db/knex';
 import { revokeAccountAccess } from '../lib/accounts/revoke-account-access';
 import {
   cancelDeletionRequest,
+  findOpenDeletionRequest,
+  findProcessorReferences,
   forgetCapturedAddress,
   isUnderLegalHold,
   markErasing,
   openDeletionRequest,
   recordErasure,
+  recordProcessorReference,
+  findCapturedAddress,
   type ErasureKind,
   type ErasureReport,
 } from '../lib/privacy/deletion-requests';
 import { erasePersonalData, type ErasureLine } from '../lib/privacy/erase-personal-data';
 import { listUserBlobKeys } from '../lib/privacy/user-blobs';
 import type { createEmailActivities } from './email';
+import { stopUserWorkflows } from './user-workflows';
 
 export interface PrivacyActivityDeps {
   config: Config;
   knex: Knex;
   blobs: BlobStore;
+  /** Lists and cancels the user's other workflows during erasure. */
+  temporal?: Client;
+  /** Postmark's Data Removal API, when POSTMARK_ACCOUNT_TOKEN is configured. */
+  emailDataRemoval?: PostmarkDataRemoval;
 }
+
+/** RequestedBy of a Postmark data removal: ADMIN_EMAIL, else EMAIL_FROM's address. */
+const operatorAddress = (config: Config): string =>
+  config.ADMIN_EMAIL ?? /<([^>]+)>/.exec(config.EMAIL_FROM)?.[1] ?? config.EMAIL_FROM;
 
 export interface OpenErasureInput {
   userId: string;
@@ -35,6 +50,37 @@ export type OpenErasureResult =
 
 /** The erasure steps of account deletion and anonymization; ids in, ids and counts out. */
 export function createPrivacyActivities(deps: PrivacyActivityDeps, email: ReturnType<typeof createEmailActivities>) {
+  async function requestPostmarkRemoval(userId: string): Promise<ErasureReport['processors'][number]> {
+    const name = 'postmark';
+    if (!deps.emailDataRemoval) {
+      return {
+        name,
+        outcome: deps.config.POSTMARK_SERVER_TOKEN
+          ? 'data removal request not sent: no POSTMARK_ACCOUNT_TOKEN configured'
+          : 'not configured (outbox)',
+      };
+    }
+    const request = await findOpenDeletionRequest(deps.knex, userId);
+    if (!request) return { name, outcome: 'no open erasure request' };
+    const known = (await findProcessorReferences(deps.knex, request.id))[name];
+    if (known) return { name, outcome: 'data removal requested', reference: known };
+    const captured = await findCapturedAddress(deps.knex, request.id);
+    if (!captured) return { name, outcome: 'data removal request not sent: no captured address' };
+    let removal;
+    try {
+      removal = await deps.emailDataRemoval.request({
+        requestedBy: operatorAddress(deps.config),
+        requestedFor: captured.address,
+      });
+    } catch (error) {
+      // Refused for good (a 422): reported for a person to follow up; transient failures are retried.
+      if (!(error instanceof PermanentEmailError)) throw error;
+      return { name, outcome: `data removal refused: ${error.message}` };
+    }
+    await recordProcessorReference(deps.knex, request.id, name, removal.id);
+    return { name, outcome: 'data removal requested', reference: removal.id };
+  }
+
   return {
     /** Opens (or finds) the request, capturing the address for the final message. */
     async openErasureRequest(input: OpenErasureInput): Promise<OpenErasureResult> {
@@ -70,11 +116,26 @@ export function createPrivacyActivities(deps: PrivacyActivityDeps, email: Return
       return { sessions: revoked.sessions };
     },
 
-    /** Export archives (and, once certificates land, their PDFs); deleting a missing blob succeeds. */
+    /** Export archives and certificate PDFs; counts the blobs that were there (a retry finds fewer). */
     async deleteUserBlobs(input: { userId: string }): Promise<{ blobs: number }> {
       const keys = await listUserBlobKeys(deps.knex, input.userId);
-      for (const key of keys) await deps.blobs.delete(key);
-      return { blobs: keys.length };
+      let deleted = 0;
+      for (const key of keys) {
+        if (!(await deps.blobs.exists(key))) continue;
+        await deps.blobs.delete(key);
+        deleted += 1;
+      }
+      return { blobs: deleted };
+    },
+
+    /**
+     * The user's other running workflows, found by `CohortUserId`: each is cancelled (and
+     * awaited until closed, so none of its activities writes after the erasure), except
+     * the erasure itself and the workspace, which the erasure tells to deprovision now.
+     */
+    async stopUserWorkflows(input: { userId: string; exceptWorkflowId: string }) {
+      if (!deps.temporal) throw new Error('stopUserWorkflows needs a Temporal client in the activity deps');
+      return stopUserWorkflows(deps.temporal, input);
     },
 
     /** The registry-driven erasure, in one transaction. */
@@ -86,18 +147,14 @@ export function createPrivacyActivities(deps: PrivacyActivityDeps, email: Return
 
     /**
      * Processors holding the user's data. Cohort stores no Stripe customer (Checkout runs
-     * without one), and Postmark's data removal needs an account token Cohort is not given.
+     * without one). Postmark, when its account token is configured, is asked to remove the
+     * address (Data Removal API); its removal id is kept at once, so a retry asks no twice.
      */
     async eraseAtProcessors(input: { userId: string }): Promise<ErasureReport['processors']> {
       log.info('processor erasure', { userId: input.userId });
       return [
         { name: 'stripe', outcome: 'no customer object is created or stored by Cohort' },
-        {
-          name: 'postmark',
-          outcome: deps.config.POSTMARK_SERVER_TOKEN
-            ? 'data removal request not sent: no POSTMARK_ACCOUNT_TOKEN configured'
-            : 'not configured (outbox)',
-        },
+        await requestPostmarkRemoval(input.userId),
       ];
     },
 

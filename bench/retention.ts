@@ -23,6 +23,8 @@ const ctx: RetentionContext = {
     RETENTION_EVENT_LOGS: parseDuration('90d'),
     RETENTION_AFTER_GRADUATION: parseDuration('30d'),
     RETENTION_PAYMENTS: parseDuration('7y'),
+    RETENTION_EXPIRED_EXPORTS: parseDuration('30d'),
+    RETENTION_ORPHANED_WORKSPACES: parseDuration('30d'),
     SESSION_IDLE_TIMEOUT: parseDuration('7d'),
   },
 };

@@ -93,6 +93,8 @@ export const configSchema = z.object({
   POSTMARK_SERVER_TOKEN: z.string().optional(),
   POSTMARK_API_BASE: optionalUrl,
   POSTMARK_MESSAGE_STREAM: z.string().default('outbound'),
+  /** Postmark's account token: with it, an erasure asks Postmark to remove the person's data (Data Removal API). */
+  POSTMARK_ACCOUNT_TOKEN: z.string().optional(),
   EMAIL_FROM: z.string().default('Cohort <no-reply@cohort.local>'),
   SLACK_WEBHOOK_URL: optionalUrl,
   ADMIN_EMAIL: z.email().optional(),
@@ -160,6 +162,10 @@ export const configSchema = z.object({
   RETENTION_EVENT_LOGS: durationSchema.prefault('90d'),
   RETENTION_AFTER_GRADUATION: durationSchema.prefault('30d'),
   RETENTION_PAYMENTS: durationSchema.prefault('7y'),
+  /** How long an export's record stays after its link expired and its archive was deleted. */
+  RETENTION_EXPIRED_EXPORTS: durationSchema.prefault('30d'),
+  /** How long a workspace's record stays after its schema and role were dropped (or its provisioning failed). */
+  RETENTION_ORPHANED_WORKSPACES: durationSchema.prefault('30d'),
   /** When the retention-daily Schedule runs (cron, in RETENTION_SCHEDULE_TIME_ZONE). */
   RETENTION_SCHEDULE_CRON: z.string().trim().min(9).default('30 3 * * *'),
   /** An IANA time zone, so "03:30" stays 03:30 across daylight-saving changes. */

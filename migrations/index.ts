@@ -12,6 +12,7 @@ import * as workspaces from './20261130001000_workspaces';
 import * as certificates from './20261130002000_certificates';
 import * as privacyRights from './20261130003000_privacy_rights';
 import * as retention from './20261130004000_retention';
+import * as erasureProcessorReferences from './20261130005000_erasure_processor_references';
 
 // Listed explicitly so migrations run the same under tsx, vitest and a bundle.
 const MIGRATIONS: Record<string, { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }> = {
@@ -28,6 +29,7 @@ const MIGRATIONS: Record<string, { up(knex: Knex): Promise<void>; down(knex: Kne
   '20261130002000_certificates': certificates,
   '20261130003000_privacy_rights': privacyRights,
   '20261130004000_retention': retention,
+  '20261130005000_erasure_processor_references': erasureProcessorReferences,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import type { ActivityDeps } from '../activities/index';
 import type { WorkspaceActivityDeps } from '../activities/workspace';
 import { createSecretStore } from '../lib/adapters/secret-store/index';
@@ -9,7 +10,7 @@ import {
 import { createBlobStore } from '../lib/adapters/blob-store/index';
 import { createSlackAlerts } from '../lib/adapters/slack';
 import { createStripeClient } from '../lib/adapters/stripe';
-import { createEmailSender } from '../lib/adapters/email/index';
+import { createEmailDataRemoval, createEmailSender } from '../lib/adapters/email/index';
 import type { Config } from '../lib/config';
 import type { Knex } from '../lib/db/knex';
 import type { Logger } from '../lib/logger';
@@ -17,10 +18,19 @@ import type { Logger } from '../lib/logger';
 /**
  * Builds the adapters activities use, each chosen by configuration (production
  * service or embedded default). Shared by worker/main.ts and the test stack, so
- * tests run the same wiring against local peers.
+ * tests run the same wiring against local peers. `temporal` is the process's client (the
+ * composition root builds it, with its data converter): the erasure cancels the user's
+ * other workflows through it.
  */
-export async function buildActivityDeps(config: Config, knex: Knex, logger: Logger): Promise<ActivityDeps> {
+export async function buildActivityDeps(
+  config: Config,
+  knex: Knex,
+  logger: Logger,
+  temporal?: Client,
+): Promise<ActivityDeps> {
   return {
+    temporal,
+    emailDataRemoval: createEmailDataRemoval(config),
     config,
     knex,
     stripe: createStripeClient(config),

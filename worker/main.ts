@@ -30,7 +30,10 @@ async function main() {
   const knex = createKnex(config.DATABASE_URL);
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   const queues = taskQueues(config.TEMPORAL_TASK_QUEUE_PREFIX);
-  const activityDeps = await buildActivityDeps(config, knex, logger);
+  // The client outlives the schedule bootstrap: the erasure's activities cancel the user's workflows with it.
+  const clientConnection = await Connection.connect(temporalConnectionOptions(config));
+  const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+  const activityDeps = await buildActivityDeps(config, knex, logger, client);
   const workspaceActivityDeps = config.WORKER_QUEUES.includes('workspace')
     ? await buildWorkspaceActivityDeps(config, knex)
     : undefined;
@@ -44,19 +47,13 @@ async function main() {
     workflowBundle: config.WORKFLOW_BUNDLE_PATH ? { codePath: config.WORKFLOW_BUNDLE_PATH } : undefined,
     tracing,
   });
-  const clientConnection = await Connection.connect(temporalConnectionOptions(config));
-  const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
-  const scheduled = await ensureRetentionSchedule(client, config, queues)
-    .then(async (result) => {
-      // Hand-overs recorded before certification existed (or whose workflow failed) start it now.
-      // A failed sweep does not keep the worker down: the next start sweeps again.
-      if (config.WORKER_QUEUES.includes('default'))
-        await startPendingCertifications({ knex, temporal: client, taskQueues: queues, logger }).catch(
-          (error: unknown) => logger.warn({ err: error }, 'certification hand-over sweep failed'),
-        );
-      return result;
-    })
-    .finally(() => clientConnection.close());
+  const scheduled = await ensureRetentionSchedule(client, config, queues);
+  // Hand-overs recorded before certification existed (or whose workflow failed) start it now.
+  // A failed sweep does not keep the worker down: the next start sweeps again.
+  if (config.WORKER_QUEUES.includes('default'))
+    await startPendingCertifications({ knex, temporal: client, taskQueues: queues, logger }).catch((error: unknown) =>
+      logger.warn({ err: error }, 'certification hand-over sweep failed'),
+    );
   logger.info(
     { taskQueues: config.WORKER_QUEUES.map((kind) => queues[kind]), retentionSchedule: scheduled },
     'worker running',
@@ -69,6 +66,7 @@ async function main() {
       workspaceActivityDeps?.workspaceKnex.destroy(),
       connection.close(),
       tracing?.shutdown(),
+      clientConnection.close(),
     ]);
     logger.info('worker stopped');
   }

@@ -6,13 +6,16 @@ import {
   defineUpdate,
   getExternalWorkflowHandle,
   log,
+  patched,
+  proxyActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ErasureKind, ErasureReport } from '../lib/privacy/deletion-requests';
+import type { CohortActivities } from '../activities/index';
+import type { ErasureKind, ErasureReport, UserWorkflowsStopped } from '../lib/privacy/deletion-requests';
 import type { ErasureLine } from '../lib/privacy/erase-personal-data';
 import { workflowIds } from '../lib/temporal/ids';
-import { dbActivities, emailActivities, localDbActivities } from './shared/activity-options';
+import { database, dbActivities, emailActivities, localDbActivities } from './shared/activity-options';
 import { createNotifier } from './shared/notify';
 import { setPhase } from './shared/phase';
 
@@ -53,6 +56,13 @@ export const requestOpenedUpdate = defineUpdate<AccountDeletionStatus>('requestO
 
 const CANCELLABLE: AccountDeletionPhase[] = ['opening', 'cool-off', 'legal-hold'];
 
+/** Cancelling the user's workflows waits until each has closed: it heartbeats meanwhile. */
+const workflowStopper = proxyActivities<CohortActivities>({
+  ...database,
+  startToCloseTimeout: '2m',
+  heartbeatTimeout: '30s',
+});
+
 /** Signals the workspace workflow to drop the schema now; none running is fine. */
 async function deprovisionWorkspace(userId: string): Promise<string> {
   try {
@@ -67,7 +77,8 @@ async function deprovisionWorkspace(userId: string): Promise<string> {
 
 /**
  * `account-deletion:<userId>`: request → "deletion scheduled" → cool-off (cancellable) →
- * legal hold pauses → erasure in order (access revoked, workspace deprovisioned, blobs
+ * legal hold pauses → erasure in order (access revoked, the user's other workflows
+ * cancelled, workspace deprovisioned, blobs
  * deleted, every registered table erased or anonymized, processors) → the erasure report
  * → "account deleted" to the address captured before erasure, which is then forgotten.
  * Anonymization is the same run with no cool-off, keeping learning records.
@@ -176,6 +187,11 @@ export async function accountDeletion(input: AccountDeletionInput): Promise<Acco
   enter('erasing');
   await dbActivities.markErasing({ requestId });
   const access = await dbActivities.revokeUserAccess({ userId: input.userId });
+  // Runs recorded before this step (test/histories/accountDeletion-1..3) replay without it.
+  let workflows: UserWorkflowsStopped | undefined;
+  if (patched('stop-user-workflows')) {
+    workflows = await workflowStopper.stopUserWorkflows({ userId: input.userId, exceptWorkflowId: workflowId });
+  }
   const workspace = await deprovisionWorkspace(input.userId);
   const blobs = await dbActivities.deleteUserBlobs({ userId: input.userId });
   const tables = await dbActivities.erasePersonalData({ userId: input.userId, kind: input.kind });
@@ -188,6 +204,7 @@ export async function accountDeletion(input: AccountDeletionInput): Promise<Acco
     sessionsRevoked: access.sessions,
     blobsDeleted: blobs.blobs,
     processors: [{ name: 'workspace', outcome: workspace }, ...processors],
+    ...(workflows ? { workflows } : {}),
   };
   await dbActivities.recordErasureReport({ requestId, report });
 

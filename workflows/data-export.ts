@@ -1,6 +1,9 @@
 import {
+  CancellationScope,
   condition,
   allHandlersFinished,
+  isCancellation,
+  patched,
   defineQuery,
   proxyActivities,
   setHandler,
@@ -39,16 +42,24 @@ export async function dataExport(input: DataExportInput): Promise<DataExportStat
   const status: DataExportStatus = { phase: 'building' };
   setHandler(dataExportStatusQuery, () => status);
 
-  const built = await exportActivities.buildDataExport({ ...input, workflowId });
-  status.phase = 'ready';
-  status.expiresAt = built.expiresAt;
-  setPhase('ready');
-  notifier.notify('data-export-ready', () =>
-    emailActivities.sendExportReadyEmail({ ...input, idempotencyKey: `${workflowId}:${runId}:ready` }),
-  );
-  await notifier.settled();
+  try {
+    const built = await exportActivities.buildDataExport({ ...input, workflowId });
+    status.phase = 'ready';
+    status.expiresAt = built.expiresAt;
+    setPhase('ready');
+    notifier.notify('data-export-ready', () =>
+      emailActivities.sendExportReadyEmail({ ...input, idempotencyKey: `${workflowId}:${runId}:ready` }),
+    );
+    await notifier.settled();
 
-  await sleep(Math.max(1, Date.parse(built.expiresAt) - Date.now()));
+    await sleep(Math.max(1, Date.parse(built.expiresAt) - Date.now()));
+  } catch (error) {
+    // Cancelled (the account's erasure stops it): the archive, whole or partial, goes now.
+    // The build awaits its own cancellation (longRunning), so nothing writes it afterwards.
+    if (isCancellation(error) && patched('delete-archive-on-cancel'))
+      await CancellationScope.nonCancellable(() => dbActivities.deleteExportArchive({ exportId: input.exportId }));
+    throw error;
+  }
   await dbActivities.deleteExportArchive({ exportId: input.exportId });
   status.phase = 'expired';
   setPhase('expired');

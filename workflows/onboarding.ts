@@ -1,7 +1,9 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   allHandlersFinished,
+  isCancellation,
   condition,
   defineQuery,
   defineSignal,
@@ -212,7 +214,14 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
     enter(existing.status === 'ENROLLED' ? 'ENROLLED' : 'SUSPENDED');
   } else {
     enter('AWAITING_PAYMENT');
-    const outcome = await awaitPayment();
+    const outcome = await awaitPayment().catch(async (error: unknown) => {
+      // Cancelled (the account's erasure): the open Checkout Session is closed at Stripe, so
+      // nobody pays for an account that is gone; one paid meanwhile comes back as a webhook,
+      // whose new run refunds it (the student no longer exists).
+      if (isCancellation(error) && checkout && patched('close-checkout-on-cancel'))
+        await CancellationScope.nonCancellable(closeCheckoutAtStripe);
+      throw error;
+    });
     if (outcome.kind === 'expired') {
       await acts.expireCheckout({ userId, track });
       return finish('EXPIRED');
@@ -413,6 +422,21 @@ export async function onboarding(input: OnboardingInput): Promise<OnboardingStat
       await alert(enrolled);
       return true;
     } catch (error) {
+      if (isCancellation(error) && compensations.length > 0 && patched('unwind-on-cancel')) {
+        // Cancelled mid-enrollment (the account's erasure): the payment is refunded and the
+        // enrollment closed, then admins told; the workflow still ends cancelled.
+        await CancellationScope.nonCancellable(async () => {
+          for (const undo of compensations.reverse()) await undo();
+          await alert({
+            kind: 'onboarding-refunded',
+            userId,
+            track,
+            refs: { reason: 'cancelled', payment: state.paymentId },
+          });
+          await notifier.settled();
+        });
+        throw error;
+      }
       if (!isBusinessFailure(error)) throw error;
       const reason = (error.cause as ApplicationFailure).type ?? 'failure';
       log.warn('onboarding unwinding', { reason });

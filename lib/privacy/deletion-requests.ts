@@ -27,7 +27,17 @@ export interface ErasureReport {
   sessionsRevoked: number;
   blobsDeleted: number;
   processors: { name: string; outcome: string; reference?: string }[];
+  /** The user's other workflows: cancelled, or told (the workspace's deprovisionNow); absent in older reports. */
+  workflows?: UserWorkflowsStopped;
   finalEmail?: { emailMessageId: string; status: string };
+}
+
+/** What the erasure did to the user's other running workflows: counts and workflow types only. */
+export interface UserWorkflowsStopped {
+  cancelled: number;
+  told: number;
+  /** Per workflow type, e.g. { onboarding: 1, dataExport: 1 }. */
+  byType: Record<string, number>;
 }
 
 const COLUMNS = [
@@ -135,4 +145,27 @@ export async function forgetCapturedAddress(db: Db, requestId: string, idempoten
   await db('emailMessages')
     .where({ idempotencyKey })
     .update({ toAddress: '', subject: '', htmlBody: '', textBody: '', error: null });
+}
+
+/** What processors answered this request (e.g. Postmark's data-removal id), by processor. */
+export async function findProcessorReferences(db: Db, requestId: string): Promise<Record<string, string>> {
+  const row = await db('deletionRequests').where({ id: requestId }).first('processorReferences');
+  return (row?.processorReferences as Record<string, string> | undefined) ?? {};
+}
+
+/** Kept as soon as a processor answers, so a retried step does not ask again. */
+export async function recordProcessorReference(
+  db: Db,
+  requestId: string,
+  processor: string,
+  reference: string,
+): Promise<void> {
+  await db('deletionRequests')
+    .where({ id: requestId })
+    .update({
+      processorReferences: db.raw(`processor_references || jsonb_build_object(?::text, ?::text)`, [
+        processor,
+        reference,
+      ]),
+    });
 }

@@ -301,7 +301,7 @@ export const PERSONAL_DATA_REGISTRY: RegistryEntry[] = [
     export: { category: 'privacy-requests', columns: ['status', 'created_at', 'ready_at', 'expires_at'] },
     deletion: deleteRows,
     anonymization: deleteRows,
-    retention: 'EXPORT_LINK_TTL (7d), then the archive is deleted',
+    retention: 'EXPORT_LINK_TTL (7d), then the archive is deleted; the record RETENTION_EXPIRED_EXPORTS (30d) later',
   },
   {
     table: 'deletion_requests',
@@ -361,7 +361,8 @@ export const PERSONAL_DATA_REGISTRY: RegistryEntry[] = [
     },
     deletion: deleteRows,
     anonymization: deleteRows,
-    retention: 'WORKSPACE_TTL (90d); the schema and role are dropped by the workspace workflow first',
+    retention:
+      'WORKSPACE_TTL (90d); the schema and role are dropped by the workspace workflow first, the record RETENTION_ORPHANED_WORKSPACES (30d) later',
   },
   {
     table: 'privacy_requests',

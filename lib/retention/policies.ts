@@ -90,6 +90,31 @@ export const RETENTION_POLICIES: readonly RetentionPolicy[] = [
     // rate-limiter-flexible's own layout: `expire` in epoch milliseconds, NULL for no expiry.
     where: ({ asOf }) => ({ sql: 'rate_limits.expire < ?', bindings: [asOf.getTime()] }),
   }),
+  batchedDeletion({
+    name: 'expired-exports',
+    description:
+      'data export records whose link expired longer ago than RETENTION_EXPIRED_EXPORTS and whose archive is gone (kept under legal hold)',
+    table: 'data_exports',
+    // The export workflow deletes the archive at expiry; a record whose archive is still
+    // stored (its workflow lost) is left for it, so no blob outlives its record.
+    where: ({ asOf, settings }) => ({
+      sql: `COALESCE(data_exports.expires_at, data_exports.created_at) < ?
+        AND (data_exports.deleted_at IS NOT NULL OR data_exports.blob_key IS NULL)
+        AND data_exports.status <> 'RUNNING' AND ${notHeld('data_exports')}`,
+      bindings: [cutoff(asOf, settings.RETENTION_EXPIRED_EXPORTS)],
+    }),
+  }),
+  batchedDeletion({
+    name: 'orphaned-workspaces',
+    description:
+      'workspace records whose schema and role were dropped (or never made) longer ago than RETENTION_ORPHANED_WORKSPACES',
+    table: 'workspaces',
+    where: ({ asOf, settings }) => ({
+      sql: `workspaces.status IN ('DEPROVISIONED','FAILED')
+        AND COALESCE(workspaces.deprovisioned_at, workspaces.updated_at) < ? AND ${notHeld('workspaces')}`,
+      bindings: [cutoff(asOf, settings.RETENTION_ORPHANED_WORKSPACES)],
+    }),
+  }),
   graduatesDue,
 ];
 

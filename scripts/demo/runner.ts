@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { DemoContext, DemoStage } from './types';
 
 /** The stage modules, in journey order; each exports `stages: DemoStage[]`. */
-export const DEMO_MODULES = ['accounts', 'payments', 'learning', 'certificates', 'compliance', 'operations'];
+export const DEMO_MODULES = ['accounts', 'payments', 'learning', 'certificates', 'privacy', 'compliance', 'operations'];
 
 export function createDemoContext(baseUrl: string): DemoContext {
   const root = baseUrl.replace(/\/+$/, '');

@@ -194,7 +194,7 @@ export async function startCohortStack(options: CohortStackOptions = {}): Promis
     bundle ??= { code: (await buildWorkflowBundle()).code };
     workspaceDeps ??= await buildWorkspaceActivityDeps(config, knex);
     workers = await createWorkers({
-      activityDeps: await buildActivityDeps(config, knex, logger),
+      activityDeps: await buildActivityDeps(config, knex, logger, client),
       workspaceActivityDeps: workspaceDeps,
       connection: nativeConnection,
       namespace: config.TEMPORAL_NAMESPACE,

@@ -19,7 +19,8 @@ export const TEMPLATE_DATA = {
   'deletion-scheduled': z.object({ scheduledFor: text }),
   'deletion-cancelled': z.object({}),
   'account-deleted': z.object({}),
-  'data-export-ready': z.object({ downloadUrl: url, expiresAt: text }),
+  // The signed download link is minted at delivery (activities/data-export.ts), never stored or carried in data.
+  'data-export-ready': z.object({ expiresAt: text }),
   'workspace-ready': z.object({ projectTitle: text, schemaName: text }),
   'workspace-expiring': z.object({ projectTitle: text, expiresAt: text }),
   'admin-alert': z.object({ title: text, message: z.string().min(1).max(5000) }),
@@ -68,7 +69,7 @@ export const SAMPLE_DATA: { [T in TemplateName]: TemplateData<T> } = {
   'deletion-scheduled': { scheduledFor: '2026-12-11' },
   'deletion-cancelled': {},
   'account-deleted': {},
-  'data-export-ready': { downloadUrl: 'http://localhost:3000/api/exports/abc/download?sig=x', expiresAt: '2026-12-04' },
+  'data-export-ready': { expiresAt: '2026-12-04' },
   'workspace-ready': { projectTitle: 'SQL Foundations', schemaName: 'dp_student_1234' },
   'workspace-expiring': { projectTitle: 'SQL Foundations', expiresAt: '2027-02-25' },
   'admin-alert': { title: 'Refund issued', message: 'Onboarding failed after payment; the payment was refunded.' },

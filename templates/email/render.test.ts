@@ -57,7 +57,7 @@ describe('email templates', () => {
 
   it('rejects data that does not fit the template', () => {
     expect(() =>
-      renderEmail('data-export-ready', { downloadUrl: 'javascript:alert(1)', expiresAt: '2026-12-01' }, context),
+      renderEmail('certificate-issued', { trackName: 'DP', certificateUrl: 'javascript:alert(1)' }, context),
     ).toThrow(TemplateDataError);
     expect(() => renderEmail('welcome', {}, context)).toThrow(TemplateDataError);
   });

@@ -32,9 +32,21 @@ const FAILURES: Record<PostmarkFailure, { status: number; body: { ErrorCode: num
   'server-error': { status: 500, body: { ErrorCode: 500, Message: 'Internal server error' } },
 };
 
+/** A data-removal request as Postmark's `/data-removals` API receives it. */
+export interface PostmarkDataRemovalReceived {
+  RequestedBy: string;
+  RequestedFor: string;
+  NotifyWhenCompleted: boolean;
+  ID: number;
+}
+
 export interface FakePostmark {
   baseUrl: string;
   token: string;
+  /** The account token `/data-removals` takes (X-Postmark-Account-Token). */
+  accountToken: string;
+  /** Accepted data-removal requests, in order. */
+  dataRemovals: PostmarkDataRemovalReceived[];
   /** Accepted messages, in order. */
   messages: PostmarkReceived[];
   /** Every request to /email, accepted or refused. */
@@ -57,17 +69,45 @@ function reply(res: ServerResponse, status: number, body: unknown) {
   res.end(JSON.stringify(body));
 }
 
+/** Postmark's `POST /data-removals` (account token): a removal id, status Pending. */
+async function dataRemoval(
+  req: IncomingMessage,
+  res: ServerResponse,
+  accountToken: string,
+  state: { dataRemovals: PostmarkDataRemovalReceived[] },
+) {
+  if (req.headers['x-postmark-account-token'] !== accountToken)
+    return reply(res, 401, { ErrorCode: 10, Message: 'Request does not contain a valid Account token.' });
+  const body = (await readJson(req)) as Partial<PostmarkDataRemovalReceived>;
+  const isAddress = (v: unknown) => typeof v === 'string' && /^[^\s@]+@[^\s@]+$/.test(v);
+  if (!isAddress(body.RequestedBy) || !isAddress(body.RequestedFor))
+    return reply(res, 422, { ErrorCode: 1400, Message: 'RequestedBy and RequestedFor must be email addresses.' });
+  const ID = 1000 + state.dataRemovals.length;
+  state.dataRemovals.push({
+    RequestedBy: body.RequestedBy!,
+    RequestedFor: body.RequestedFor!,
+    NotifyWhenCompleted: body.NotifyWhenCompleted === true,
+    ID,
+  });
+  reply(res, 200, { ID, Status: 'Pending' });
+}
+
 /**
- * A loopback peer speaking Postmark's `/email` API: token check, the JSON fields Cohort
- * sends, Postmark's success answer, and its error answers on demand.
+ * A loopback peer speaking Postmark's `/email` API (token check, the JSON fields Cohort
+ * sends, Postmark's success answer, and its error answers on demand) and its account
+ * level `/data-removals` API.
  */
-export async function startFakePostmark(token = `pm-${randomUUID()}`): Promise<FakePostmark> {
+export async function startFakePostmark(
+  token = `pm-${randomUUID()}`,
+  accountToken = `pma-${randomUUID()}`,
+): Promise<FakePostmark> {
   const queued: PostmarkFailure[] = [];
   let always: PostmarkFailure | undefined;
-  const state = { messages: [] as PostmarkReceived[], requests: 0 };
+  const state = { messages: [] as PostmarkReceived[], requests: 0, dataRemovals: [] as PostmarkDataRemovalReceived[] };
 
   const server: Server = createServer((req, res) => {
     void (async () => {
+      if (req.method === 'POST' && req.url === '/data-removals') return dataRemoval(req, res, accountToken, state);
       if (req.method !== 'POST' || req.url !== '/email')
         return reply(res, 404, { ErrorCode: 404, Message: 'Not found' });
       state.requests += 1;
@@ -93,6 +133,10 @@ export async function startFakePostmark(token = `pm-${randomUUID()}`): Promise<F
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     token,
+    accountToken,
+    get dataRemovals() {
+      return state.dataRemovals;
+    },
     get messages() {
       return state.messages;
     },

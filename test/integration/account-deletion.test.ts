@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -9,6 +10,7 @@ import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { createLogger, temporalLogger } from '../../lib/logger';
 import { workflowIds } from '../../lib/temporal/ids';
 import { accountDeletionStatusQuery } from '../../workflows/account-deletion';
+import { onboardingStartOptions } from '../../api/workflows/onboarding';
 import { createBlobStore } from '../../lib/adapters/blob-store/index';
 import { signUpOverHttp } from '../helpers/accounts';
 import { enrollStudent } from '../helpers/enrollment';
@@ -45,6 +47,7 @@ async function recordHistories(types: string[]) {
   const address = inject('temporalAddress');
   for (const type of types) {
     let n = 0;
+    let next = 0;
     const query = `WorkflowType = '${type}' AND TaskQueue = '${stack.taskQueues.default}'`;
     for await (const wf of stack.client.workflow.list({ query })) {
       const { stdout } = await run(
@@ -63,8 +66,12 @@ async function recordHistories(types: string[]) {
         ],
         { maxBuffer: 64 * 1024 * 1024 },
       );
-      await writeFile(join(PROJECT_ROOT, 'test', 'histories', `${type}-${++n}.json`), stdout);
-      if (n === 3) break;
+      // The next free <type>-N.json: recorded files are never overwritten.
+      let file: string;
+      do file = join(PROJECT_ROOT, 'test', 'histories', `${type}-${++next}.json`);
+      while (existsSync(file));
+      await writeFile(file, stdout);
+      if (++n === 2) break;
     }
   }
 }
@@ -152,7 +159,19 @@ async function studentWithHistory(who: Person) {
   const blobKey = `exports/${userId}/${exported.id}.zip`;
   await blobs.put(blobKey, Buffer.from(JSON.stringify(who)), { contentType: 'application/zip' });
   await knex('dataExports').where({ id: exported.id }).update({ blobKey });
-  return { userId, token: signed.token, password: signed.password, blobKey, enrollmentId };
+  // A certificate whose PDF (in the blob store) carries the holder's name.
+  const certificateKey = `certificates/${userId}/FSD.pdf`;
+  await knex('certificates').insert({
+    userId,
+    trackCode: 'FSD',
+    verificationCode: randomBytes(8).toString('hex').toUpperCase(),
+    holderName: who.fullName,
+    pdfBlobKey: certificateKey,
+  });
+  await blobs.put(certificateKey, Buffer.from(`%PDF-1.7 certificate of ${who.fullName}`), {
+    contentType: 'application/pdf',
+  });
+  return { userId, token: signed.token, password: signed.password, blobKey, certificateKey, enrollmentId };
 }
 
 async function pgDump(): Promise<string> {
@@ -184,6 +203,24 @@ describe('account deletion', () => {
     const student = await studentWithHistory(who);
     const bystander = await studentWithHistory(other);
 
+    // Workflows of theirs still running when the erasure starts: the onboarding's dispute
+    // watch (120 days) and a real export, ready and waiting out its link's lifetime.
+    const onboardingRun = await stack.client.workflow.start(
+      'onboarding',
+      onboardingStartOptions({ ...stack, temporal: stack.client }, student.userId, 'FSD'),
+    );
+    const exportStarted = await stack.http.as(student.token).get('/api/accounts/export-data');
+    expect(exportStarted.status, exportStarted.text).toBe(202);
+    await waitFor('the real export ready', async () => {
+      const res = await stack.http.as(student.token).get('/api/accounts/export-data');
+      return res.status === 200 ? res : undefined;
+    });
+    const exportRow = await stack
+      .knex('dataExports')
+      .where({ userId: student.userId, workflowId: exportStarted.body.workflowId })
+      .first();
+    expect(await createBlobStore(stack.config).exists(exportRow.blobKey)).toBe(true);
+
     const asked = await stack.http
       .as(student.token)
       .delete('/api/accounts/delete-account', { password: student.password });
@@ -201,6 +238,18 @@ describe('account deletion', () => {
     // The session no longer works.
     expect((await stack.http.as(student.token).get('/api/me')).status).toBe(401);
 
+    // Their other workflows were stopped and ended cleanly; the export's archive went with it.
+    expect((await onboardingRun.describe()).status.name).toBe('CANCELLED');
+    const exportRun = stack.client.workflow.getHandle(exportStarted.body.workflowId);
+    expect((await exportRun.describe()).status.name).toBe('CANCELLED');
+    expect(await createBlobStore(stack.config).exists(exportRow.blobKey)).toBe(false);
+    const running = [];
+    for await (const wf of stack.client.workflow.list({
+      query: `CohortUserId = '${student.userId}' AND ExecutionStatus = 'Running'`,
+    }))
+      running.push(wf.workflowId);
+    expect(running).toEqual([]);
+
     const dump = await pgDump();
     for (const trace of traces(who)) expect(dump, trace).not.toContain(trace);
     // The bystander is untouched.
@@ -212,6 +261,8 @@ describe('account deletion', () => {
       for (const trace of traces(who)) expect(text, file).not.toContain(trace);
     }
     expect(await createBlobStore(stack.config).exists(student.blobKey)).toBe(false);
+    expect(await createBlobStore(stack.config).exists(student.certificateKey)).toBe(false);
+    expect(await createBlobStore(stack.config).exists(bystander.certificateKey)).toBe(true);
     expect(await createBlobStore(stack.config).exists(bystander.blobKey)).toBe(true);
 
     const histories = await historiesOf(student.userId);
@@ -234,6 +285,7 @@ describe('account deletion', () => {
       action: 'keep',
       rows: 1,
     });
+    expect(request.report.workflows).toEqual({ cancelled: 2, told: 0, byType: { onboarding: 1, dataExport: 1 } });
 
     // The final message went to the captured address; its log row kept no address.
     const finalRow = await waitFor('account-deleted row', async () =>
@@ -291,6 +343,33 @@ describe('account deletion', () => {
     expect((await stack.http.as(admin.token).delete(`/api/admin/users/${student.userId}/legal-hold`)).status).toBe(200);
     expect((await handle.result()).outcome).toBe('erased');
     expect(await stack.knex('users').where({ id: student.userId }).first('anonymized')).toEqual({ anonymized: true });
+  }, 60_000);
+
+  it('an OAuth-only account confirms by a recent sign-in instead of a password', async () => {
+    const fresh = await createTestUser(stack.knex, { email: `oauth.${randomBytes(4).toString('hex')}@example.test` });
+    const stale = await createTestUser(stack.knex, { email: `oauth.${randomBytes(4).toString('hex')}@example.test` });
+    for (const u of [fresh, stale]) {
+      expect(u.user.passwordHash ?? null).toBeNull();
+      await stack.knex('oauthAccounts').insert({ userId: u.user.id, provider: 'github', providerUserId: randomUUID() });
+    }
+    // Signed in 20 minutes ago: too long to confirm an irreversible step.
+    await stack
+      .knex('sessions')
+      .where({ userId: stale.user.id })
+      .update({ createdAt: new Date(Date.now() - 20 * 60_000) });
+    const refused = await stack.http.as(stale.token).delete('/api/accounts/delete-account', {});
+    expect(refused.status, refused.text).toBe(401);
+    expect(refused.headers.get('content-type')).toContain('application/problem+json');
+    expect(refused.body.detail).toMatch(/Sign in again/);
+    expect(await stack.knex('deletionRequests').where({ userId: stale.user.id })).toHaveLength(0);
+    expect(await stack.knex('users').where({ id: stale.user.id }).first('accountDeletionRequested')).toEqual({
+      accountDeletionRequested: false,
+    });
+
+    const asked = await stack.http.as(fresh.token).delete('/api/accounts/delete-account', {});
+    expect(asked.status, asked.text).toBe(202);
+    expect((await stack.client.workflow.getHandle(asked.body.workflowId).result()).outcome).toBe('erased');
+    expect(await stack.knex('oauthAccounts').where({ userId: fresh.user.id })).toHaveLength(0);
   }, 60_000);
 
   it('anonymization (by an admin) erases at once and keeps learning records under the pseudonym', async () => {

@@ -111,6 +111,8 @@ describe('npm run demo against a stack', () => {
       expect(output, output).toContain('✓ signed up with consent\n✓ logged in\n✓ profile read\n✓ email verified\n');
       expect(output).toMatch(/All \d+ stages passed/);
       expect(output).toContain('✓ track completed\n✓ certificate verified\n');
+      expect(output).toMatch(/^✓ data exported\n/m);
+      expect(output).toMatch(/^✓ account deleted\n/m);
       expect(code).toBe(0);
     } else {
       // Until the accounts routes land, the journey must fail loudly at its first stage.

@@ -17,6 +17,8 @@ const ctx: RetentionContext = {
     RETENTION_EVENT_LOGS: parseDuration('90d'),
     RETENTION_AFTER_GRADUATION: parseDuration('30d'),
     RETENTION_PAYMENTS: parseDuration('7y'),
+    RETENTION_EXPIRED_EXPORTS: parseDuration('30d'),
+    RETENTION_ORPHANED_WORKSPACES: parseDuration('30d'),
     SESSION_IDLE_TIMEOUT: parseDuration('7d'),
   },
 };
@@ -50,6 +52,8 @@ async function snapshot() {
     ['rate_limits', 'key'],
     ['users', 'id'],
     ['privacy_requests', 'id'],
+    ['data_exports', 'id'],
+    ['workspaces', 'id'],
   ];
   return Object.fromEntries(await Promise.all(tables.map(async ([t, k]) => [t, await ids(t, k)] as const)));
 }
@@ -200,6 +204,67 @@ beforeAll(async () => {
     gone: [await limit(asOf.getTime() - 1000)],
     kept: [await limit(asOf.getTime() + 60_000), await limit(null)],
   };
+
+  // Exports: the link expired 31 days ago and the archive is gone → the record goes; 29 days,
+  // an archive still stored (its workflow lost), a held user or a build still running → kept.
+  const exported = async (
+    userId: string,
+    expiredDaysAgo: number,
+    options: { archiveGone?: boolean; status?: string } = {},
+  ) => {
+    const id = randomUUID();
+    const archiveGone = options.archiveGone ?? true;
+    await db.knex('dataExports').insert({
+      id,
+      userId,
+      status: options.status ?? (archiveGone ? 'EXPIRED' : 'READY'),
+      workflowId: `data-export:${userId}:${id}`,
+      blobKey: `exports/${userId}/${id}.zip`,
+      createdAt: daysAgo(expiredDaysAgo + 7),
+      expiresAt: daysAgo(expiredDaysAgo),
+      deletedAt: archiveGone ? daysAgo(expiredDaysAgo) : null,
+    });
+    return id;
+  };
+  expected['data_exports'] = {
+    gone: [await exported(free, 31)],
+    kept: [
+      await exported(free, 29),
+      await exported(free, 31, { archiveGone: false }),
+      await exported(held, 31),
+      await exported(free, 31, { archiveGone: false, status: 'RUNNING' }),
+    ],
+  };
+
+  // Workspaces (one per student): dropped 31 days ago → the record goes; 29 days, still
+  // running, or a held student's → kept.
+  const project = await db.knex('projects').first('id');
+  const workspace = async (status: string, droppedDaysAgo: number | null, userId?: string) => {
+    const owner = userId ?? (await createTestUser(db.knex)).user.id;
+    await db.knex('sessions').where({ userId: owner }).delete();
+    const [row] = await db
+      .knex('workspaces')
+      .insert({
+        userId: owner,
+        projectId: project.id,
+        schemaName: `dp_student_${owner.slice(0, 8)}`,
+        roleName: `dp_student_${owner.slice(0, 8)}`,
+        status,
+        workflowId: `workspace:${owner}`,
+        deprovisionedAt: droppedDaysAgo === null ? null : daysAgo(droppedDaysAgo),
+        updatedAt: daysAgo(droppedDaysAgo ?? 40),
+      })
+      .returning('id');
+    return (row as { id: string }).id;
+  };
+  expected['workspaces'] = {
+    gone: [await workspace('DEPROVISIONED', 31), await workspace('FAILED', null)],
+    kept: [
+      await workspace('DEPROVISIONED', 29),
+      await workspace('READY', null),
+      await workspace('DEPROVISIONED', 31, held),
+    ],
+  };
 });
 
 afterAll(async () => {
@@ -217,6 +282,8 @@ const policyOf: Record<string, string> = {
   sessions: 'sessions',
   account_tokens: 'account-tokens',
   rate_limits: 'rate-limits',
+  data_exports: 'expired-exports',
+  workspaces: 'orphaned-workspaces',
 };
 
 describe('retention policies', () => {

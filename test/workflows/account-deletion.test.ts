@@ -43,6 +43,8 @@ const input = (userId: string, kind: AccountDeletionInput['kind'] = 'DELETION'):
 /** Fake erasure steps recording the order they ran in, and when (workflow time). */
 function fakes(options: { legalHold?: boolean } = {}) {
   const calls: string[] = [];
+  const stopped: string[] = [];
+  const reports: unknown[] = [];
   const at: Record<string, number> = {};
   const record = (name: string) => {
     calls.push(name);
@@ -68,6 +70,11 @@ function fakes(options: { legalHold?: boolean } = {}) {
       record('revokeAccess');
       return { sessions: 2 };
     },
+    stopUserWorkflows: async ({ exceptWorkflowId }) => {
+      record('stopWorkflows');
+      stopped.push(exceptWorkflowId);
+      return { cancelled: 2, told: 0, byType: { onboarding: 1, dataExport: 1 } };
+    },
     deleteUserBlobs: async () => {
       record('deleteBlobs');
       return { blobs: 1 };
@@ -80,7 +87,10 @@ function fakes(options: { legalHold?: boolean } = {}) {
       record('processors');
       return [];
     },
-    recordErasureReport: async () => record('report'),
+    recordErasureReport: async ({ report }) => {
+      record('report');
+      reports.push(report);
+    },
     sendAccountDeletedEmail: async () => {
       record('email:account-deleted');
       return { emailMessageId: 'm', status: 'STORED' as const };
@@ -91,7 +101,7 @@ function fakes(options: { legalHold?: boolean } = {}) {
       return { emailMessageId: email.idempotencyKey, status: 'STORED' };
     },
   };
-  return { calls, at, activities };
+  return { calls, at, activities, stopped, reports };
 }
 
 async function withWorker<T>(activities: Partial<CohortActivities>, taskQueue: string, run: () => Promise<T>) {
@@ -107,6 +117,7 @@ async function withWorker<T>(activities: Partial<CohortActivities>, taskQueue: s
 const ERASURE = [
   'markErasing',
   'revokeAccess',
+  'stopWorkflows',
   'deleteBlobs',
   'erase',
   'processors',
@@ -173,6 +184,23 @@ describe('account-deletion workflow (time skipping)', () => {
       await handle.result();
     });
     expect(calls).toContain('erase');
+  });
+
+  it("stops the user's other workflows (not itself) after revoking access, and reports them", async () => {
+    const { calls, activities, stopped, reports } = fakes();
+    const taskQueue = 'deletion-stops-workflows';
+    await withWorker(activities, taskQueue, () =>
+      env.client.workflow.execute(accountDeletion, {
+        workflowId: 'account-deletion:u6',
+        taskQueue,
+        args: [input('u6', 'ANONYMIZATION')],
+      }),
+    );
+    expect(calls.indexOf('stopWorkflows')).toBe(calls.indexOf('revokeAccess') + 1);
+    expect(stopped).toEqual(['account-deletion:u6']);
+    expect(reports[0]).toMatchObject({
+      workflows: { cancelled: 2, told: 0, byType: { onboarding: 1, dataExport: 1 } },
+    });
   });
 
   it('anonymization runs at once, with no cool-off email', async () => {

@@ -275,3 +275,81 @@ describe('onboarding workflow (time skipping)', () => {
     expect(alerts[0]!.refs).toMatchObject({ session: 'cs_wrong_7', for: 'wrong-price-refunded' });
   });
 });
+
+describe('onboarding cancelled by an account erasure (time skipping)', () => {
+  const waitForCall = async (calls: string[], name: string) => {
+    for (let i = 0; !calls.includes(name); i++) {
+      if (i > 400) throw new Error(`${name} never ran`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+
+  it('cancelled in the dispute watch: ends cancelled at once, touching nothing', async () => {
+    const { calls, activities } = fakes();
+    activities.loadEnrollment = async () => {
+      calls.push('loadEnrollment');
+      return { enrollmentId: 'enrollment-1', status: 'ENROLLED', trainerId: 'trainer-1', paymentVerified: true };
+    };
+    const taskQueue = 'onb-cancel-watch';
+    const status = await withWorker(activities, taskQueue, async () => {
+      const handle = await env.client.workflow.start(onboarding, {
+        workflowId: 'onboarding:u41:DP',
+        taskQueue,
+        args: [input('u41')],
+      });
+      await env.sleep(10 * DAY);
+      expect((await handle.query(onboardingStatus)).phase).toBe('ENROLLED');
+      await handle.cancel();
+      const failure = await handle.result().then(
+        () => 'completed',
+        (error: Error) => (error.cause as Error | undefined)?.name ?? error.name,
+      );
+      expect(failure).toBe('CancelledFailure');
+      return (await handle.describe()).status.name;
+    });
+    expect(status).toBe('CANCELLED');
+    expect(calls).toEqual(['loadEnrollment']);
+  });
+
+  it('cancelled mid-enrollment: refunds the payment, closes the enrollment, tells admins, ends cancelled', async () => {
+    const { calls, alerts, activities } = fakes();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    activities.assignTrainer = async () => {
+      calls.push('assignTrainer');
+      await held;
+      return { trainerId: 'trainer-1' };
+    };
+    activities.closeRefundedEnrollment = async () => {
+      calls.push('closeEnrollment');
+    };
+    const taskQueue = 'onb-cancel-enrolling';
+    const outcome = await withWorker(activities, taskQueue, async () => {
+      const handle = await env.client.workflow.start(onboarding, {
+        workflowId: 'onboarding:u40:DP',
+        taskQueue,
+        args: [input('u40')],
+      });
+      await handle.signal(paymentNotified, { sessionId: 'cs_1', eventId: 'evt_1' });
+      await waitForCall(calls, 'assignTrainer');
+      await handle.cancel();
+      const ended = await handle.result().then(
+        () => 'completed',
+        (error: Error) => (error.cause as Error | undefined)?.name ?? error.name,
+      );
+      release();
+      return ended;
+    });
+    expect(outcome).toBe('CancelledFailure');
+    expect(calls).toEqual([
+      'loadEnrollment',
+      'verify',
+      'recordPayment',
+      'enroll',
+      'assignTrainer',
+      'closeEnrollment',
+      'refund:payment-1:onboarding:u40:DP:refund:cs_1',
+    ]);
+    expect(alerts.map((a) => a.kind)).toEqual(['onboarding-refunded']);
+  });
+});

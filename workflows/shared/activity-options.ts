@@ -1,4 +1,5 @@
 import {
+  ActivityCancellationType,
   proxyActivities,
   proxyLocalActivities,
   type ActivityOptions,
@@ -61,11 +62,14 @@ export const sagaStep: ActivityOptions = {
 
 /**
  * Long work (PDF rendering, exports): it heartbeats, so a dead worker is noticed within a
- * minute rather than at the half-hour timeout; each try is costly, so only five.
+ * minute rather than at the half-hour timeout; each try is costly, so only five. A
+ * cancelled workflow (the account's erasure) waits for the work to stop, so no archive
+ * or PDF is written after the erasure deleted the user's blobs.
  */
 export const longRunning: ActivityOptions = {
   startToCloseTimeout: '30m',
   heartbeatTimeout: '1m',
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: { initialInterval: '10s', backoffCoefficient: 2, maximumInterval: '5m', maximumAttempts: 5 },
 };
 

@@ -1,4 +1,4 @@
-import { Errors, ServerClient } from 'postmark';
+import { AccountClient, Errors, ServerClient } from 'postmark';
 import { PermanentEmailError, type EmailSender, type OutgoingEmail } from './types';
 
 export interface PostmarkOptions {
@@ -13,7 +13,7 @@ export interface PostmarkOptions {
 /** Postmark's ErrorCodes that no retry can fix: 300 invalid email request, 406 inactive recipient. */
 const PERMANENT_422_CODES = new Set([300, 406]);
 
-function clientOptions(options: PostmarkOptions) {
+function clientOptions(options: Pick<PostmarkOptions, 'apiBase' | 'timeoutSeconds'>) {
   const timeout = options.timeoutSeconds ?? 15;
   if (!options.apiBase) return { timeout };
   const url = new URL(options.apiBase);
@@ -67,4 +67,32 @@ export function classifyPostmarkError(error: unknown): unknown {
     );
   }
   return error;
+}
+
+/** Postmark's Data Removal API (account level): removes what Postmark keeps about one address. */
+export interface PostmarkDataRemoval {
+  /** Asks for the removal; answers Postmark's id for it and its status (Pending, Done). */
+  request(input: { requestedBy: string; requestedFor: string }): Promise<{ id: string; status: string }>;
+}
+
+export function createPostmarkDataRemoval(options: {
+  accountToken: string;
+  apiBase?: string;
+  timeoutSeconds?: number;
+}): PostmarkDataRemoval {
+  const client = new AccountClient(options.accountToken, clientOptions(options));
+  return {
+    async request({ requestedBy, requestedFor }) {
+      try {
+        const answer = await client.requestDataRemoval({
+          RequestedBy: requestedBy,
+          RequestedFor: requestedFor,
+          NotifyWhenCompleted: true,
+        });
+        return { id: String(answer.ID), status: String(answer.Status) };
+      } catch (error) {
+        throw classifyPostmarkError(error);
+      }
+    },
+  };
 }
