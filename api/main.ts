@@ -6,6 +6,7 @@ import { createSecretStore } from '../lib/adapters/secret-store/index';
 import { createKnex } from '../lib/db/knex';
 import { createLogger } from '../lib/logger';
 import { temporalConnectionOptions } from '../lib/temporal-connection';
+import { cohortDataConverter } from '../lib/temporal-codec/index';
 import { taskQueues } from '../lib/temporal/task-queues';
 
 /** The API process: the composition root that reads config and opens connections. */
@@ -14,7 +15,11 @@ async function main() {
   const logger = createLogger(config.LOG_LEVEL);
   const knex = createKnex(config.DATABASE_URL);
   const connection = await Connection.connect(temporalConnectionOptions(config));
-  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const temporal = new Client({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    dataConverter: cohortDataConverter(config),
+  });
   const metrics = createApiMetrics();
   const app = createApp({
     config,

@@ -4,6 +4,7 @@ import { loadConfig, ConfigError } from '../lib/config';
 import { createKnex } from '../lib/db/knex';
 import { createLogger, temporalLogger } from '../lib/logger';
 import { temporalConnectionOptions } from '../lib/temporal-connection';
+import { cohortDataConverter } from '../lib/temporal-codec/index';
 import { taskQueues } from '../lib/temporal/task-queues';
 import { buildActivityDeps, buildWorkspaceActivityDeps } from './deps';
 import { ensureRetentionSchedule } from './schedules';
@@ -27,6 +28,7 @@ async function main() {
   const knex = createKnex(config.DATABASE_URL);
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   const queues = taskQueues(config.TEMPORAL_TASK_QUEUE_PREFIX);
+  const dataConverter = cohortDataConverter(config);
   const activityDeps = await buildActivityDeps(config, knex, logger);
   const workspaceActivityDeps = config.WORKER_QUEUES.includes('workspace')
     ? await buildWorkspaceActivityDeps(config, knex)
@@ -37,12 +39,13 @@ async function main() {
     workspaceActivityDeps,
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
+    dataConverter,
     taskQueues: queues,
     workflowBundle: config.WORKFLOW_BUNDLE_PATH ? { codePath: config.WORKFLOW_BUNDLE_PATH } : undefined,
   });
   const clientConnection = await Connection.connect(temporalConnectionOptions(config));
   const scheduled = await ensureRetentionSchedule(
-    new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE }),
+    new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, dataConverter }),
     config,
     queues,
   ).finally(() => clientConnection.close());

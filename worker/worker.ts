@@ -1,3 +1,4 @@
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, bundleWorkflowCode, type WorkerOptions } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { createActivities, type ActivityDeps } from '../activities/index';
@@ -27,6 +28,8 @@ export interface WorkerDeps {
   activityDeps: ActivityDeps;
   connection: NativeConnection;
   namespace: string;
+  /** cohortDataConverter(config): payloads are encrypted (its codec runs in the worker, outside the bundle). */
+  dataConverter: DataConverter;
   taskQueues: TaskQueues;
   /** WORKER_QUEUES: the queues this process serves (default all). */
   queues?: readonly TaskQueueKind[];
@@ -48,6 +51,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
       await Worker.create({
         connection: deps.connection,
         namespace: deps.namespace,
+        dataConverter: deps.dataConverter,
         taskQueue: deps.taskQueues.default,
         ...workflowSource,
         activities: createActivities(deps.activityDeps),
@@ -60,6 +64,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
       await Worker.create({
         connection: deps.connection,
         namespace: deps.namespace,
+        dataConverter: deps.dataConverter,
         taskQueue: deps.taskQueues.workspace,
         activities: createWorkspaceActivities(deps.workspaceActivityDeps),
         shutdownGraceTime: '10s',
@@ -79,6 +84,7 @@ async function createPdfWorker(deps: WorkerDeps): Promise<Worker> {
   const worker = await Worker.create({
     connection: deps.connection,
     namespace: deps.namespace,
+    dataConverter: deps.dataConverter,
     taskQueue: deps.taskQueues.pdf,
     activities: createPdfActivities({
       config,

@@ -3,8 +3,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { PROJECT_ROOT, requireTool } from '../../scripts/lib/tools';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { PROJECT_ROOT } from '../../scripts/lib/tools';
 import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { createLogger, temporalLogger } from '../../lib/logger';
 import { workflowIds } from '../../lib/temporal/ids';
@@ -42,28 +43,12 @@ afterAll(async () => {
 });
 
 async function recordHistories(types: string[]) {
-  const address = inject('temporalAddress');
   for (const type of types) {
     let n = 0;
     const query = `WorkflowType = '${type}' AND TaskQueue = '${stack.taskQueues.default}'`;
     for await (const wf of stack.client.workflow.list({ query })) {
-      const { stdout } = await run(
-        requireTool('temporal'),
-        [
-          'workflow',
-          'show',
-          '--address',
-          address,
-          '--workflow-id',
-          wf.workflowId,
-          '--run-id',
-          wf.runId,
-          '--output',
-          'json',
-        ],
-        { maxBuffer: 64 * 1024 * 1024 },
-      );
-      await writeFile(join(PROJECT_ROOT, 'test', 'histories', `${type}-${++n}.json`), stdout);
+      const json = historyToJSON(await stack.decodedHistory(wf.workflowId, wf.runId));
+      await writeFile(join(PROJECT_ROOT, 'test', 'histories', `${type}-${++n}.json`), json);
       if (n === 3) break;
     }
   }
@@ -168,8 +153,7 @@ async function filesUnder(dir: string): Promise<string[]> {
 async function historiesOf(userId: string): Promise<string> {
   const texts: string[] = [];
   for await (const wf of stack.client.workflow.list({ query: `CohortUserId = '${userId}'` })) {
-    const history = await stack.client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
-    texts.push(JSON.stringify(history));
+    texts.push(await stack.historyText(wf.workflowId, wf.runId));
   }
   expect(texts.length).toBeGreaterThan(0);
   return texts.join('\n');
