@@ -7,6 +7,7 @@ import { createSecretStore } from '../lib/adapters/secret-store/index';
 import { createKnex } from '../lib/db/knex';
 import { createLogger } from '../lib/logger';
 import { temporalConnectionOptions } from '../lib/temporal-connection';
+import { cohortDataConverter } from '../lib/temporal-codec/index';
 import { taskQueues } from '../lib/temporal/task-queues';
 import { clientTracingInterceptors, startTracing } from '../lib/tracing';
 
@@ -21,6 +22,7 @@ async function main() {
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     interceptors: clientTracingInterceptors(tracing),
+    dataConverter: cohortDataConverter(config),
   });
   const metrics = createApiMetrics();
   const app = createApp({

@@ -79,6 +79,8 @@ const bench: Bench = async (ctx) => {
     const taskQueue = `${stack.taskQueues.default}-noop`;
     const worker = await Worker.create({
       connection: stack.nativeConnection,
+      // The same payload codec as the sagas' worker: the baseline pays for encryption too.
+      dataConverter: stack.dataConverter,
       taskQueue,
       workflowBundle: noopBundle,
       activities: { noop: async () => undefined },

@@ -126,6 +126,8 @@ async function main(): Promise<void> {
     address: process.env.TEMPORAL_ADDRESS,
     uiPort,
     dataDir,
+    // The UI decodes payloads through the API (signed in as an admin; see README, "Temporal UI").
+    uiCodecEndpoint: `http://localhost:${port}/api/temporal-codec`,
     // Its shutdown chatter is noise once we are stopping it on purpose.
     onOutput: (chunk) => {
       if (!stopping) process.stderr.write(chunk);

@@ -1,9 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { decodeHistory } from '../lib/temporal-codec/index';
 import * as registered from '../workflows/index';
-import { PROJECT_ROOT, requireTool } from './lib/tools';
+import { connectTemporalFromEnv } from './lib/temporal-client';
+import { PROJECT_ROOT } from './lib/tools';
 
 /**
  * `npm run record-histories [-- type…]`: saves the newest history of each workflow type
@@ -11,16 +12,18 @@ import { PROJECT_ROOT, requireTool } from './lib/tools';
  * `npm run demo`), and the one before it, into test/histories/, where CI replays them
  * against the current workflow code to catch non-deterministic changes. Each goes to the
  * next free `<type>-N.json`: recorded files are never overwritten, and a run already
- * recorded is skipped.
+ * recorded is skipped. Payloads are stored decoded (the stack's key, COHORT_ENCRYPTION_KEY or
+ * `.data/secrets.json`): the replay test has no key, and a recorded history must show it
+ * carries ids only.
  */
 const TYPES = process.argv.slice(2).length
   ? process.argv.slice(2)
   : Object.entries(registered)
       .filter(([name, value]) => typeof value === 'function' && name !== 'ping')
       .map(([name]) => name);
-const address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
-const connection = await Connection.connect({ address });
-const client = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
+const temporal = await connectTemporalFromEnv();
+const { client } = temporal;
+const [codec] = temporal.dataConverter.payloadCodecs;
 const dir = join(PROJECT_ROOT, 'test', 'histories');
 mkdirSync(dir, { recursive: true });
 /** The run ids already in test/histories/<type>-N.json, and the next free N. */
@@ -52,25 +55,9 @@ try {
     const { runIds, next } = recorded(type);
     for await (const execution of client.workflow.list({ query: `WorkflowType = '${type}'` })) {
       if (runIds.has(execution.runId)) continue;
-      // The CLI writes the JSON form that historyFromJSON reads back (Temporal's documented path).
-      const json = execFileSync(
-        requireTool('temporal'),
-        [
-          'workflow',
-          'show',
-          '--address',
-          address,
-          '--namespace',
-          client.options.namespace,
-          '--workflow-id',
-          execution.workflowId,
-          '--run-id',
-          execution.runId,
-          '--output',
-          'json',
-        ],
-        { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
-      );
+      // The JSON form Temporal's CLI writes and historyFromJSON reads back (Temporal's documented path).
+      const history = await client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
+      const json = historyToJSON(await decodeHistory(history, codec));
       const file = next();
       writeFileSync(file, json);
       process.stdout.write(
@@ -81,5 +68,5 @@ try {
     if (saved === 0) process.stdout.write(`${type}: no execution found\n`);
   }
 } finally {
-  await connection.close();
+  await temporal.close();
 }

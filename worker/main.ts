@@ -4,6 +4,7 @@ import { loadConfig, ConfigError } from '../lib/config';
 import { createKnex } from '../lib/db/knex';
 import { createLogger, temporalLogger } from '../lib/logger';
 import { temporalConnectionOptions } from '../lib/temporal-connection';
+import { cohortDataConverter } from '../lib/temporal-codec/index';
 import { taskQueues } from '../lib/temporal/task-queues';
 import { startTracing } from '../lib/tracing';
 import { buildActivityDeps, buildWorkspaceActivityDeps } from './deps';
@@ -30,9 +31,10 @@ async function main() {
   const knex = createKnex(config.DATABASE_URL);
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   const queues = taskQueues(config.TEMPORAL_TASK_QUEUE_PREFIX);
+  const dataConverter = cohortDataConverter(config);
   // The client outlives the schedule bootstrap: the erasure's activities cancel the user's workflows with it.
   const clientConnection = await Connection.connect(temporalConnectionOptions(config));
-  const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+  const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, dataConverter });
   const activityDeps = await buildActivityDeps(config, knex, logger, client);
   const workspaceActivityDeps = config.WORKER_QUEUES.includes('workspace')
     ? await buildWorkspaceActivityDeps(config, knex)
@@ -43,6 +45,7 @@ async function main() {
     workspaceActivityDeps,
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
+    dataConverter,
     taskQueues: queues,
     workflowBundle: config.WORKFLOW_BUNDLE_PATH ? { codePath: config.WORKFLOW_BUNDLE_PATH } : undefined,
     tracing,

@@ -1,3 +1,4 @@
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, bundleWorkflowCode, type WorkerOptions } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { createActivities, type ActivityDeps } from '../activities/index';
@@ -30,6 +31,8 @@ export interface WorkerDeps {
   activityDeps: ActivityDeps;
   connection: NativeConnection;
   namespace: string;
+  /** cohortDataConverter(config): payloads are encrypted (its codec runs in the worker, outside the bundle). */
+  dataConverter: DataConverter;
   taskQueues: TaskQueues;
   /** WORKER_QUEUES: the queues this process serves (default all). */
   queues?: readonly TaskQueueKind[];
@@ -50,6 +53,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
       await Worker.create({
         connection: deps.connection,
         namespace: deps.namespace,
+        dataConverter: deps.dataConverter,
         taskQueue: deps.taskQueues.default,
         // Bundled here when not prebuilt, by the same function as `npm run build` (interceptor modules included).
         workflowBundle: deps.workflowBundle ?? { code: (await buildWorkflowBundle()).code },
@@ -64,6 +68,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
       await Worker.create({
         connection: deps.connection,
         namespace: deps.namespace,
+        dataConverter: deps.dataConverter,
         taskQueue: deps.taskQueues.workspace,
         activities: createWorkspaceActivities(deps.workspaceActivityDeps),
         shutdownGraceTime: '10s',
@@ -84,6 +89,7 @@ async function createPdfWorker(deps: WorkerDeps): Promise<Worker> {
   const worker = await Worker.create({
     connection: deps.connection,
     namespace: deps.namespace,
+    dataConverter: deps.dataConverter,
     taskQueue: deps.taskQueues.pdf,
     activities: createPdfActivities({
       config,

@@ -20,6 +20,7 @@ import { createPoliciesRouter } from './policies';
 import { createProgressRouter } from './progress';
 import { createStripeWebhookRouter } from './stripe-webhook';
 import { createSubmissionsRouter } from './submissions';
+import { createTemporalCodecRouter } from './temporal-codec';
 import { createWorkspaceRouter } from './workspace';
 
 export interface ResourceRouter {
@@ -42,6 +43,7 @@ export const RESOURCE_ROUTERS: RouterFactory[] = [
   createAdminEmailsRouter,
   createComplianceRouter,
   createAdminWorkflowsRouter,
+  createTemporalCodecRouter,
   createPaymentsRouter,
   createStripeWebhookRouter,
   createEnrollmentsRouter,

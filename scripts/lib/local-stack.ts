@@ -18,6 +18,7 @@ import { createSecretStore } from '../../lib/adapters/secret-store/index';
 import { buildActivityDeps, buildWorkspaceActivityDeps } from '../../worker/deps';
 import { buildWorkflowBundle, createWorkers } from '../../worker/worker';
 import { COHORT_SEARCH_ATTRIBUTES } from '../../lib/temporal/search-attributes';
+import { cohortDataConverter } from '../../lib/temporal-codec/index';
 import { taskQueues, type TaskQueues } from '../../lib/temporal/task-queues';
 import { clientTracingInterceptors, type Tracing } from '../../lib/tracing';
 import { startStripeStandin, type StripeStandin } from '../stripe-standin/index';
@@ -113,6 +114,8 @@ export interface CohortStack {
   config: Config;
   database: StackDatabase;
   knex: Knex;
+  /** Encrypts payloads as the stack's worker and API do (cohortDataConverter); for tests' own clients and workers. */
+  dataConverter: ReturnType<typeof cohortDataConverter>;
   client: Client;
   nativeConnection: NativeConnection;
   taskQueues: TaskQueues;
@@ -179,9 +182,11 @@ export async function startCohortStack(options: CohortStackOptions = {}): Promis
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
   const queues = taskQueues(config.TEMPORAL_TASK_QUEUE_PREFIX);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const dataConverter = cohortDataConverter(config);
   const client = new Client({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
+    dataConverter,
     interceptors: clientTracingInterceptors(options.tracing),
   });
   const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
@@ -198,6 +203,7 @@ export async function startCohortStack(options: CohortStackOptions = {}): Promis
       workspaceActivityDeps: workspaceDeps,
       connection: nativeConnection,
       namespace: config.TEMPORAL_NAMESPACE,
+      dataConverter,
       taskQueues: queues,
       workflowBundle: bundle,
       tracing: options.tracing,
@@ -231,6 +237,7 @@ export async function startCohortStack(options: CohortStackOptions = {}): Promis
     config,
     database,
     knex,
+    dataConverter,
     client,
     nativeConnection,
     taskQueues: queues,

@@ -18,6 +18,8 @@ export interface TemporalDevOptions {
   address?: string;
   uiPort: number;
   dataDir: string;
+  /** The UI's remote codec endpoint (`--ui-codec-endpoint`), for a dev server this starts. */
+  uiCodecEndpoint?: string;
   onOutput?: (chunk: Buffer) => void;
 }
 
@@ -101,6 +103,7 @@ export async function startOrReuseTemporal(options: TemporalDevOptions): Promise
     '--log-level',
     'warn',
     ...COHORT_SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=${CLI_TYPE[key.type]}`]),
+    ...(options.uiCodecEndpoint ? ['--ui-codec-endpoint', options.uiCodecEndpoint] : []),
   ];
   // Own process group: Ctrl-C must not stop Temporal before the worker has drained into it.
   const child = spawn(requireTool('temporal'), args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });

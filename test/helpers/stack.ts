@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
+import type { History } from '@temporalio/common/lib/proto-utils';
+import { decodeHistory, historyText } from '../../lib/temporal-codec/index';
 import { loadConfig, type Config } from '../../lib/config';
 import {
   installQuietRuntime,
@@ -15,6 +17,13 @@ export type StackOptions = Pick<CohortStackOptions, 'env' | 'worker' | 'stripe' 
 export interface TestStack extends CohortStack {
   db: TestDatabase;
   http: HttpClient;
+  /**
+   * A run's history with its payloads decrypted by the stack's codec: what to search for
+   * personal data (the raw history is ciphertext, which would hide it) or to record.
+   */
+  decodedHistory(workflowId: string, runId?: string): Promise<History>;
+  /** The decoded history as text to search (payload bytes as UTF-8, see historyText). */
+  historyText(workflowId: string, runId?: string): Promise<string>;
 }
 
 /** Quiet Temporal's own logs in tests (once per process, before any connection). */
@@ -64,5 +73,13 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     workflowBundle: { codePath: inject('workflowBundlePath') },
     env: testEnv(options.env),
   });
-  return Object.assign(stack, { db, http: new HttpClient(stack.baseUrl) });
+  const [codec] = stack.dataConverter.payloadCodecs;
+  const decodedHistory = async (workflowId: string, runId?: string) =>
+    decodeHistory(await stack.client.workflow.getHandle(workflowId, runId).fetchHistory(), codec);
+  return Object.assign(stack, {
+    db,
+    http: new HttpClient(stack.baseUrl),
+    decodedHistory,
+    historyText: async (workflowId: string, runId?: string) => historyText(await decodedHistory(workflowId, runId)),
+  });
 }

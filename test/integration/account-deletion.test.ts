@@ -4,8 +4,9 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { PROJECT_ROOT, requireTool } from '../../scripts/lib/tools';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { PROJECT_ROOT } from '../../scripts/lib/tools';
 import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { createLogger, temporalLogger } from '../../lib/logger';
 import { workflowIds } from '../../lib/temporal/ids';
@@ -44,33 +45,17 @@ afterAll(async () => {
 });
 
 async function recordHistories(types: string[]) {
-  const address = inject('temporalAddress');
   for (const type of types) {
     let n = 0;
     let next = 0;
     const query = `WorkflowType = '${type}' AND TaskQueue = '${stack.taskQueues.default}'`;
     for await (const wf of stack.client.workflow.list({ query })) {
-      const { stdout } = await run(
-        requireTool('temporal'),
-        [
-          'workflow',
-          'show',
-          '--address',
-          address,
-          '--workflow-id',
-          wf.workflowId,
-          '--run-id',
-          wf.runId,
-          '--output',
-          'json',
-        ],
-        { maxBuffer: 64 * 1024 * 1024 },
-      );
+      const json = historyToJSON(await stack.decodedHistory(wf.workflowId, wf.runId));
       // The next free <type>-N.json: recorded files are never overwritten.
       let file: string;
       do file = join(PROJECT_ROOT, 'test', 'histories', `${type}-${++next}.json`);
       while (existsSync(file));
-      await writeFile(file, stdout);
+      await writeFile(file, json);
       if (++n === 2) break;
     }
   }
@@ -187,8 +172,7 @@ async function filesUnder(dir: string): Promise<string[]> {
 async function historiesOf(userId: string): Promise<string> {
   const texts: string[] = [];
   for await (const wf of stack.client.workflow.list({ query: `CohortUserId = '${userId}'` })) {
-    const history = await stack.client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
-    texts.push(JSON.stringify(history));
+    texts.push(await stack.historyText(wf.workflowId, wf.runId));
   }
   expect(texts.length).toBeGreaterThan(0);
   return texts.join('\n');

@@ -30,8 +30,7 @@ afterAll(async () => {
  */
 async function recordHistory(workflowId: string, file: string): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;
-  const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
-  writeFileSync(join(PROJECT_ROOT, 'test/histories', file), historyToJSON(history));
+  writeFileSync(join(PROJECT_ROOT, 'test/histories', file), historyToJSON(await stack.decodedHistory(workflowId)));
 }
 
 /** PUBLIC_BASE_URL links pointed at the test API. */

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import { createKnex } from '../../lib/db/knex';
+import { cohortDataConverter } from '../../lib/temporal-codec/index';
 import { cohortSearchAttributes } from '../../lib/temporal/search-attributes';
 import { taskQueues } from '../../lib/temporal/task-queues';
 import { reachable } from '../../scripts/lib/database';
@@ -26,8 +27,11 @@ const pingWorkflowId = `dev-stack-ping-${randomBytes(4).toString('hex')}`;
 
 async function withTemporal<T>(fn: (client: Client) => Promise<T>): Promise<T> {
   const connection = await Connection.connect({ address: `127.0.0.1:${ports.temporal}` });
+  // The stack's worker encrypts payloads under the key it generated into DATA_DIR.
+  const { COHORT_ENCRYPTION_KEY } = JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8'));
+  const dataConverter = cohortDataConverter({ COHORT_ENCRYPTION_KEY, COHORT_PREVIOUS_ENCRYPTION_KEYS: [] });
   try {
-    return await fn(new Client({ connection }));
+    return await fn(new Client({ connection, dataConverter }));
   } finally {
     await connection.close();
   }

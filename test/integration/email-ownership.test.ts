@@ -50,7 +50,7 @@ describe('verify-email', () => {
     expect(described.type).toBe('accountEmail');
     expect(described.typedSearchAttributes.get(CohortKind)).toBe('account-email');
     expect(described.typedSearchAttributes.get(CohortUserId)).toBe(student.user.id);
-    const history = JSON.stringify(await handle.fetchHistory());
+    const history = await stack.historyText(handle.workflowId);
     expect(history).not.toContain(student.email);
     expect(history).not.toContain(token);
 

@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, inject, it } from 'vitest';
 import { Worker } from '@temporalio/worker';
+import { cohortDataConverter } from '../../lib/temporal-codec/index';
 import { PROJECT_ROOT } from '../../scripts/lib/tools';
 import { buildWorkflowBundle } from '../../worker/worker';
 import { installTestRuntime } from '../helpers/stack';
@@ -22,8 +24,13 @@ it('replays every recorded history on the current workflow code', async () => {
     history: JSON.parse(readFileSync(join(dir, file), 'utf8')) as unknown,
   }));
   const failures: string[] = [];
+  // The replayer decodes as the worker does; recorded histories are stored decoded and pass through.
+  const dataConverter = cohortDataConverter({
+    COHORT_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+    COHORT_PREVIOUS_ENCRYPTION_KEYS: [],
+  });
   for await (const result of Worker.runReplayHistories(
-    { workflowBundle: { codePath: inject('workflowBundlePath') } },
+    { workflowBundle: { codePath: inject('workflowBundlePath') }, dataConverter },
     histories,
   )) {
     if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);

@@ -18,6 +18,7 @@ beforeAll(async () => {
     DATABASE_URL: stack.db.url,
     TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS,
     TEMPORAL_TASK_QUEUE_PREFIX: stack.config.TEMPORAL_TASK_QUEUE_PREFIX,
+    COHORT_ENCRYPTION_KEY: stack.config.COHORT_ENCRYPTION_KEY,
   };
 });
 afterAll(async () => {

@@ -115,9 +115,10 @@ describe('RetentionWorkflow', () => {
     });
 
     if (process.env.RECORD_RETENTION_HISTORY) {
-      const first = stack.client.workflow.getHandle(handle.workflowId, runs[0].firstRunId);
-      writeFileSync(join(PROJECT_ROOT, 'test/histories/retention-1.json'), historyToJSON(await first.fetchHistory()));
-      writeFileSync(join(PROJECT_ROOT, 'test/histories/retention-2.json'), historyToJSON(await handle.fetchHistory()));
+      const first = await stack.decodedHistory(handle.workflowId, runs[0].firstRunId);
+      writeFileSync(join(PROJECT_ROOT, 'test/histories/retention-1.json'), historyToJSON(first));
+      const second = await stack.decodedHistory(handle.workflowId);
+      writeFileSync(join(PROJECT_ROOT, 'test/histories/retention-2.json'), historyToJSON(second));
     }
   });
 });

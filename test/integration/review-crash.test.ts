@@ -37,6 +37,7 @@ async function startWorkerThatDiesAfterFeedbackEmail() {
   const worker = await Worker.create({
     connection,
     namespace: stack.config.TEMPORAL_NAMESPACE,
+    dataConverter: stack.dataConverter,
     taskQueue: stack.taskQueues.default,
     workflowBundle: { codePath: inject('workflowBundlePath') },
     shutdownGraceTime: '100ms',

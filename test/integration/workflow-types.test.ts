@@ -7,6 +7,7 @@ import { Context } from '@temporalio/activity';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../activities/index';
 import * as registered from '../../workflows/index';
+import { cohortDataConverter } from '../../lib/temporal-codec/index';
 import { PROJECT_ROOT } from '../../scripts/lib/tools';
 import { installTestRuntime } from '../helpers/stack';
 
@@ -91,12 +92,18 @@ describe('the status query', () => {
     installTestRuntime();
     connection = await Connection.connect({ address: inject('temporalAddress') });
     nativeConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
-    client = new Client({ connection });
+    // Encrypted payloads, as every Cohort client and worker sends them: the recorded inputs go through the codec.
+    const dataConverter = cohortDataConverter({
+      COHORT_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+      COHORT_PREVIOUS_ENCRYPTION_KEYS: [],
+    });
+    client = new Client({ connection, dataConverter });
     // Every activity hangs until cancelled: each workflow stops at its first one, where ops most often look.
     // Only the names are wanted, so the factory gets empty dependencies (it only closes over them).
     const names = Object.keys(createActivities(new Proxy({}, { get: () => ({}) }) as ActivityDeps));
     worker = await Worker.create({
       connection: nativeConnection,
+      dataConverter,
       taskQueue,
       activities: Object.fromEntries(names.map((name) => [name, () => Context.current().cancelled])),
       shutdownGraceTime: '1s',

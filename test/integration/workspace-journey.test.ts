@@ -119,7 +119,7 @@ describe('DP workspaces over the API', () => {
       `SELECT (SELECT coalesce(string_agg(s::text, ' '), '') FROM secrets s) || (SELECT string_agg(w::text, ' ') FROM workspaces w) AS all`,
     );
     expect(dump.rows[0].all).not.toContain(creds.password);
-    const history = JSON.stringify(await handle.fetchHistory());
+    const history = await stack.historyText(handle.workflowId);
     expect(history).not.toContain(creds.password);
 
     await signalDeprovisionNow({ temporal: stack.client }, student.user.id);

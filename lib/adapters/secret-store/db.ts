@@ -1,18 +1,9 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import type { EncryptionKey } from '../../crypto/keys';
 import type { Db } from '../../db/knex';
 import { SecretStoreError, type SecretStore } from './types';
 
-export interface EncryptionKey {
-  id: string;
-  key: Buffer;
-}
-
-/** A key from 64 hex characters; its id is a hash prefix, so the key itself is never stored. */
-export function encryptionKey(hex: string): EncryptionKey {
-  const key = Buffer.from(hex, 'hex');
-  if (key.length !== 32) throw new Error('An encryption key is 32 bytes (64 hex characters).');
-  return { id: createHash('sha256').update(key).digest('hex').slice(0, 16), key };
-}
+export { encryptionKey, type EncryptionKey } from '../../crypto/keys';
 
 interface SecretRow {
   name: string;

@@ -1,7 +1,8 @@
 import type { Config } from '../../config';
 import type { Db } from '../../db/knex';
 import { createAwsSecretStore } from './aws';
-import { createDbSecretStore, encryptionKey } from './db';
+import { configuredKeys } from '../../crypto/keys';
+import { createDbSecretStore } from './db';
 import type { SecretStore } from './types';
 
 export * from './types';
@@ -12,9 +13,6 @@ export { createDbSecretStore, encryptionKey } from './db';
 export function createSecretStore(config: Config, db: Db): SecretStore {
   if (config.SECRETS_BACKEND === 'aws')
     return createAwsSecretStore({ region: config.AWS_REGION, endpoint: config.SECRETS_MANAGER_ENDPOINT });
-  return createDbSecretStore(
-    db,
-    encryptionKey(config.COHORT_ENCRYPTION_KEY),
-    config.COHORT_PREVIOUS_ENCRYPTION_KEYS.map(encryptionKey),
-  );
+  const { current, previous } = configuredKeys(config);
+  return createDbSecretStore(db, current, previous);
 }
