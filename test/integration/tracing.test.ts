@@ -98,6 +98,7 @@ describe('OpenTelemetry tracing', () => {
     const untraced = new Client({
       connection: p.stack.client.connection,
       namespace: p.stack.config.TEMPORAL_NAMESPACE,
+      dataConverter: p.stack.dataConverter,
     });
     const workflowId = `ping-untraced-${Date.now()}`;
     expect(
