@@ -2,8 +2,6 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Context } from '@temporalio/activity';
 import { Worker } from '@temporalio/worker';
-import { temporal } from '@temporalio/proto';
-import { COHORT_SEARCH_ATTRIBUTES } from '../../lib/temporal/search-attributes';
 import type { CohortActivities } from '../../activities/index';
 import {
   accountDeletion,
@@ -11,22 +9,13 @@ import {
   legalHoldChanged,
   type AccountDeletionInput,
 } from '../../workflows/account-deletion';
-import { requireTool } from '../../scripts/lib/tools';
 import { installTestRuntime } from '../helpers/stack';
+import { createTimeSkippingEnv } from '../helpers/time-skipping';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
   installTestRuntime();
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: requireTool('temporal-test-server') } },
-  });
-  // The test server starts with no custom search attributes; CohortPhase is upserted here.
-  await env.connection.operatorService.addSearchAttributes({
-    namespace: env.namespace ?? 'default',
-    searchAttributes: Object.fromEntries(
-      COHORT_SEARCH_ATTRIBUTES.map((k) => [k.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
-    ),
-  });
+  env = await createTimeSkippingEnv();
 });
 afterAll(async () => {
   await env?.teardown();

@@ -9,9 +9,6 @@ import type { CohortActivities } from '../../activities/index';
 import type { AdminAlert } from '../../activities/alerts';
 import type { WorkspaceActivities } from '../../activities/workspace';
 import { signalDeprovisionNow } from '../../api/workflows/workspace';
-import { temporal } from '@temporalio/proto';
-import { COHORT_SEARCH_ATTRIBUTES } from '../../lib/temporal/search-attributes';
-import { requireTool } from '../../scripts/lib/tools';
 import {
   workspaceProjectCompleted,
   workspaceStatusQuery,
@@ -19,24 +16,13 @@ import {
   type WorkspaceWorkflowInput,
 } from '../../workflows/workspace';
 import { installTestRuntime } from '../helpers/stack';
+import { createTimeSkippingEnv } from '../helpers/time-skipping';
 
 /** The workspace lifecycle with fake activities on the time-skipping server: 90 days pass in seconds. */
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
   installTestRuntime();
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: requireTool('temporal-test-server') } },
-  });
-  // The test server knows no custom search attributes until told (setPhase upserts CohortPhase).
-  await env.connection.operatorService.addSearchAttributes({
-    namespace: 'default',
-    searchAttributes: Object.fromEntries(
-      COHORT_SEARCH_ATTRIBUTES.map((key) => [
-        key.name,
-        temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-      ]),
-    ),
-  });
+  env = await createTimeSkippingEnv();
 });
 afterAll(async () => {
   await env?.teardown();
