@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { createPdfRenderer, PDF_RENDER_CONCURRENCY } from '../lib/adapters/pdf';
+import { chromium } from 'playwright-core';
+import { createPdfRenderer, PDF_BROWSER_ARGS, PDF_RENDER_CONCURRENCY } from '../lib/adapters/pdf';
 import { defaultChromiumPath } from '../lib/config';
 import { PROJECT_ROOT } from '../scripts/lib/tools';
 import { renderCertificateHtml } from '../templates/certificate/render';
@@ -67,6 +68,28 @@ async function weasyPrintRate(python: string, html: string, processes: number, c
 }
 
 /**
+ * What bounds the first ratio, one at a time: a browser launched and closed with no page,
+ * against a fresh context and page opened and closed in a warm browser with no document.
+ * The warm path pays the second on every certificate, the per-document path both.
+ */
+async function reportOverheads(ctx: Parameters<Bench>[0]): Promise<void> {
+  const limits = { maxCount: 20, maxMs: 20_000 };
+  const launch = await timedLoop(limits, async () => {
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: PDF_BROWSER_ARGS });
+    await browser.close();
+  });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: PDF_BROWSER_ARGS });
+  const fresh = await timedLoop(limits, async () => {
+    const context = await browser.newContext({ offline: true });
+    await context.newPage();
+    await context.close();
+  });
+  await browser.close();
+  ctx.report('pdf_browser_launch_only_p50', Number(launch.p50.toFixed(1)), 'ms');
+  ctx.report('pdf_fresh_context_only_p50', Number(fresh.p50.toFixed(1)), 'ms');
+}
+
+/**
  * Certificates per second, the same certificate HTML through three renderers: the warm
  * browser the pdf worker keeps (a fresh context per document), a browser launched per
  * document, and WeasyPrint (from .tools/, when installed), with the ratios.
@@ -102,6 +125,7 @@ const bench: Bench = async (ctx) => {
   );
   reportLoop(ctx, 'pdf_browser_per_document', launchResult);
   reportRatio(ctx, 'pdf_warm_browser_vs_browser_per_document', warmResult.perSecond, launchResult.perSecond);
+  await reportOverheads(ctx);
 
   const python = resolve(PROJECT_ROOT, '.tools/bin/python');
   let perSecond = Number.NaN;

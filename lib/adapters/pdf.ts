@@ -13,6 +13,9 @@ export interface PdfRendererOptions {
  */
 export const PDF_RENDER_CONCURRENCY = 2;
 
+/** Chromium's flags beyond playwright's own (shared with the benchmark's launches). */
+export const PDF_BROWSER_ARGS = ['--disable-gpu', '--no-first-run'];
+
 /** The renderer refused a document that does not fit on one A4 page. */
 export class PdfLayoutError extends Error {
   constructor(readonly pages: number) {
@@ -41,7 +44,7 @@ export function createPdfRenderer(options: PdfRendererOptions) {
     if (!browser) {
       launches += 1;
       const launching = chromium
-        .launch({ executablePath: options.executablePath, headless: true, args: ['--disable-gpu', '--no-first-run'] })
+        .launch({ executablePath: options.executablePath, headless: true, args: PDF_BROWSER_ARGS })
         .then((b) => {
           b.once('disconnected', () => {
             if (browser === launching) browser = undefined;
