@@ -328,7 +328,7 @@ describe('chaos: the worker killed every few seconds', () => {
         byTypeAndStatus.set(key, (byTypeAndStatus.get(key) ?? 0) + 1);
       }
       // A workflow the erasure stopped (the verify-email of an account deleted meanwhile)
-      // ended as designed; every one is counted in its erasure's report.
+      // ended as designed; each erasure's report counts those it asked to stop.
       const reports: { report: { workflows?: { cancelled: number } } }[] = await knex('deletionRequests').whereIn(
         'userId',
         journeys.erased.map((p) => p.userId),
@@ -384,7 +384,15 @@ describe('chaos: the worker killed every few seconds', () => {
         failed.map((wf) => `${wf.type} ${wf.workflowId} ${wf.status.name}`),
         'no workflow failed, timed out or was terminated',
       ).toEqual([]);
-      expect(cancelled, 'cancelled workflows are those the erasures stopped').toBe(stoppedByErasure);
+      // Asked to stop, a run may still complete (its last step done in the same task); none other is cancelled.
+      const erasedIds = journeys.erased.map((p) => p.userId);
+      expect(
+        all
+          .filter((wf) => wf.status.name === 'CANCELLED' && !erasedIds.some((id) => wf.workflowId.includes(id)))
+          .map((wf) => wf.workflowId),
+        'only workflows of erased accounts are cancelled',
+      ).toEqual([]);
+      expect(cancelled, 'cancelled workflows are those the erasures stopped').toBeLessThanOrEqual(stoppedByErasure);
       expect(ledger.missing, 'effects lost').toEqual([]);
       expect(ledger.duplicates, 'effects done twice').toEqual([]);
       expect(ledger.overCapacity, 'trainers over capacity').toEqual([]);
