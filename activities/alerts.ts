@@ -1,4 +1,4 @@
-import { ApplicationFailure, log } from '@temporalio/activity';
+import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { SlackRejectedError } from '../lib/adapters/slack';
 import { slackPostsRepo } from '../lib/db/repositories/slack-posts';
 import { createEmailActivities, type EmailStatus } from './email';
@@ -59,8 +59,21 @@ const HEADLINES: Record<AlertKind, string> = {
     ':rotating_light: A student workspace could not be provisioned (secret store failing); its role was dropped and it is marked FAILED. Starting the project again retries.',
 };
 
-// A post whose attempt died mid-request (a worker crash) may be taken over this long after Slack's timeout.
+// A post whose attempt died mid-request (a worker crash) may be taken over this long after the attempt's timeout.
 const CLAIM_MARGIN_MS = 5_000;
+
+/**
+ * Temporal starts a retry once this attempt's startToClose timeout passed, while the attempt
+ * may still run (a slow database, a starved event loop): the claim must outlast the attempt,
+ * or the two both post. Outside an activity (a script), Slack's own timeout bounds it.
+ */
+function attemptTimeoutMs(slackTimeoutMs: number): number {
+  try {
+    return Math.max(slackTimeoutMs, Context.current().info.startToCloseTimeoutMs);
+  } catch {
+    return slackTimeoutMs;
+  }
+}
 
 const refsOf = (alert: Omit<AdminAlert, 'idempotencyKey'>) =>
   Object.entries({ user: alert.userId, track: alert.track, ...alert.refs })
@@ -95,7 +108,7 @@ export function createAlertActivities(deps: ActivityDeps) {
       deps.knex,
       alert.idempotencyKey,
       alert.kind,
-      deps.alerts.timeoutMs + CLAIM_MARGIN_MS,
+      attemptTimeoutMs(deps.alerts.timeoutMs) + CLAIM_MARGIN_MS,
     );
     if (claim === 'posted') return { status: 'ALREADY_POSTED' };
     if (claim === 'rejected') throw ApplicationFailure.nonRetryable('Slack refused this alert before', 'SlackRejected');

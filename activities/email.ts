@@ -170,6 +170,22 @@ async function deliver(deps: EmailActivityDeps, row: EmailMessageRow, mintLink: 
   }
 }
 
+/** Records the message an earlier attempt handed to the provider, when the provider has it. */
+async function recordEarlierDelivery(
+  deps: EmailActivityDeps,
+  row: EmailMessageRow,
+): Promise<EmailMessageRow | undefined> {
+  const delivery = await deps.email.findSent?.(row.idempotencyKey);
+  if (!delivery) return undefined;
+  log.info('email found delivered by an earlier attempt', { emailMessageId: row.id, template: row.template });
+  await emailMessagesRepo.recordDelivered(deps.knex, row.id, {
+    status: delivery.stored ? 'STORED' : 'SENT',
+    provider: deps.email.name ?? null,
+    providerMessageId: delivery.providerMessageId,
+  });
+  return emailMessagesRepo.findById(deps.knex, row.id);
+}
+
 /**
  * `cohort_emails{template,outcome}` on the worker's metrics exporter: sent, stored (outbox),
  * refused (permanently), retrying (a transient failure). Outside an activity (a script) it counts nothing.
@@ -212,6 +228,15 @@ async function send<T extends TemplateName>(
   const row = await emailMessagesRepo.countAttempt(deps.knex, input.idempotencyKey);
   if (!row) throw new Error(`email_messages row ${input.idempotencyKey} vanished`);
   if (row.status !== 'QUEUED') return done(row);
+  // An earlier attempt did not finish: it may have died after the provider took the message.
+  // Asked before a new link is minted, which would revoke the one that message carries.
+  if (row.attempts > 1) {
+    const recorded = await recordEarlierDelivery(deps, row);
+    if (recorded) {
+      countEmail(input.template, recorded.status.toLowerCase());
+      return done(recorded);
+    }
+  }
 
   try {
     await deliver(deps, row, mintLink);

@@ -23,13 +23,25 @@ function beat(details: unknown): void {
   }
 }
 
+/** When this step was first scheduled, on a retry (the same for every attempt); undefined on a first attempt or outside one. */
+function retriedSince(): Date | undefined {
+  try {
+    const { attempt, scheduledTimestampMs } = Context.current().info;
+    return attempt > 1 ? new Date(scheduledTimestampMs) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Stops the user's other running workflows (visibility query on `CohortUserId`): each is
  * cancelled and awaited until it has closed, so none of its activities writes after the
  * erasure begins. Every workflow type ends cleanly on cancellation (onboarding refunds a
  * payment it was enrolling, the export deletes its archive, the rest simply stop). The
  * erasure's own workflow is skipped, and the workspace is counted as told (deprovisionNow).
- * Idempotent: a retry finds only what is still running; cancelling twice is harmless.
+ * Idempotent: a retry cancels what is still running, and counts too what closed cancelled
+ * since the step was first scheduled (an earlier attempt stopped it, then died), so the
+ * erasure report is the same whether or not a worker crashed meanwhile.
  */
 export async function stopUserWorkflows(
   client: Client,
@@ -39,11 +51,17 @@ export async function stopUserWorkflows(
   if (!UUID.test(input.userId)) throw new Error('stopUserWorkflows: the user id is not a UUID');
   const query = `CohortUserId = '${input.userId}' AND ExecutionStatus = 'Running'`;
   const stopped: UserWorkflowsStopped = { cancelled: 0, told: 0, byType: {} };
+  // By run id: a run closing between the two queries would otherwise count twice.
+  const counted = new Set<string>();
+  const count = (type: string) => {
+    stopped.byType[type] = (stopped.byType[type] ?? 0) + 1;
+  };
   const waiting: { workflowId: string; runId: string }[] = [];
   for await (const execution of client.workflow.list({ query })) {
     if (execution.workflowId === input.exceptWorkflowId) continue;
     const type = execution.type;
-    stopped.byType[type] = (stopped.byType[type] ?? 0) + 1;
+    counted.add(execution.runId);
+    count(type);
     if (TOLD[type]) {
       stopped.told += 1;
       continue;
@@ -52,6 +70,16 @@ export async function stopUserWorkflows(
     stopped.cancelled += 1;
     waiting.push({ workflowId: execution.workflowId, runId: execution.runId });
     beat({ cancelled: stopped.cancelled });
+  }
+  const since = retriedSince();
+  if (since) {
+    const closed = `CohortUserId = '${input.userId}' AND ExecutionStatus = 'Canceled' AND CloseTime >= '${since.toISOString()}'`;
+    for await (const execution of client.workflow.list({ query: closed })) {
+      if (execution.workflowId === input.exceptWorkflowId || counted.has(execution.runId)) continue;
+      counted.add(execution.runId);
+      count(execution.type);
+      stopped.cancelled += 1;
+    }
   }
   const deadline = Date.now() + CLOSE_WAIT_MS;
   for (const { workflowId, runId } of waiting) {

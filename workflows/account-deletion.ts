@@ -160,6 +160,9 @@ export async function accountDeletion(input: AccountDeletionInput): Promise<Acco
       }),
     );
     await condition(() => cancelRequested, Math.max(1, Date.parse(opened.scheduledFor) - Date.now()));
+    // The notice looks its recipient up: with a short cool-off it would race the erasure and
+    // find nobody. Runs recorded before (test/histories/accountDeletion-1..5) replay without it.
+    if (patched('scheduled-notice-before-erasure')) await notifier.settled();
   }
   while (held && !cancelRequested) {
     enter('legal-hold');

@@ -12,8 +12,10 @@ export interface PostmarkReceived {
   Tag?: string;
   MessageStream?: string;
   Headers?: { Name: string; Value: string }[];
+  Metadata?: Record<string, string>;
   serverToken: string | undefined;
   MessageID: string;
+  ReceivedAt: string;
 }
 
 export type PostmarkFailure = 'invalid-request' | 'inactive-recipient' | 'rate-limited' | 'server-error';
@@ -51,6 +53,8 @@ export interface FakePostmark {
   messages: PostmarkReceived[];
   /** Every request to /email, accepted or refused. */
   requests: number;
+  /** Every search of `GET /messages/outbound`. */
+  searches: number;
   /** The next `times` sends fail this way. */
   failNext(failure: PostmarkFailure, times?: number): void;
   /** Every send fails this way until cleared (`undefined`). */
@@ -93,9 +97,60 @@ async function dataRemoval(
 }
 
 /**
+ * Postmark's Outbound Messages search (`GET /messages/outbound`): `count` and `offset`
+ * required, filtered by `recipient`, `tag` and `metadata_<field>`, newest first, answered
+ * in Postmark's shape (TotalCount, Messages with To as objects and Metadata).
+ */
+function search(
+  req: IncomingMessage,
+  res: ServerResponse,
+  token: string,
+  state: { messages: PostmarkReceived[]; searches: number },
+) {
+  if (req.headers['x-postmark-server-token'] !== token)
+    return reply(res, 401, { ErrorCode: 10, Message: 'Request does not contain a valid Server token.' });
+  state.searches += 1;
+  const params = new URL(req.url!, 'http://postmark.local').searchParams;
+  const count = Number(params.get('count'));
+  const offset = Number(params.get('offset'));
+  if (!Number.isInteger(count) || count < 1 || count > 500 || !Number.isInteger(offset) || offset < 0)
+    return reply(res, 422, {
+      ErrorCode: 600,
+      Message: 'Count and Offset are required: Count 1 to 500, Offset 0 or more.',
+    });
+  const metadata = [...params].filter(([k]) => k.startsWith('metadata_')).map(([k, v]) => [k.slice(9), v] as const);
+  const found = state.messages
+    .filter((m) => !params.get('recipient') || m.To.split(',').some((to) => to.trim() === params.get('recipient')))
+    .filter((m) => !params.get('tag') || m.Tag === params.get('tag'))
+    .filter((m) => metadata.every(([k, v]) => m.Metadata?.[k] === v))
+    .reverse();
+  reply(res, 200, {
+    TotalCount: found.length,
+    Messages: found.slice(offset, offset + count).map((m) => ({
+      MessageID: m.MessageID,
+      Tag: m.Tag ?? '',
+      To: m.To.split(',').map((to) => ({ Email: to.trim(), Name: null })),
+      Cc: [],
+      Bcc: [],
+      Recipients: m.To.split(',').map((to) => to.trim()),
+      ReceivedAt: m.ReceivedAt,
+      From: m.From,
+      Subject: m.Subject,
+      Attachments: [],
+      Status: 'Sent',
+      TrackOpens: false,
+      TrackLinks: 'None',
+      Metadata: m.Metadata ?? {},
+      MessageStream: m.MessageStream ?? 'outbound',
+      Sandboxed: false,
+    })),
+  });
+}
+
+/**
  * A loopback peer speaking Postmark's `/email` API (token check, the JSON fields Cohort
- * sends, Postmark's success answer, and its error answers on demand) and its account
- * level `/data-removals` API.
+ * sends, Postmark's success answer, and its error answers on demand), its Outbound
+ * Messages search, and its account level `/data-removals` API.
  */
 export async function startFakePostmark(
   token = `pm-${randomUUID()}`,
@@ -103,11 +158,17 @@ export async function startFakePostmark(
 ): Promise<FakePostmark> {
   const queued: PostmarkFailure[] = [];
   let always: PostmarkFailure | undefined;
-  const state = { messages: [] as PostmarkReceived[], requests: 0, dataRemovals: [] as PostmarkDataRemovalReceived[] };
+  const state = {
+    messages: [] as PostmarkReceived[],
+    requests: 0,
+    searches: 0,
+    dataRemovals: [] as PostmarkDataRemovalReceived[],
+  };
 
   const server: Server = createServer((req, res) => {
     void (async () => {
       if (req.method === 'POST' && req.url === '/data-removals') return dataRemoval(req, res, accountToken, state);
+      if (req.method === 'GET' && req.url?.startsWith('/messages/outbound?')) return search(req, res, token, state);
       if (req.method !== 'POST' || req.url !== '/email')
         return reply(res, 404, { ErrorCode: 404, Message: 'Not found' });
       state.requests += 1;
@@ -116,15 +177,16 @@ export async function startFakePostmark(
         return reply(res, 401, { ErrorCode: 10, Message: 'Request does not contain a valid Server token.' });
       if (req.headers['content-type']?.includes('application/json') !== true)
         return reply(res, 415, { ErrorCode: 0, Message: 'JSON required' });
-      const body = (await readJson(req)) as Omit<PostmarkReceived, 'serverToken' | 'MessageID'>;
+      const body = (await readJson(req)) as Omit<PostmarkReceived, 'serverToken' | 'MessageID' | 'ReceivedAt'>;
       const failure = queued.shift() ?? always;
       if (failure) return reply(res, FAILURES[failure].status, FAILURES[failure].body);
       if (!body.From || !body.To || !body.Subject || (!body.HtmlBody && !body.TextBody)) {
         return reply(res, 422, { ErrorCode: 300, Message: 'Invalid email request' });
       }
       const MessageID = randomUUID();
-      state.messages.push({ ...body, serverToken, MessageID });
-      reply(res, 200, { To: body.To, SubmittedAt: new Date().toISOString(), MessageID, ErrorCode: 0, Message: 'OK' });
+      const ReceivedAt = new Date().toISOString();
+      state.messages.push({ ...body, serverToken, MessageID, ReceivedAt });
+      reply(res, 200, { To: body.To, SubmittedAt: ReceivedAt, MessageID, ErrorCode: 0, Message: 'OK' });
     })().catch(() => reply(res, 400, { ErrorCode: 402, Message: 'Received invalid JSON input.' }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -142,6 +204,9 @@ export async function startFakePostmark(
     },
     get requests() {
       return state.requests;
+    },
+    get searches() {
+      return state.searches;
     },
     failNext(failure, times = 1) {
       for (let i = 0; i < times; i++) queued.push(failure);

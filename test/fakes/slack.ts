@@ -5,6 +5,8 @@ export interface FakeSlack {
   url: string;
   /** Texts posted so far, in arrival order (each accepted post, even one answered late). */
   messages: string[];
+  /** When each of `messages` arrived (epoch ms), same order. */
+  arrivals: number[];
   /** Every POST received, accepted or refused. */
   requests(): number;
   /** The next `n` posts answer 500 (Slack outage). */
@@ -27,6 +29,7 @@ const BODIES: Record<number, string> = {
 /** A loopback Slack incoming webhook: accepts `{ text }` JSON and answers `ok`, as Slack does. */
 export async function startFakeSlack(): Promise<FakeSlack> {
   const messages: string[] = [];
+  const arrivals: number[] = [];
   let failures = 0;
   let always: number | undefined;
   let requests = 0;
@@ -53,6 +56,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         return;
       }
       messages.push(text);
+      arrivals.push(Date.now());
       const answer = () => {
         if (!res.destroyed) res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
       };
@@ -66,6 +70,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/services/T000/B000/XXXX`,
     messages,
+    arrivals,
     requests: () => requests,
     failNext: (n) => {
       failures = n;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
@@ -109,6 +109,27 @@ describe('postSlackAlert', () => {
     await expect(run(postSlackAlert, alert)).rejects.toThrow(/still waiting for Slack/);
     expect(await first).toEqual({ status: 'POSTED' });
     expect(await run(postSlackAlert, alert)).toEqual({ status: 'ALREADY_POSTED' });
+    expect(postsOf(alert)).toHaveLength(1);
+  });
+});
+
+describe('postSlackAlert claim', () => {
+  it("outlasts the attempt's startToClose timeout, so the retry Temporal starts then cannot post beside it", async () => {
+    const { postSlackAlert } = createActivities(deps);
+    const alert = anAlert();
+    slack.delayNext(1, 1_000);
+    const env = new MockActivityEnvironment({ startToCloseTimeoutMs: 30_000 }, { logger: quiet });
+    const first = env.run(postSlackAlert, alert);
+    const claimed = await vi.waitFor(
+      async () => {
+        const row = await db.knex('slackPosts').where({ idempotencyKey: alert.idempotencyKey }).first();
+        if (!row?.claimedUntil) throw new Error('not claimed yet');
+        return row as { claimedUntil: Date; updatedAt: Date };
+      },
+      { timeout: 5_000, interval: 20 },
+    );
+    expect(claimed.claimedUntil.getTime() - claimed.updatedAt.getTime()).toBeGreaterThanOrEqual(30_000);
+    expect(await first).toEqual({ status: 'POSTED' });
     expect(postsOf(alert)).toHaveLength(1);
   });
 });

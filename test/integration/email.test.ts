@@ -80,6 +80,16 @@ describe('Postmark adapter against a loopback Postmark', () => {
     });
   });
 
+  it('carries the idempotency key as Metadata, and finds the message by it through the Outbound Messages search', async () => {
+    const sender = postmarkSender();
+    const sent = message();
+    const { providerMessageId } = await sender.send(sent);
+    expect(postmark.messages.at(-1)!.Metadata).toEqual({ cohort_key: sent.idempotencyKey });
+    await sender.send(message());
+    expect(await sender.findSent!(sent.idempotencyKey)).toEqual({ providerMessageId });
+    expect(await sender.findSent!(randomUUID())).toBeUndefined();
+  });
+
   it.each([
     ['invalid-request', 300],
     ['inactive-recipient', 406],

@@ -30,7 +30,7 @@ const input = (userId: string, kind: AccountDeletionInput['kind'] = 'DELETION'):
 });
 
 /** Fake erasure steps recording the order they ran in, and when (workflow time). */
-function fakes(options: { legalHold?: boolean } = {}) {
+function fakes(options: { legalHold?: boolean; coolOffMs?: number } = {}) {
   const calls: string[] = [];
   const stopped: string[] = [];
   const reports: unknown[] = [];
@@ -46,7 +46,7 @@ function fakes(options: { legalHold?: boolean } = {}) {
       return {
         found: true,
         requestId: 'req-1',
-        scheduledFor: new Date(Date.now() + 14 * DAY).toISOString(),
+        scheduledFor: new Date(Date.now() + (options.coolOffMs ?? 14 * DAY)).toISOString(),
         legalHold: options.legalHold ?? false,
       };
     },
@@ -135,6 +135,28 @@ describe('account-deletion workflow (time skipping)', () => {
     expect(result.outcome).toBe('erased');
     expect(calls).toEqual(['open', 'email:deletion-scheduled', ...ERASURE]);
     expect(at.erase! - at.open!).toBeGreaterThanOrEqual(14 * DAY);
+  });
+
+  it('erases only once the "deletion scheduled" notice is settled, however short the cool-off', async () => {
+    const { calls, activities } = fakes({ coolOffMs: 1 });
+    const send = activities.sendEmail!;
+    let tries = 0;
+    // The notice looks its recipient up: erasing first would leave it nobody to send to.
+    activities.sendEmail = async (email) => {
+      if (email.template === 'deletion-scheduled' && ++tries < 3) throw new Error('Postmark answered 503');
+      return send(email);
+    };
+    const taskQueue = 'deletion-notice-first';
+    const result = await withWorker(activities, taskQueue, () =>
+      env.client.workflow.execute(accountDeletion, {
+        workflowId: 'account-deletion:u-notice',
+        taskQueue,
+        args: [{ ...input('u-notice'), coolOffMs: 1 }],
+      }),
+    );
+    expect(result.outcome).toBe('erased');
+    expect(tries).toBe(3);
+    expect(calls).toEqual(['open', 'email:deletion-scheduled', ...ERASURE]);
   });
 
   it('a legal hold holds past the cool-off; lifting it resumes the erasure', async () => {

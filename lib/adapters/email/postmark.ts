@@ -22,7 +22,13 @@ function clientOptions(options: Pick<PostmarkOptions, 'apiBase' | 'timeoutSecond
   return { useHttps: url.protocol === 'https:', requestHost: host, timeout };
 }
 
-/** Sends through Postmark's `/email` API; one Tag per template, one message stream. */
+/** The Metadata field carrying a message's idempotency key. */
+export const KEY_METADATA = 'cohort_key';
+
+/**
+ * Sends through Postmark's `/email` API; one Tag per template, one message stream. Postmark
+ * takes no idempotency key, so the key rides as Metadata and `findSent` searches for it.
+ */
 export function createPostmarkSender(options: PostmarkOptions): EmailSender {
   const client = new ServerClient(options.serverToken, clientOptions(options));
   return {
@@ -39,8 +45,23 @@ export function createPostmarkSender(options: PostmarkOptions): EmailSender {
           MessageStream: message.messageStream ?? options.messageStream,
           TrackOpens: false,
           Headers: [{ Name: 'X-Cohort-Idempotency-Key', Value: message.idempotencyKey }],
+          // Searchable (Outbound Messages API, metadata_ filter): how a retry finds what a dead attempt sent.
+          Metadata: { [KEY_METADATA]: message.idempotencyKey },
         });
         return { providerMessageId: response.MessageID };
+      } catch (error) {
+        throw classifyPostmarkError(error);
+      }
+    },
+    async findSent(idempotencyKey) {
+      try {
+        const found = await client.getOutboundMessages({
+          count: 1,
+          offset: 0,
+          [`metadata_${KEY_METADATA}`]: idempotencyKey,
+        });
+        const message = found.Messages[0];
+        return message ? { providerMessageId: message.MessageID } : undefined;
       } catch (error) {
         throw classifyPostmarkError(error);
       }

@@ -23,6 +23,12 @@ export interface EmailSender {
   /** Recorded on the message row (`provider`); optional so test doubles stay small. */
   readonly name?: string;
   send(message: OutgoingEmail): Promise<Delivery>;
+  /**
+   * The message an earlier, unfinished attempt handed over under this key, if the provider
+   * has it (a worker died between the provider's answer and the row's update). Absent:
+   * the provider cannot be asked (the outbox needs not: its row is its record).
+   */
+  findSent?(idempotencyKey: string): Promise<Delivery | undefined>;
 }
 
 /**
