@@ -16,7 +16,28 @@ const isPgError = (error: unknown): error is PgError =>
  * Postgres error codes become domain errors here and nowhere else, so services never
  * parse SQL errors. Messages name the constraint's meaning, never the row's values.
  */
+/** Seconds a client should wait before retrying a request the database could not serve. */
+export const DB_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * The database gone for a moment (restarting, shutting down, a connection cut or refused,
+ * the pool unable to connect): no fault of the request.
+ */
+function isConnectionLoss(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, name, message } = error as { code?: unknown; name?: unknown; message?: unknown };
+  if (typeof code === 'string' && (/^08/.test(code) || /^57P0[123]$/.test(code) || code === 'ECONNREFUSED'))
+    return true;
+  if (name === 'KnexTimeoutError') return true;
+  return typeof message === 'string' && /^Connection terminated/.test(message);
+}
+
 export function translateDbError(error: unknown, messages: Record<string, string> = {}): unknown {
+  if (isConnectionLoss(error))
+    return errors.unavailable('The service is briefly unavailable; try again in a moment.', {
+      retryAfterSeconds: DB_RETRY_AFTER_SECONDS,
+      internal: (error as Error).message,
+    });
   if (!isPgError(error)) return error;
   const byConstraint = error.constraint ? messages[error.constraint] : undefined;
   switch (error.code) {
