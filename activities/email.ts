@@ -118,6 +118,7 @@ async function storeMessage<T extends TemplateName>(
  */
 async function deliverableBodies(
   deps: EmailActivityDeps,
+  db: Knex.Transaction,
   row: EmailMessageRow,
   mintLink: MintLink | undefined,
 ): Promise<{ html: string; text: string }> {
@@ -131,14 +132,23 @@ async function deliverableBodies(
       'EmailRecipientNotFound',
     );
   // Revoking the earlier try's link and storing the new one's hash commit together.
-  const url = await deps.knex.transaction((trx) => mintSecretLink(trx, deps.config, { id, userId, linkPurpose }));
+  const url = await db.transaction((trx) => mintSecretLink(trx, deps.config, { id, userId, linkPurpose }));
   return withSecretLink(stored, url);
 }
 
-/** Hands a QUEUED message to the provider and records the outcome; a transient failure throws for a retry. */
-async function deliver(deps: EmailActivityDeps, row: EmailMessageRow, mintLink: MintLink | undefined): Promise<void> {
+/**
+ * Hands a QUEUED message to the provider and records the outcome in `db` (the transaction
+ * holding the row's lock); a transient failure is recorded and returned, for the caller
+ * to throw after the commit.
+ */
+async function deliver(
+  deps: EmailActivityDeps,
+  db: Knex.Transaction,
+  row: EmailMessageRow,
+  mintLink: MintLink | undefined,
+): Promise<{ transient?: unknown }> {
   const provider = deps.email.name ?? null;
-  const bodies = await deliverableBodies(deps, row, mintLink);
+  const bodies = await deliverableBodies(deps, db, row, mintLink);
   try {
     const delivery = await deps.email.send({
       to: row.toAddress,
@@ -150,15 +160,15 @@ async function deliver(deps: EmailActivityDeps, row: EmailMessageRow, mintLink: 
       messageStream: deps.config.POSTMARK_MESSAGE_STREAM,
       idempotencyKey: row.idempotencyKey,
     });
-    await emailMessagesRepo.recordDelivered(deps.knex, row.id, {
+    await emailMessagesRepo.recordDelivered(db, row.id, {
       status: delivery.stored ? 'STORED' : 'SENT',
       provider,
       providerMessageId: delivery.providerMessageId,
     });
   } catch (error) {
     if (!(error instanceof PermanentEmailError)) {
-      await emailMessagesRepo.recordError(deps.knex, row.id, String((error as Error).message ?? error));
-      throw error;
+      await emailMessagesRepo.recordError(db, row.id, String((error as Error).message ?? error));
+      return { transient: error };
     }
     // A business outcome (inactive recipient, invalid address): recorded, not retried.
     log.warn('email permanently rejected', {
@@ -166,8 +176,9 @@ async function deliver(deps: EmailActivityDeps, row: EmailMessageRow, mintLink: 
       template: row.template,
       providerCode: error.providerCode,
     });
-    await emailMessagesRepo.recordFailed(deps.knex, row.id, provider, error.message);
+    await emailMessagesRepo.recordFailed(db, row.id, provider, error.message);
   }
+  return {};
 }
 
 /**
@@ -208,19 +219,28 @@ async function send<T extends TemplateName>(
   if (existing && existing.status !== 'QUEUED') return done(existing);
   if (!existing) await storeMessage(deps, input, mintLink);
 
-  // A QUEUED row is a send that has not completed (first try, or a crash mid-send).
-  const row = await emailMessagesRepo.countAttempt(deps.knex, input.idempotencyKey);
-  if (!row) throw new Error(`email_messages row ${input.idempotencyKey} vanished`);
-  if (row.status !== 'QUEUED') return done(row);
-
+  // A QUEUED row is a send that has not completed (first try, or a crash mid-send). The
+  // attempt's UPDATE locks the row until the outcome commits: two attempts of one key at once
+  // (a redelivered activity task) take turns, and the second finds the message SENT.
+  let outcome: { transient?: unknown; done?: SendEmailResult };
   try {
-    await deliver(deps, row, mintLink);
+    outcome = await deps.knex.transaction(async (trx) => {
+      const row = await emailMessagesRepo.countAttempt(trx, input.idempotencyKey);
+      if (!row) throw new Error(`email_messages row ${input.idempotencyKey} vanished`);
+      if (row.status !== 'QUEUED') return { done: done(row) };
+      return deliver(deps, trx, row, mintLink);
+    });
   } catch (error) {
     countEmail(input.template, error instanceof ApplicationFailure && error.nonRetryable ? 'refused' : 'retrying');
     throw error;
   }
-  const final = await emailMessagesRepo.findById(deps.knex, row.id);
-  if (!final) throw new Error(`email_messages row ${row.id} vanished`);
+  if (outcome.done) return outcome.done;
+  if (outcome.transient !== undefined) {
+    countEmail(input.template, 'retrying');
+    throw outcome.transient;
+  }
+  const final = await emailMessagesRepo.findByKey(deps.knex, input.idempotencyKey);
+  if (!final) throw new Error(`email_messages row ${input.idempotencyKey} vanished`);
   countEmail(input.template, final.status.toLowerCase());
   return done(final);
 }
