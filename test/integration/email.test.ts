@@ -132,6 +132,24 @@ describe('sendEmail activity', () => {
     expect(postmark.messages.at(-1)!.To).toBe(student.user.email);
   });
 
+  it('sends once when two attempts of one key run at once (a redelivered task): the second waits and finds it sent', async () => {
+    const input = welcome();
+    const before = postmark.messages.length;
+    const real = postmarkSender();
+    // A slow provider, so the attempts surely overlap.
+    const slow: EmailSender = {
+      ...real,
+      send: async (message) => {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return real.send(message);
+      },
+    };
+    const results = await Promise.all([run(slow, input), run(slow, input), run(slow, input)]);
+    expect(postmark.messages.length).toBe(before + 1);
+    for (const result of results)
+      expect(result).toEqual({ emailMessageId: results[0]!.emailMessageId, status: 'SENT' });
+  });
+
   it('escapes personal data in HTML and keeps the text part plain', async () => {
     const input = welcome();
     await run(postmarkSender(), input);
