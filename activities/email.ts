@@ -118,7 +118,6 @@ async function storeMessage<T extends TemplateName>(
  */
 async function deliverableBodies(
   deps: EmailActivityDeps,
-  db: Knex.Transaction,
   row: EmailMessageRow,
   mintLink: MintLink | undefined,
 ): Promise<{ html: string; text: string }> {
@@ -132,23 +131,14 @@ async function deliverableBodies(
       'EmailRecipientNotFound',
     );
   // Revoking the earlier try's link and storing the new one's hash commit together.
-  const url = await db.transaction((trx) => mintSecretLink(trx, deps.config, { id, userId, linkPurpose }));
+  const url = await deps.knex.transaction((trx) => mintSecretLink(trx, deps.config, { id, userId, linkPurpose }));
   return withSecretLink(stored, url);
 }
 
-/**
- * Hands a QUEUED message to the provider and records the outcome in `db` (the transaction
- * holding the row's lock); a transient failure is recorded and returned, for the caller
- * to throw after the commit.
- */
-async function deliver(
-  deps: EmailActivityDeps,
-  db: Knex.Transaction,
-  row: EmailMessageRow,
-  mintLink: MintLink | undefined,
-): Promise<{ transient?: unknown }> {
+/** Hands a QUEUED message to the provider and records the outcome; a transient failure throws for a retry. */
+async function deliver(deps: EmailActivityDeps, row: EmailMessageRow, mintLink: MintLink | undefined): Promise<void> {
   const provider = deps.email.name ?? null;
-  const bodies = await deliverableBodies(deps, db, row, mintLink);
+  const bodies = await deliverableBodies(deps, row, mintLink);
   try {
     const delivery = await deps.email.send({
       to: row.toAddress,
@@ -160,15 +150,15 @@ async function deliver(
       messageStream: deps.config.POSTMARK_MESSAGE_STREAM,
       idempotencyKey: row.idempotencyKey,
     });
-    await emailMessagesRepo.recordDelivered(db, row.id, {
+    await emailMessagesRepo.recordDelivered(deps.knex, row.id, {
       status: delivery.stored ? 'STORED' : 'SENT',
       provider,
       providerMessageId: delivery.providerMessageId,
     });
   } catch (error) {
     if (!(error instanceof PermanentEmailError)) {
-      await emailMessagesRepo.recordError(db, row.id, String((error as Error).message ?? error));
-      return { transient: error };
+      await emailMessagesRepo.recordError(deps.knex, row.id, String((error as Error).message ?? error));
+      throw error;
     }
     // A business outcome (inactive recipient, invalid address): recorded, not retried.
     log.warn('email permanently rejected', {
@@ -176,9 +166,8 @@ async function deliver(
       template: row.template,
       providerCode: error.providerCode,
     });
-    await emailMessagesRepo.recordFailed(db, row.id, provider, error.message);
+    await emailMessagesRepo.recordFailed(deps.knex, row.id, provider, error.message);
   }
-  return {};
 }
 
 /**
@@ -198,6 +187,9 @@ function countEmail(template: string, outcome: string): void {
 }
 
 const done = (row: EmailMessageRow): SendEmailResult => ({ emailMessageId: row.id, status: row.status as EmailStatus });
+
+/** Longer than a provider call may take (Postmark's client gives up after 15 s) and the activity's 30 s timeout. */
+const SEND_LEASE_MS = 60_000;
 
 /** Mints a message's secret link (a signed download URL) for one delivery; never stored, never in history. */
 export type MintLink = () => Promise<string>;
@@ -220,27 +212,24 @@ async function send<T extends TemplateName>(
   if (!existing) await storeMessage(deps, input, mintLink);
 
   // A QUEUED row is a send that has not completed (first try, or a crash mid-send). The
-  // attempt's UPDATE locks the row until the outcome commits: two attempts of one key at once
-  // (a redelivered activity task) take turns, and the second finds the message SENT.
-  let outcome: { transient?: unknown; done?: SendEmailResult };
+  // lease makes a second attempt at the same time (a redelivered task) wait for a retry,
+  // which then finds the message sent.
+  const claim = await emailMessagesRepo.claimSend(deps.knex, input.idempotencyKey, SEND_LEASE_MS);
+  if (!claim.row) {
+    if (claim.busy) throw new Error('Another attempt is sending this message; retried later');
+    if (!claim.current) throw new Error(`email_messages row ${input.idempotencyKey} vanished`);
+    return done(claim.current);
+  }
+  const { row } = claim;
+
   try {
-    outcome = await deps.knex.transaction(async (trx) => {
-      const row = await emailMessagesRepo.countAttempt(trx, input.idempotencyKey);
-      if (!row) throw new Error(`email_messages row ${input.idempotencyKey} vanished`);
-      if (row.status !== 'QUEUED') return { done: done(row) };
-      return deliver(deps, trx, row, mintLink);
-    });
+    await deliver(deps, row, mintLink);
   } catch (error) {
     countEmail(input.template, error instanceof ApplicationFailure && error.nonRetryable ? 'refused' : 'retrying');
     throw error;
   }
-  if (outcome.done) return outcome.done;
-  if (outcome.transient !== undefined) {
-    countEmail(input.template, 'retrying');
-    throw outcome.transient;
-  }
-  const final = await emailMessagesRepo.findByKey(deps.knex, input.idempotencyKey);
-  if (!final) throw new Error(`email_messages row ${input.idempotencyKey} vanished`);
+  const final = await emailMessagesRepo.findById(deps.knex, row.id);
+  if (!final) throw new Error(`email_messages row ${row.id} vanished`);
   countEmail(input.template, final.status.toLowerCase());
   return done(final);
 }
