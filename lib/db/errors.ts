@@ -23,13 +23,23 @@ export const DB_RETRY_AFTER_SECONDS = 5;
  * The database gone for a moment (restarting, shutting down, a connection cut or refused,
  * the pool unable to connect): no fault of the request.
  */
-function isConnectionLoss(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const { code, name, message } = error as { code?: unknown; name?: unknown; message?: unknown };
-  if (typeof code === 'string' && (/^08/.test(code) || /^57P0[123]$/.test(code) || code === 'ECONNREFUSED'))
-    return true;
+const LOST_SOCKET = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
+// node-postgres's own words for a connection that died or never came (it gives them no code).
+const LOST_MESSAGE =
+  /^(Connection terminated|Client has encountered a connection error|Client was closed|Unable to acquire a connection|timeout expired)/;
+
+function isConnectionLoss(error: unknown, depth = 0): boolean {
+  if (typeof error !== 'object' || error === null || depth > 3) return false;
+  const { code, name, message, cause } = error as {
+    code?: unknown;
+    name?: unknown;
+    message?: unknown;
+    cause?: unknown;
+  };
+  if (typeof code === 'string' && (/^08/.test(code) || /^57P0[123]$/.test(code) || LOST_SOCKET.has(code))) return true;
   if (name === 'KnexTimeoutError') return true;
-  return typeof message === 'string' && /^Connection terminated/.test(message);
+  if (typeof message === 'string' && LOST_MESSAGE.test(message)) return true;
+  return isConnectionLoss(cause, depth + 1);
 }
 
 export function translateDbError(error: unknown, messages: Record<string, string> = {}): unknown {

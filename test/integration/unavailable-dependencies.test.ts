@@ -4,6 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { problemHandler } from '../../api/http/problem';
+import { translateDbError } from '../../lib/db/errors';
 import { createKnex } from '../../lib/db/knex';
 import { createLogger } from '../../lib/logger';
 import { freePort } from '../helpers/ports';
@@ -80,5 +81,19 @@ describe('a dependency gone for a moment', () => {
 
   it('the database refusing connections: 503 with Retry-After', async () => {
     await expectUnavailable(await fetch(`${baseUrl}/database`));
+  });
+
+  it("node-postgres's other words for a lost connection, and Postgres's shutdown codes, are 503 too", () => {
+    const lost = [
+      new Error('Connection terminated unexpectedly'),
+      new Error('Client has encountered a connection error and is not queryable'),
+      Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
+      Object.assign(new Error('the database system is starting up'), { code: '57P03' }),
+      Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }),
+      new Error('wrapped', { cause: new Error('Connection terminated') }),
+    ];
+    for (const error of lost) expect(translateDbError(error), error.message).toMatchObject({ status: 503 });
+    const unique = Object.assign(new Error('duplicate key'), { code: '23505' });
+    expect(translateDbError(unique)).toMatchObject({ status: 409 });
   });
 });
