@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CreateBucketCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createLogger } from '../../lib/logger';
 import { createFreshDatabase, startCohortStack, type CohortStack } from '../../scripts/lib/local-stack';
 import { startFakePostmark, type FakePostmark } from '../fakes/postmark';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack';
@@ -41,6 +42,9 @@ let http: HttpClient;
 let s3: S3Client;
 const students: { id: string; email: string }[] = [];
 const exports: { userId: string; workflowId: string }[] = [];
+// The API's and worker's error lines: a 500 says nothing about itself (by design), its log line does.
+const errorLines: string[] = [];
+const lastUnhandled = () => errorLines.filter((l) => l.includes('unhandled error')).slice(-1)[0] ?? '';
 
 beforeAll(async () => {
   installTestRuntime();
@@ -69,6 +73,7 @@ beforeAll(async () => {
     temporalAddress: temporal.address,
     workflowBundle: { codePath: inject('workflowBundlePath') },
     stripe: true,
+    logger: createLogger('error', { write: (line: string) => void errorLines.push(line) }),
     adminAlerts: { email: 'ops@cohort.test', slackWebhookUrl: `${proxies.slack.url}${slackUrl.pathname}` },
     env: testEnv({
       POSTMARK_SERVER_TOKEN: postmark.token,
@@ -113,7 +118,7 @@ async function journey(exportData: boolean): Promise<void> {
   const email = `outage-${randomUUID().slice(0, 8)}@example.test`;
   const password = 'correct horse battery';
   const policies = await patiently('policies', () => http.get('/api/policies/current'));
-  expect(policies.status, policies.text).toBe(200);
+  expect(policies.status, `${policies.text} ${lastUnhandled()}`).toBe(200);
   const versions = { privacyVersion: policies.body.privacy.version, termsVersion: policies.body.terms.version };
   const signup = await patiently('sign-up', () =>
     http.post('/api/auth/signup', {
@@ -124,16 +129,16 @@ async function journey(exportData: boolean): Promise<void> {
       acceptTermsVersion: versions.termsVersion,
     }),
   );
-  expect(signup.status, signup.text).toBe(201);
+  expect(signup.status, `${signup.text} ${lastUnhandled()}`).toBe(201);
   students.push({ id: signup.body.user.id, email });
   const student = http.as(signup.body.token as string);
   if (exportData) {
     const started = await patiently('export', () => student.get('/api/accounts/export-data'));
-    expect(started.status, started.text).toBe(202);
+    expect(started.status, `${started.text} ${lastUnhandled()}`).toBe(202);
     exports.push({ userId: signup.body.user.id, workflowId: started.body.workflowId });
   }
   const checkout = await patiently('checkout', () => student.post('/api/payments/checkout', { track: 'DP' }));
-  expect(checkout.status, checkout.text).toBe(201);
+  expect(checkout.status, `${checkout.text} ${lastUnhandled()}`).toBe(201);
   const paid = await fetch(checkout.body.checkoutUrl, { method: 'POST' });
   expect(paid.status).toBe(200);
 }
