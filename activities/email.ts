@@ -204,6 +204,9 @@ function countEmail(template: string, outcome: string): void {
 
 const done = (row: EmailMessageRow): SendEmailResult => ({ emailMessageId: row.id, status: row.status as EmailStatus });
 
+/** Longer than a provider call may take (Postmark's client gives up after 15 s) and the activity's 30 s timeout. */
+const SEND_LEASE_MS = 60_000;
+
 /** Mints a message's secret link (a signed download URL) for one delivery; never stored, never in history. */
 export type MintLink = () => Promise<string>;
 
@@ -224,10 +227,16 @@ async function send<T extends TemplateName>(
   if (existing && existing.status !== 'QUEUED') return done(existing);
   if (!existing) await storeMessage(deps, input, mintLink);
 
-  // A QUEUED row is a send that has not completed (first try, or a crash mid-send).
-  const row = await emailMessagesRepo.countAttempt(deps.knex, input.idempotencyKey);
-  if (!row) throw new Error(`email_messages row ${input.idempotencyKey} vanished`);
-  if (row.status !== 'QUEUED') return done(row);
+  // A QUEUED row is a send that has not completed (first try, or a crash mid-send). The
+  // lease makes a second attempt at the same time (a redelivered task) wait for a retry,
+  // which then finds the message sent.
+  const claim = await emailMessagesRepo.claimSend(deps.knex, input.idempotencyKey, SEND_LEASE_MS);
+  if (!claim.row) {
+    if (claim.busy) throw new Error('Another attempt is sending this message; retried later');
+    if (!claim.current) throw new Error(`email_messages row ${input.idempotencyKey} vanished`);
+    return done(claim.current);
+  }
+  const { row } = claim;
   // An earlier attempt did not finish: it may have died after the provider took the message.
   // Asked before a new link is minted, which would revoke the one that message carries.
   if (row.attempts > 1) {

@@ -87,6 +87,10 @@ export function createPaymentActivities({ knex, stripe, config }: ActivityDeps) 
           { idempotencyKey: input.idempotencyKey },
         )
         .catch((error: unknown) => classify(error, 'CheckoutRejected'));
+      // stripe-node takes any JSON without an `error` field for a success, even a gateway's 5xx
+      // page: an answer that is not a session is a transient failure, retried.
+      if (session.object !== 'checkout.session')
+        throw new Error('Stripe answered something other than a Checkout Session');
       if (!session.url) throw ApplicationFailure.nonRetryable('Stripe returned no checkout URL', 'CheckoutRejected');
       await setCheckoutSession(knex, enrollment.id, session.id);
       return { sessionId: session.id, checkoutUrl: session.url };

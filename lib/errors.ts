@@ -35,6 +35,8 @@ export class AppError extends Error {
       status?: number;
       internal?: string;
       fields?: Record<string, unknown>;
+      /** Sent as Retry-After: when a retry of the same request may succeed. */
+      retryAfterSeconds?: number;
     } = {},
   ) {
     super(message);
@@ -56,5 +58,6 @@ export const errors = {
     new AppError('consent_required', message, { fields, status }),
   rateLimited: (message = 'Too many attempts; try again later.') => new AppError('rate_limited', message),
   paymentsNotConfigured: () => new AppError('payments_not_configured', 'Payments are not configured.'),
-  unavailable: (message: string) => new AppError('unavailable', message),
+  unavailable: (message: string, extra: { retryAfterSeconds?: number; internal?: string } = {}) =>
+    new AppError('unavailable', message, extra),
 };

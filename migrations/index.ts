@@ -13,6 +13,7 @@ import * as certificates from './20261130002000_certificates';
 import * as privacyRights from './20261130003000_privacy_rights';
 import * as retention from './20261130004000_retention';
 import * as erasureProcessorReferences from './20261130005000_erasure_processor_references';
+import * as emailSendLease from './20261202000100_email_send_lease';
 
 // Listed explicitly so migrations run the same under tsx, vitest and a bundle.
 const MIGRATIONS: Record<string, { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }> = {
@@ -30,6 +31,7 @@ const MIGRATIONS: Record<string, { up(knex: Knex): Promise<void>; down(knex: Kne
   '20261130003000_privacy_rights': privacyRights,
   '20261130004000_retention': retention,
   '20261130005000_erasure_processor_references': erasureProcessorReferences,
+  '20261202000100_email_send_lease': emailSendLease,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

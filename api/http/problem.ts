@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError, type ErrorCode } from '../../lib/errors';
 import { translateDbError } from '../../lib/db/errors';
+import { translateTemporalError } from './temporal-errors';
 import type { Logger } from '../../lib/logger';
 
 const TITLES: Record<ErrorCode, string> = {
@@ -51,6 +52,7 @@ export function problemBody(error: AppError): Record<string, unknown> {
 }
 
 export function sendProblem(res: Parameters<RequestHandler>[1], error: AppError): void {
+  if (error.extra.retryAfterSeconds !== undefined) res.set('Retry-After', String(error.extra.retryAfterSeconds));
   res.status(error.status).type('application/problem+json').json(problemBody(error));
 }
 
@@ -58,7 +60,7 @@ export function sendProblem(res: Parameters<RequestHandler>[1], error: AppError)
 export function problemHandler(logger: Logger): ErrorRequestHandler {
   return (rawError: unknown, req, res, next) => {
     if (res.headersSent) return next(rawError);
-    const error = translateDbError(rawError);
+    const error = translateTemporalError(translateDbError(rawError));
     const known = error instanceof AppError ? error : fromHttpError(error as object);
     if (known) {
       if (known.extra.internal) req.log?.debug({ internal: known.extra.internal }, known.message);

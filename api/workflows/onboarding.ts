@@ -1,6 +1,7 @@
 import { WithStartWorkflowOperation, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { Config } from '../../lib/config';
 import type { Knex } from '../../lib/db/knex';
+import { TEMPORAL_RETRY_AFTER_SECONDS } from '../http/temporal-errors';
 import type { TrackCode } from '../../lib/domain/tracks';
 import { enrollmentsRepo } from '../../lib/db/repositories/enrollments';
 import { errors } from '../../lib/errors';
@@ -68,6 +69,11 @@ function signalWithStartOptions(deps: OnboardingDeps, userId: string, track: Tra
 function checkoutRefusal(error: unknown) {
   const failure = updateFailure(error);
   if (!failure) return undefined;
+  if (failure.transient)
+    return errors.unavailable('Checkout is unavailable right now; try again in a moment.', {
+      retryAfterSeconds: TEMPORAL_RETRY_AFTER_SECONDS,
+      internal: failure.message,
+    });
   if (failure.type === 'TrackClosed') return errors.conflict('This track is not open for enrollment.');
   if (failure.type === 'PaymentsNotConfigured') return errors.paymentsNotConfigured();
   return errors.conflict('Checkout is not possible for this enrollment.');

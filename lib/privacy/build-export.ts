@@ -59,12 +59,47 @@ function readme(present: Set<string>): string {
   return parts.join('\n');
 }
 
-/** One category's JSON, written row by row from a database cursor; counts and hashes as it goes. */
+const PAGE_ROWS = 500;
+
+/**
+ * A table's exported rows, a page at a time by `id` (tables without one are small and come
+ * in one query). Plain queries rather than a cursor stream: a knex stream whose connection
+ * dies (a database restart) neither ends nor fails, so the export would hang.
+ */
+async function* pagesOf(
+  db: Knex,
+  userId: string,
+  entry: RegistryEntry,
+  keyed: boolean,
+): AsyncGenerator<Record<string, unknown>> {
+  const columns = entry.export!.columns;
+  if (!keyed) {
+    yield* (await entry.rowsOf(db, userId).select(columns)) as Record<string, unknown>[];
+    return;
+  }
+  let after: string | undefined;
+  for (;;) {
+    const page = (await entry
+      .rowsOf(db, userId)
+      .modify((q) => (after === undefined ? q : q.andWhere(`${entry.table}.id`, '>', after)))
+      .select([...columns, `${entry.table}.id as pageKey`])
+      .orderBy(`${entry.table}.id`)
+      .limit(PAGE_ROWS)) as Record<string, unknown>[];
+    for (const { pageKey, ...row } of page) {
+      after = pageKey as string;
+      yield row;
+    }
+    if (page.length < PAGE_ROWS) return;
+  }
+}
+
+/** One category's JSON, written row by row a page at a time; counts and hashes as it goes. */
 async function* categoryJson(
   db: Knex,
   userId: string,
   entries: RegistryEntry[],
   present: Set<string>,
+  keyed: Set<string>,
   file: ExportFile,
 ): AsyncGenerator<Buffer> {
   const hash = createHash('sha256');
@@ -81,8 +116,7 @@ async function* categoryJson(
     firstTable = false;
     let n = 0;
     if (present.has(entry.table)) {
-      const cursor = entry.rowsOf(db, userId).select(entry.export!.columns).stream({ highWaterMark: 100 });
-      for await (const row of cursor as AsyncIterable<Record<string, unknown>>)
+      for await (const row of pagesOf(db, userId, entry, keyed.has(entry.table)))
         yield emit(`${n++ === 0 ? '' : ','}\n    ${JSON.stringify(row)}`);
     }
     file.rows[entry.table] = n;
@@ -94,7 +128,7 @@ async function* categoryJson(
 
 /**
  * The user's export as a ZIP stream: one JSON file per registry category, a README and a
- * manifest. Rows are read through cursors and zipped as they come (yazl writes entries in
+ * manifest. Rows are read a page at a time and zipped as they come (yazl writes entries in
  * order and pulls each lazily), so memory stays flat however long the history. The
  * manifest is written last, once every file's hash is known; `manifest` resolves then.
  */
@@ -107,7 +141,14 @@ export async function buildExportArchive(
     .from('information_schema.tables')
     .where('table_schema', 'public');
   const present = new Set(tables.map((t) => t.tableName));
+  const withId: { tableName: string }[] = await db
+    .select('table_name')
+    .from('information_schema.columns')
+    .where({ tableSchema: 'public', columnName: 'id' });
+  const keyed = new Set(withId.map((t) => t.tableName));
   const zip = new yazl.ZipFile();
+  const outputStream = zip.outputStream as Readable;
+  zip.on('error', (error: Error) => outputStream.destroy(error));
   const manifest: ExportManifest = {
     schemaVersion: EXPORT_SCHEMA_VERSION,
     exportId: input.exportId,
@@ -127,9 +168,13 @@ export async function buildExportArchive(
   for (const category of EXPORT_CATEGORIES) {
     const file: ExportFile = { name: `${category}.json`, category, rows: {}, bytes: 0, sha256: '' };
     manifest.files.push(file);
-    zip.addReadStreamLazy(file.name, (cb) =>
-      cb(null, Readable.from(categoryJson(db, input.userId, entriesOf(category), present, file))),
-    );
+    zip.addReadStreamLazy(file.name, (cb) => {
+      const source = Readable.from(categoryJson(db, input.userId, entriesOf(category), present, keyed, file));
+      // yazl pipes the entry without listening for its errors: a query whose connection died
+      // (a database restart) would crash the process instead of failing the archive.
+      source.once('error', (error) => outputStream.destroy(error));
+      cb(null, source);
+    });
   }
   let resolveManifest!: (m: ExportManifest) => void;
   const done = new Promise<ExportManifest>((resolve) => (resolveManifest = resolve));
@@ -139,5 +184,5 @@ export async function buildExportArchive(
     cb(null, Readable.from([Buffer.from(JSON.stringify(manifest, null, 2))]));
   });
   zip.end();
-  return { stream: zip.outputStream as Readable, manifest: done };
+  return { stream: outputStream, manifest: done };
 }

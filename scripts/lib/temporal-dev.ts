@@ -36,12 +36,17 @@ const CLI_TYPE: Record<string, string> = {
   KEYWORD_LIST: 'KeywordList',
 };
 
+/** The `--search-attribute` flags that register Cohort's search attributes on a dev server. */
+export function searchAttributeArgs(): string[] {
+  return COHORT_SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=${CLI_TYPE[key.type]}`]);
+}
+
 function splitAddress(address: string): { host: string; port: number } {
   const at = address.lastIndexOf(':');
   return { host: address.slice(0, at), port: Number(address.slice(at + 1)) };
 }
 
-async function waitUntil(
+export async function waitUntil(
   what: string,
   check: () => Promise<boolean>,
   child: ChildProcess,
@@ -102,7 +107,7 @@ export async function startOrReuseTemporal(options: TemporalDevOptions): Promise
     'synchronous=OFF',
     '--log-level',
     'warn',
-    ...COHORT_SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=${CLI_TYPE[key.type]}`]),
+    ...searchAttributeArgs(),
     ...(options.uiCodecEndpoint ? ['--ui-codec-endpoint', options.uiCodecEndpoint] : []),
   ];
   // Own process group: Ctrl-C must not stop Temporal before the worker has drained into it.

@@ -33,7 +33,8 @@ export class WebhookDelivery {
   constructor(
     public webhookUrl: string,
     private readonly secret: string,
-    private readonly maxAttempts = 4,
+    // Stripe retries for days; ten tries over about 40 s carry a delivery across a short outage of the API's own dependencies.
+    private readonly maxAttempts = 10,
   ) {}
 
   sign(payload: string, timestamp?: number): string {
@@ -98,7 +99,7 @@ export class WebhookDelivery {
       }
       this.log.push({ eventId: event.id, type: event.type, status, attempt });
       if (typeof status === 'number' && status < 300) return;
-      await sleep(100 * 2 ** attempt);
+      if (attempt < this.maxAttempts) await sleep(Math.min(100 * 2 ** attempt, 10_000));
     }
   }
 }

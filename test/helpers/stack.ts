@@ -32,7 +32,7 @@ export function installTestRuntime(): void {
 }
 
 /** What every test config sets; `overrides` last. */
-function testEnv(overrides: Record<string, string> = {}): Record<string, string> {
+export function testEnv(overrides: Record<string, string> = {}): Record<string, string> {
   return {
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',

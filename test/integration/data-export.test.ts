@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import yauzl from 'yauzl';
+import { createKnex } from '../../lib/db/knex';
 import { buildExportArchive, type ExportManifest } from '../../lib/privacy/build-export';
 import { EXPORT_CATEGORIES } from '../../lib/privacy/registry';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
@@ -91,5 +92,36 @@ describe('the data export archive', () => {
     expect(profile.users).toHaveLength(1);
     expect(m.files.find((f) => f.name === 'progress.json')!.rows.student_progress).toBeGreaterThan(0);
     expect(files.get('README.txt')!.toString()).toContain('submissions.json');
+  });
+
+  it('fails its stream, not the process, when the database connection dies mid-export (a restart)', async () => {
+    const userId = await studentWithData('Restart Survivor');
+    const url = new URL(db.url);
+    const applicationName = `export-cut-${randomUUID().slice(0, 8)}`;
+    url.searchParams.set('application_name', applicationName);
+    const knex = createKnex(url.toString(), { max: 1 });
+    // The audit page query waits on this lock, so there is a moment to cut its connection.
+    const lock = await db.knex.transaction();
+    await lock.raw('LOCK TABLE audit_logs IN ACCESS EXCLUSIVE MODE');
+    try {
+      const { stream } = await buildExportArchive(knex, { userId, exportId: randomUUID() });
+      const read = streamToBuffer(stream);
+      read.catch(() => undefined);
+      await vi.waitFor(
+        async () => {
+          const { rows } = await db.knex.raw(
+            `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+              WHERE application_name = ? AND state = 'active' AND query ILIKE '%audit_logs%'`,
+            [applicationName],
+          );
+          expect(rows).toHaveLength(1);
+        },
+        { timeout: 20_000, interval: 50 },
+      );
+      await expect(read).rejects.toThrow();
+    } finally {
+      await lock.rollback();
+      await knex.destroy();
+    }
   });
 });

@@ -142,6 +142,30 @@ describe('sendEmail activity', () => {
     expect(postmark.messages.at(-1)!.To).toBe(student.user.email);
   });
 
+  it('sends once when attempts of one key run at once (a redelivered task): the others are retried and find it sent', async () => {
+    const input = welcome();
+    const before = postmark.messages.length;
+    const real = postmarkSender();
+    // A slow provider, so the attempts surely overlap.
+    const slow: EmailSender = {
+      ...real,
+      send: async (message) => {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return real.send(message);
+      },
+    };
+    const attempts = await Promise.allSettled([run(slow, input), run(slow, input), run(slow, input)]);
+    const sent = attempts.filter((a) => a.status === 'fulfilled');
+    expect(sent).toHaveLength(1);
+    for (const a of attempts.filter((x) => x.status === 'rejected'))
+      expect(String((a as PromiseRejectedResult).reason)).toMatch(/Another attempt is sending/);
+    // Their retries (Temporal's) find it sent.
+    const retried = await run(slow, input);
+    expect(retried).toEqual((sent[0] as PromiseFulfilledResult<SendEmailResult>).value);
+    expect(postmark.messages.length).toBe(before + 1);
+    expect(await row(input.idempotencyKey)).toMatchObject({ status: 'SENT', attempts: 1, sendLeaseUntil: null });
+  });
+
   it('escapes personal data in HTML and keeps the text part plain', async () => {
     const input = welcome();
     await run(postmarkSender(), input);

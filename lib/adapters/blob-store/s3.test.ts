@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blobStoreContract } from '../../../test/helpers/blob-store-contract';
@@ -38,6 +39,19 @@ describe('S3 blob store (against moto server)', () => {
     const { url } = await store.downloadUrl('certificates/p.pdf', { ttlMs: 60_000 });
     expect(url.startsWith(`${moto.url}/cohort-test/certificates/p.pdf?`)).toBe(true);
     expect(url).toContain('X-Amz-Signature=');
+  });
+
+  it('fails a put whose source stream fails (an export whose query died), and stores nothing', async () => {
+    const failing = Readable.from(
+      (async function* () {
+        yield Buffer.from('part of an archive');
+        throw new Error('connection terminated');
+      })(),
+    );
+    await expect(store.put('exports/broken.zip', failing, { contentType: 'application/zip' })).rejects.toThrow(
+      'connection terminated',
+    );
+    await expect(store.exists('exports/broken.zip')).resolves.toBe(false);
   });
 
   it('createBlobStore picks S3 when S3_BUCKET is set, the filesystem otherwise', () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
@@ -56,13 +56,12 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore & { re
     const hash = createHash('sha256');
     if (Buffer.isBuffer(body)) return { data: body, sha256: hash.update(body).digest('hex') };
     const chunks: Buffer[] = [];
-    const hasher = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        hash.update(chunk);
-        done(null, chunk);
-      },
-    });
-    for await (const chunk of body.pipe(hasher)) chunks.push(chunk as Buffer);
+    // Iterated, not piped: a source that fails (an export whose query died) fails the put too,
+    // where `pipe` would leave it waiting forever.
+    for await (const chunk of body) {
+      hash.update(chunk as Buffer);
+      chunks.push(chunk as Buffer);
+    }
     return { data: Buffer.concat(chunks), sha256: hash.digest('hex') };
   }
 

@@ -70,10 +70,26 @@ export const emailMessagesRepo = {
     return inserted.length > 0;
   },
 
-  /** Counts one more send attempt and returns the row as it stands. */
-  async countAttempt(db: Db, idempotencyKey: string): Promise<EmailMessageRow | undefined> {
-    const [row] = await db('email_messages').where({ idempotencyKey }).increment('attempts', 1).returning('*');
-    return row as EmailMessageRow | undefined;
+  /**
+   * Claims a QUEUED message for one send attempt (counted) until `leaseMs` from now. Without
+   * a row back: the message is no longer QUEUED, or another attempt holds it (`busy`).
+   */
+  async claimSend(
+    db: Db,
+    idempotencyKey: string,
+    leaseMs: number,
+  ): Promise<{ row: EmailMessageRow } | { row: undefined; busy: boolean; current?: EmailMessageRow }> {
+    const [row] = await db('email_messages')
+      .where({ idempotencyKey, status: 'QUEUED' })
+      .andWhere((q) => q.whereNull('sendLeaseUntil').orWhere('sendLeaseUntil', '<', db.fn.now()))
+      .update({
+        attempts: db.raw('attempts + 1'),
+        sendLeaseUntil: db.raw(`now() + ? * interval '1 millisecond'`, [leaseMs]),
+      })
+      .returning('*');
+    if (row) return { row: row as EmailMessageRow };
+    const current = (await db('email_messages').where({ idempotencyKey }).first()) as EmailMessageRow | undefined;
+    return { row: undefined, busy: current?.status === 'QUEUED', current };
   },
 
   /** A QUEUED message was handed to a provider (SENT) or kept in the outbox (STORED). */
@@ -84,21 +100,21 @@ export const emailMessagesRepo = {
   ): Promise<void> {
     await db('email_messages')
       .where({ id, status: 'QUEUED' })
-      .update({ ...delivery, sentAt: db.fn.now(), error: null });
+      .update({ ...delivery, sentAt: db.fn.now(), error: null, sendLeaseUntil: null });
   },
 
   /** A QUEUED message the provider refused for good. */
   async recordFailed(db: Db, id: string, provider: string | null, error: string): Promise<void> {
     await db('email_messages')
       .where({ id, status: 'QUEUED' })
-      .update({ status: 'FAILED', provider, error: error.slice(0, ERROR_LIMIT) });
+      .update({ status: 'FAILED', provider, error: error.slice(0, ERROR_LIMIT), sendLeaseUntil: null });
   },
 
-  /** The last transient error; the message stays QUEUED for the retry. */
+  /** The last transient error; the message stays QUEUED, its lease given up, for the retry. */
   async recordError(db: Db, id: string, error: string): Promise<void> {
     await db('email_messages')
       .where({ id })
-      .update({ error: error.slice(0, ERROR_LIMIT) });
+      .update({ error: error.slice(0, ERROR_LIMIT), sendLeaseUntil: null });
   },
 
   /** Newest first. */
