@@ -69,7 +69,7 @@ async function weasyPrintRate(python: string, html: string, processes: number, c
 
 /**
  * What bounds the first ratio, one at a time: a browser launched and closed with no page,
- * against a fresh context and page opened and closed in a warm browser with no document.
+ * against a fresh context and page opened and disposed by the warm renderer with no document.
  * The warm path pays the second on every certificate, the per-document path both.
  */
 async function reportOverheads(ctx: Parameters<Bench>[0]): Promise<void> {
@@ -78,13 +78,10 @@ async function reportOverheads(ctx: Parameters<Bench>[0]): Promise<void> {
     const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: PDF_BROWSER_ARGS });
     await browser.close();
   });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: PDF_BROWSER_ARGS });
-  const fresh = await timedLoop(limits, async () => {
-    const context = await browser.newContext({ offline: true });
-    await context.newPage();
-    await context.close();
-  });
-  await browser.close();
+  const warm = createPdfRenderer({ executablePath: CHROMIUM });
+  await warm.blankPage();
+  const fresh = await timedLoop(limits, () => warm.blankPage());
+  await warm.close();
   ctx.report('pdf_browser_launch_only_p50', Number(launch.p50.toFixed(1)), 'ms');
   ctx.report('pdf_fresh_context_only_p50', Number(fresh.p50.toFixed(1)), 'ms');
 }

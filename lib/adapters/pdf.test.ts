@@ -1,8 +1,10 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config';
 import { renderCertificateHtml } from '../../templates/certificate/render';
-import { countPdfPages, createPdfRenderer } from './pdf';
+import { countPdfPages, createPdfRenderer, PdfRenderInterrupted } from './pdf';
 
 const chromiumPath = loadConfig({
   DATABASE_URL: 'postgres://x@127.0.0.1/x',
@@ -37,8 +39,7 @@ describe('PDF renderer (Chromium through playwright-core)', () => {
     );
     expect(renderer.launches).toBe(1);
     for (const pdf of pdfs) expect(countPdfPages(pdf)).toBe(1);
-    const browser = await renderer.browserIfRunning();
-    expect(browser?.contexts()).toHaveLength(0);
+    expect(await renderer.openContexts()).toBe(0);
   });
 
   it('a very long name still fits on exactly one page, and the fonts are embedded', async () => {
@@ -64,5 +65,64 @@ describe('PDF renderer (Chromium through playwright-core)', () => {
     const pdf = await renderer.render(html);
     expect(countPdfPages(pdf)).toBe(1);
     expect(renderer.launches).toBe(before + 1);
+  });
+
+  it('a renderer that crashes mid-render fails that render at once; the browser stays, the next render works', async () => {
+    // A page that never finishes parsing holds the render on its renderer until it is killed.
+    const spinning = renderer.render('<!doctype html><p>spin</p><script>for (;;) {}</script>');
+    const browser = (await renderer.browserIfRunning())!;
+    const cdp = await browser.newBrowserCDPSession();
+    let killed = 0;
+    for (let tries = 0; killed === 0 && tries < 100; tries += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const { processInfo } = await cdp.send('SystemInfo.getProcessInfo');
+      for (const info of processInfo.filter((p) => p.type === 'renderer')) {
+        process.kill(info.id, 'SIGKILL');
+        killed += 1;
+      }
+    }
+    await cdp.detach();
+    expect(killed).toBeGreaterThan(0);
+    const before = renderer.launches;
+    await expect(spinning).rejects.toThrow(PdfRenderInterrupted);
+    await expect(spinning).rejects.toThrow(/renderer crashed|detached/);
+    const pdf = await renderer.render(await certificate('Dorothy Vaughan'));
+    expect(countPdfPages(pdf)).toBe(1);
+    expect(renderer.launches).toBe(before);
+    expect(await renderer.openContexts()).toBe(0);
+  });
+
+  it('a hung renderer fails the render after the command timeout, and its context is disposed', async () => {
+    const impatient = createPdfRenderer({ executablePath: chromiumPath, commandTimeoutMs: 1_000 });
+    try {
+      await expect(impatient.render('<!doctype html><script>for (;;) {}</script>')).rejects.toThrow(
+        /took over 1000 ms/,
+      );
+      expect(await impatient.openContexts()).toBe(0);
+      expect(countPdfPages(await impatient.render(await certificate('Mary Jackson')))).toBe(1);
+    } finally {
+      await impatient.close();
+    }
+  });
+
+  it('the page fetches nothing: its network is offline', async () => {
+    let requests = 0;
+    const server = createServer((_req, res) => {
+      requests += 1;
+      res.end('x');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const pdf = await renderer.render(
+        `<!doctype html><link rel="stylesheet" href="${origin}/style.css">` +
+          `<style>@font-face { font-family: F; src: url(${origin}/font.woff2); } p { font-family: F; }</style>` +
+          `<p>offline</p><img src="${origin}/image.png"><iframe src="${origin}/frame"></iframe>`,
+      );
+      expect(countPdfPages(pdf)).toBe(1);
+      expect(requests).toBe(0);
+    } finally {
+      server.close();
+    }
   });
 });
