@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type Stripe from 'stripe';
-import { isStripeMissing, isStripePermanent } from '../lib/adapters/stripe';
+import { isStripeMissing, isStripePermanent, requireStripeObject } from '../lib/adapters/stripe';
 import { curriculumRepo } from '../lib/db/repositories/curriculum';
 import { enrollmentsRepo } from '../lib/db/repositories/enrollments';
 import { paymentsRepo } from '../lib/db/repositories/payments';
@@ -41,7 +41,7 @@ function classify(error: unknown, type: string): never {
   throw error;
 }
 
-export function createPaymentActivities({ knex, stripe, config }: ActivityDeps) {
+export function createPaymentActivities({ knex, stripe, config }: Pick<ActivityDeps, 'knex' | 'stripe' | 'config'>) {
   const client = (): Stripe => {
     if (!stripe) throw ApplicationFailure.nonRetryable('Payments are not configured', 'PaymentsNotConfigured');
     return stripe;
@@ -87,10 +87,7 @@ export function createPaymentActivities({ knex, stripe, config }: ActivityDeps) 
           { idempotencyKey: input.idempotencyKey },
         )
         .catch((error: unknown) => classify(error, 'CheckoutRejected'));
-      // stripe-node takes any JSON without an `error` field for a success, even a gateway's 5xx
-      // page: an answer that is not a session is a transient failure, retried.
-      if (session.object !== 'checkout.session')
-        throw new Error('Stripe answered something other than a Checkout Session');
+      requireStripeObject(session, 'checkout.session');
       if (!session.url) throw ApplicationFailure.nonRetryable('Stripe returned no checkout URL', 'CheckoutRejected');
       await setCheckoutSession(knex, enrollment.id, session.id);
       return { sessionId: session.id, checkoutUrl: session.url };
@@ -100,7 +97,7 @@ export function createPaymentActivities({ knex, stripe, config }: ActivityDeps) 
     async verifyCheckoutSession(input: { userId: string; track: string; sessionId: string }): Promise<Verification> {
       let session: Stripe.Checkout.Session;
       try {
-        session = await client().checkout.sessions.retrieve(input.sessionId);
+        session = requireStripeObject(await client().checkout.sessions.retrieve(input.sessionId), 'checkout.session');
       } catch (error) {
         if (isStripeMissing(error)) return { outcome: 'unknown' };
         return classify(error, 'StripeRejected');
@@ -159,15 +156,16 @@ export function createPaymentActivities({ knex, stripe, config }: ActivityDeps) 
       const sessionId = (await enrollmentsRepo.find(knex, input.userId, input.track))?.checkoutSessionId;
       if (!sessionId || !stripe) return { completedSessionId: null };
       try {
-        await stripe.checkout.sessions.expire(sessionId);
+        requireStripeObject(await stripe.checkout.sessions.expire(sessionId), 'checkout.session');
         return { completedSessionId: null };
       } catch (error) {
         if (!isStripePermanent(error)) throw error;
       }
       // Refused: only an open session can be expired. Complete (paid or settling) or expired already?
-      const session = await stripe.checkout.sessions
-        .retrieve(sessionId)
-        .catch((error: unknown) => classify(error, 'StripeRejected'));
+      const session = requireStripeObject(
+        await stripe.checkout.sessions.retrieve(sessionId).catch((error: unknown) => classify(error, 'StripeRejected')),
+        'checkout.session',
+      );
       return { completedSessionId: session.status === 'complete' ? session.id : null };
     },
 
@@ -191,7 +189,7 @@ export function createPaymentActivities({ knex, stripe, config }: ActivityDeps) 
           },
           { idempotencyKey: input.idempotencyKey },
         );
-        refundId = refund.id;
+        refundId = requireStripeObject(refund, 'refund').id;
       } catch (error) {
         if ((error as { code?: string }).code !== 'charge_already_refunded') classify(error, 'RefundRejected');
       }

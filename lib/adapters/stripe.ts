@@ -45,3 +45,21 @@ export const isStripePermanent = (error: unknown): boolean =>
   error.statusCode < 500 &&
   error.statusCode !== 429 &&
   error.statusCode !== 409;
+
+/** Stripe's own answer was not the object asked for (see `requireStripeObject`): transient, retried. */
+export class StripeUnexpectedAnswer extends Error {
+  constructor(expected: string) {
+    super(`Stripe answered something other than a ${expected}`);
+    this.name = 'StripeUnexpectedAnswer';
+  }
+}
+
+/**
+ * stripe-node takes any JSON without an `error` field for a success, even a gateway's 5xx
+ * (an API gateway's `{"message": "Service Unavailable"}`): an answer that is not the object
+ * asked for is a transient failure, retried, never read as a session or refund.
+ */
+export function requireStripeObject<T extends { object: string }>(answer: T, object: T['object']): T {
+  if ((answer as { object?: unknown } | null)?.object !== object) throw new StripeUnexpectedAnswer(object);
+  return answer;
+}
