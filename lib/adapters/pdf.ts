@@ -51,7 +51,7 @@ interface PendingCommand {
 
 /**
  * One browser's DevTools connection, as playwright-core opens it (`newBrowserCDPSession`),
- * driving pages it attaches to by session id. Playwright's own pages cost a third more per
+ * driving pages it attaches to by session id. Playwright's own pages cost a fifth to a third more per
  * certificate (their set-up enables runtime, lifecycle and frame tracking, injects its
  * scripts and sets up emulation), which a print of static HTML needs none of. A page's
  * commands fail when the page detaches, its renderer crashes, the browser goes, or a
