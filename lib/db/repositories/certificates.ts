@@ -14,6 +14,8 @@ export interface CertificateRow {
   revokedAt: Date | null;
   revocationReason: string | null;
   revokedBy: string | null;
+  /** Its place in the status lists (lib/certificates/status-list.ts); never reused. */
+  statusSeq: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -57,6 +59,23 @@ export const certificatesRepo = {
     await db('certificates')
       .where({ id })
       .update({ pdfBlobKey: pdf.blobKey, pdfSha256: pdf.sha256, pdfSize: pdf.size, updatedAt: db.fn.now() });
+  },
+
+  /**
+   * What a status list needs for the numbers `from`..`to`: the highest number handed out
+   * so far, and those of certificates that still stand (not revoked, not gone).
+   */
+  async statusRange(db: Db, from: number, to: number): Promise<{ allocatedThrough: number; standing: number[] }> {
+    // Columns come back camelCased (lib/db/knex.ts), raw queries too.
+    const { rows } = await db.raw<{ rows: Array<{ lastValue: number; isCalled: boolean }> }>(
+      'SELECT last_value, is_called FROM certificate_status_seq',
+    );
+    const allocatedThrough = rows[0]!.isCalled ? Number(rows[0]!.lastValue) : -1;
+    const standing: Array<{ statusSeq: number }> = await db('certificates')
+      .whereBetween('statusSeq', [from, to])
+      .whereNull('revokedAt')
+      .select('statusSeq');
+    return { allocatedThrough, standing: standing.map((row) => Number(row.statusSeq)) };
   },
 
   /** Idempotent: the first revocation (and its reason) stands. */
