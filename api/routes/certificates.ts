@@ -1,15 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { certificateEligibility } from '../../lib/certificates/eligibility';
-import {
-  cohortIssuer,
-  openBadgeCredential,
-  signCredential,
-  verifyOpenBadge,
-  type Issuer,
-  type StatusListSource,
-} from '../../lib/certificates/open-badge';
-import { buildStatusList, statusListNumber } from '../../lib/certificates/status-list';
+import { cohortIssuer, openBadgeCredential, signCredential, verifyOpenBadge } from '../../lib/certificates/open-badge';
+import { buildStatusList } from '../../lib/certificates/status-list';
 import { findCertificateByCode, type CertificateVerification } from '../../lib/certificates/verification-view';
 import { certificatesRepo, type CertificateRow } from '../../lib/db/repositories/certificates';
 import { formatVerificationCode } from '../../lib/domain/certificates';
@@ -252,18 +245,6 @@ export const createCertificatesRouter: RouterFactory = (deps, registry) => {
     },
   );
 
-  /** The issuer's status lists as they stand now, signed (read from the database, never fetched). */
-  const signedStatusList = async (issuer: Issuer, list: number) => {
-    const unsigned = await buildStatusList(knex, config.PUBLIC_BASE_URL, issuer.id, list);
-    return unsigned && signCredential(issuer, unsigned);
-  };
-  const statusLists =
-    (issuer: Issuer): StatusListSource =>
-    async (url) => {
-      const list = statusListNumber(config.PUBLIC_BASE_URL, url);
-      return list === undefined ? undefined : signedStatusList(issuer, list);
-    };
-
   api.route(
     {
       method: 'get',
@@ -283,8 +264,9 @@ export const createCertificatesRouter: RouterFactory = (deps, registry) => {
     [],
     async ({ params }, _req, res) => {
       const issuer = await cohortIssuer(config.PUBLIC_BASE_URL, config.COHORT_ENCRYPTION_KEY);
-      const credential = await signedStatusList(issuer, params.list);
-      if (!credential) throw errors.notFound('Status list');
+      const unsigned = await buildStatusList(knex, config.PUBLIC_BASE_URL, issuer.id, params.list);
+      if (!unsigned) throw errors.notFound('Status list');
+      const credential = await signCredential(issuer, unsigned);
       // Verifiers may keep it a minute; a revocation shows in every list served after it.
       res.set('Cache-Control', 'public, max-age=60').type('application/ld+json').send(JSON.stringify(credential));
     },
@@ -312,13 +294,13 @@ export const createCertificatesRouter: RouterFactory = (deps, registry) => {
     [],
     async ({ body }, _req, res) => {
       const issuer = await cohortIssuer(config.PUBLIC_BASE_URL, config.COHORT_ENCRYPTION_KEY);
-      const checked = await verifyOpenBadge(issuer, body.credential, statusLists(issuer));
+      const checked = await verifyOpenBadge(issuer, body.credential);
       // The credential's id is the certificate's verification page: its code says whether it still stands.
       const id = typeof body.credential.id === 'string' ? body.credential.id : '';
       const code = id.startsWith(`${config.PUBLIC_BASE_URL.replace(/\/+$/, '')}/verify/`) ? id.split('/').pop()! : '';
       const found = checked.verified ? await findCertificateByCode(knex, code, config.PUBLIC_BASE_URL) : undefined;
-      // Its status list entry says so too (credentials downloaded before the lists existed name none).
-      const revoked = Boolean(found?.certificate.revokedAt) || (checked.verified && !found) || checked.revoked === true;
+      // The facts the status list is built from: revoked, or gone.
+      const revoked = Boolean(found?.certificate.revokedAt) || (checked.verified && !found);
       res.json({ verified: checked.verified, revoked, valid: checked.verified && !revoked, errors: checked.errors });
     },
   );

@@ -2,6 +2,7 @@ import { createCredential, createList } from '@digitalbazaar/vc-bitstring-status
 import type { Db } from '../db/knex';
 import { certificatesRepo } from '../db/repositories/certificates';
 import { statusListUrl } from './links';
+import { vcDateTime } from './vc-date';
 
 /*
  * Revocation published the W3C way (Bitstring Status List v1.0): every credential names a
@@ -69,15 +70,7 @@ export async function statusListCredential(facts: StatusListFacts): Promise<Reco
     list: bits,
     statusPurpose: 'revocation',
   });
-  return { ...credential, issuer: facts.issuerId, validFrom: facts.now.toISOString().replace(/\.\d{3}Z$/, 'Z') };
-}
-
-/** The list number of a status list URL of this deployment, if it is one. */
-export function statusListNumber(publicBaseUrl: string, url: string): number | undefined {
-  const prefix = statusListUrl(publicBaseUrl, 0).replace(/0$/, '');
-  if (!url.startsWith(prefix)) return undefined;
-  const tail = url.slice(prefix.length);
-  return /^[1-9]\d{0,8}$/.test(tail) ? Number(tail) : undefined;
+  return { ...credential, issuer: facts.issuerId, validFrom: vcDateTime(facts.now) };
 }
 
 /**
