@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
+import type { Browser } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config';
 import { renderCertificateHtml } from '../../templates/certificate/render';
@@ -30,6 +31,37 @@ async function pdfPages(pdf: Buffer) {
   const text = (await (await doc.getPage(1)).getTextContent()).items.map((i) => ('str' in i ? i.str : '')).join('');
   await doc.destroy();
   return { pages, text };
+}
+
+/** One page of a document that takes a renderer a while to parse and lay out (no script runs). */
+const heavyPage = () =>
+  `<!doctype html><div style="height: 20mm; overflow: hidden">${'<span>slow </span>'.repeat(200_000)}</div>`;
+
+/**
+ * Stops (SIGSTOP) the browser's renderers as soon as one is up, mid-render, and returns their pids:
+ * a hung renderer, until SIGCONT or SIGKILL.
+ */
+async function holdRenderers(browser: Browser): Promise<number[]> {
+  const cdp = await browser.newBrowserCDPSession();
+  try {
+    for (let tries = 0; tries < 2_000; tries += 1) {
+      const { processInfo } = await cdp.send('SystemInfo.getProcessInfo');
+      const renderers = processInfo.filter((p) => p.type === 'renderer').map((p) => p.id);
+      for (const pid of renderers) process.kill(pid, 'SIGSTOP');
+      if (renderers.length > 0) return renderers;
+    }
+    throw new Error('no renderer came up');
+  } finally {
+    await cdp.detach();
+  }
+}
+
+function signalIfAlive(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already gone
+  }
 }
 
 describe('PDF renderer (Chromium through playwright-core)', () => {
@@ -68,24 +100,13 @@ describe('PDF renderer (Chromium through playwright-core)', () => {
   });
 
   it('a renderer that crashes mid-render fails that render at once; the browser stays, the next render works', async () => {
-    // A page that never finishes parsing holds the render on its renderer until it is killed.
-    const spinning = renderer.render('<!doctype html><p>spin</p><script>for (;;) {}</script>');
+    const rendering = renderer.render(heavyPage());
     const browser = (await renderer.browserIfRunning())!;
-    const cdp = await browser.newBrowserCDPSession();
-    let killed = 0;
-    for (let tries = 0; killed === 0 && tries < 100; tries += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      const { processInfo } = await cdp.send('SystemInfo.getProcessInfo');
-      for (const info of processInfo.filter((p) => p.type === 'renderer')) {
-        process.kill(info.id, 'SIGKILL');
-        killed += 1;
-      }
-    }
-    await cdp.detach();
-    expect(killed).toBeGreaterThan(0);
+    const held = await holdRenderers(browser);
+    for (const pid of held) process.kill(pid, 'SIGKILL');
     const before = renderer.launches;
-    await expect(spinning).rejects.toThrow(PdfRenderInterrupted);
-    await expect(spinning).rejects.toThrow(/renderer crashed|detached/);
+    await expect(rendering).rejects.toThrow(PdfRenderInterrupted);
+    await expect(rendering).rejects.toThrow(/renderer crashed|detached/);
     const pdf = await renderer.render(await certificate('Dorothy Vaughan'));
     expect(countPdfPages(pdf)).toBe(1);
     expect(renderer.launches).toBe(before);
@@ -94,18 +115,31 @@ describe('PDF renderer (Chromium through playwright-core)', () => {
 
   it('a hung renderer fails the render after the command timeout, and its context is disposed', async () => {
     const impatient = createPdfRenderer({ executablePath: chromiumPath, commandTimeoutMs: 1_000 });
+    let held: number[] = [];
     try {
-      await expect(impatient.render('<!doctype html><script>for (;;) {}</script>')).rejects.toThrow(
-        /took over 1000 ms/,
-      );
+      await impatient.render(await certificate('Mary Jackson'));
+      const rendering = impatient.render(heavyPage());
+      held = await holdRenderers((await impatient.browserIfRunning())!);
+      await expect(rendering).rejects.toThrow(/took over 1000 ms/);
       expect(await impatient.openContexts()).toBe(0);
       expect(countPdfPages(await impatient.render(await certificate('Mary Jackson')))).toBe(1);
     } finally {
+      // Disposing the context ends its renderer; this is only for a test that failed before that.
+      for (const pid of held) signalIfAlive(pid, 'SIGKILL');
       await impatient.close();
     }
   });
 
-  it('the page fetches nothing: its network is offline', async () => {
+  it('no script in the document runs', async () => {
+    const pdf = await renderer.render(
+      '<!doctype html><p id="p">as written</p><script>document.getElementById("p").textContent = "scripted"</script>',
+    );
+    const { text } = await pdfPages(pdf);
+    expect(text).toContain('as written');
+    expect(text).not.toContain('scripted');
+  });
+
+  it('the page fetches nothing: every request it makes fails', async () => {
     let requests = 0;
     const server = createServer((_req, res) => {
       requests += 1;
@@ -117,7 +151,8 @@ describe('PDF renderer (Chromium through playwright-core)', () => {
       const pdf = await renderer.render(
         `<!doctype html><link rel="stylesheet" href="${origin}/style.css">` +
           `<style>@font-face { font-family: F; src: url(${origin}/font.woff2); } p { font-family: F; }</style>` +
-          `<p>offline</p><img src="${origin}/image.png"><iframe src="${origin}/frame"></iframe>`,
+          `<p>offline</p><img src="${origin}/image.png"><iframe src="${origin}/frame"></iframe>` +
+          `<script>fetch('${origin}/fetch').catch(() => undefined); navigator.sendBeacon('${origin}/beacon', 'x');</script>`,
       );
       expect(countPdfPages(pdf)).toBe(1);
       expect(requests).toBe(0);

@@ -15,8 +15,12 @@ export interface PdfRendererOptions {
  */
 export const PDF_RENDER_CONCURRENCY = 2;
 
-/** Chromium's flags beyond playwright's own (shared with the benchmark's launches). */
-export const PDF_BROWSER_ARGS = ['--disable-gpu', '--no-first-run'];
+/**
+ * Chromium's flags beyond playwright's own (shared with the benchmark's launches). With
+ * begin-frame control, a page asked for it (`Target.createTarget`) draws no frames for a
+ * screen nobody looks at: printing lays out and paints the document on its own.
+ */
+export const PDF_BROWSER_ARGS = ['--disable-gpu', '--no-first-run', '--enable-begin-frame-control'];
 
 /** A4 landscape as Page.printToPDF takes it, in inches (the certificate's own @page size wins). */
 const A4_LANDSCAPE = { paperWidth: 8.27, paperHeight: 11.69, landscape: true };
@@ -70,10 +74,12 @@ class DevTools {
       const reply = JSON.parse(message) as {
         id?: number;
         method?: string;
+        params?: { requestId?: string };
         result?: Record<string, unknown>;
         error?: { message: string };
       };
       if (reply.method === 'Inspector.targetCrashed') return this.failPage(sessionId, 'the renderer crashed');
+      if (reply.method === 'Fetch.requestPaused') return this.refuseRequest(sessionId, reply.params);
       const command = reply.id === undefined ? undefined : this.pending.get(reply.id);
       if (!command) return;
       this.settle(reply.id!, command);
@@ -97,8 +103,15 @@ class DevTools {
 
   /** A command to the browser itself. */
   browserCommand<R>(method: string, params: Record<string, unknown> = {}): Promise<R> {
-    const send = this.cdp.send as (m: string, p: object, o: { timeout: number }) => Promise<R>;
-    return send.call(this.cdp, method, params, { timeout: this.timeoutMs });
+    const send = this.cdp.send as (m: string, p: object) => Promise<R>;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(
+        () => reject(new PdfRenderInterrupted(`${method} took over ${this.timeoutMs} ms`)),
+        this.timeoutMs,
+      );
+    });
+    return Promise.race([send.call(this.cdp, method, params), timeout]).finally(() => clearTimeout(timer));
   }
 
   /** A command to one attached page (its replies come back as browser events). */
@@ -127,6 +140,15 @@ class DevTools {
     this.pending.delete(id);
   }
 
+  /** A request the page tried to make (every request is paused): it fails as if offline. */
+  private refuseRequest(page: string, params: { requestId?: string } | undefined): void {
+    if (!params?.requestId) return;
+    this.pageCommand(page, 'Fetch.failRequest', {
+      requestId: params.requestId,
+      errorReason: 'InternetDisconnected',
+    }).catch(() => undefined);
+  }
+
   private failPage(page: string, reason: string): void {
     for (const [id, command] of this.pending) {
       if (command.page !== page) continue;
@@ -141,8 +163,8 @@ class DevTools {
  * launched on first use and again after it died (a crash or a kill mid-render fails
  * that render, which the activity's retry runs on the fresh browser); a fresh browser
  * context per document, disposed after it, so no cookie, cache or storage passes from one
- * certificate to the next. The page may fetch nothing: its network is emulated offline
- * (fonts and images are data: URLs).
+ * certificate to the next. The page may fetch nothing: every request it makes is paused
+ * and failed (fonts and images are data: URLs, which make no request).
  */
 export function createPdfRenderer(options: PdfRendererOptions) {
   const timeoutMs = options.commandTimeoutMs ?? 30_000;
@@ -182,7 +204,9 @@ export function createPdfRenderer(options: PdfRendererOptions) {
   }
 
   /** `work` on a blank page of a fresh browser context, disposed afterwards whatever happens. */
-  async function onFreshPage<T>(work: (tools: DevTools, page: string) => Promise<T>): Promise<T> {
+  async function onFreshPage<T>(
+    work: (tools: DevTools, page: { session: string; frame: string }) => Promise<T>,
+  ): Promise<T> {
     const tools = await connected();
     const { browserContextId } = await tools.browserCommand<{ browserContextId: string }>(
       'Target.createBrowserContext',
@@ -192,6 +216,7 @@ export function createPdfRenderer(options: PdfRendererOptions) {
       const { targetId } = await tools.browserCommand<{ targetId: string }>('Target.createTarget', {
         url: 'about:blank',
         browserContextId,
+        enableBeginFrameControl: true,
       });
       const { sessionId } = await tools.browserCommand<{ sessionId: string }>('Target.attachToTarget', {
         targetId,
@@ -199,16 +224,12 @@ export function createPdfRenderer(options: PdfRendererOptions) {
       });
       await Promise.all([
         tools.pageCommand(sessionId, 'Inspector.enable'),
-        // Chromium applies network conditions only to a page whose network domain is on.
-        tools.pageCommand(sessionId, 'Network.enable'),
-        tools.pageCommand(sessionId, 'Network.emulateNetworkConditions', {
-          offline: true,
-          latency: 0,
-          downloadThroughput: -1,
-          uploadThroughput: -1,
-        }),
+        // Every request pauses, and is failed (DevTools.refuseRequest): data: URLs make none.
+        tools.pageCommand(sessionId, 'Fetch.enable', { patterns: [{ urlPattern: '*' }] }),
+        tools.pageCommand(sessionId, 'Emulation.setScriptExecutionDisabled', { value: true }),
       ]);
-      return await work(tools, sessionId);
+      // A page target's id is its main frame's id.
+      return await work(tools, { session: sessionId, frame: targetId });
     } finally {
       await tools.browserCommand('Target.disposeBrowserContext', { browserContextId }).catch(() => undefined);
     }
@@ -217,12 +238,8 @@ export function createPdfRenderer(options: PdfRendererOptions) {
   return {
     /** A4 landscape, backgrounds printed, exactly one page (else PdfLayoutError). */
     render(html: string): Promise<Buffer> {
-      return onFreshPage(async (tools, page) => {
-        const { frameTree } = await tools.pageCommand<{ frameTree: { frame: { id: string } } }>(
-          page,
-          'Page.getFrameTree',
-        );
-        await tools.pageCommand(page, 'Page.setDocumentContent', { frameId: frameTree.frame.id, html });
+      return onFreshPage(async (tools, { session: page, frame }) => {
+        await tools.pageCommand(page, 'Page.setDocumentContent', { frameId: frame, html });
         const fonts = await tools.pageCommand<{ exceptionDetails?: unknown }>(page, 'Runtime.evaluate', {
           expression: 'document.fonts.ready.then(() => true)',
           awaitPromise: true,
