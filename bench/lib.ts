@@ -41,7 +41,10 @@ export async function timedLoop(limits: LoopLimits, call: () => Promise<void>): 
     }
   };
   await Promise.all(Array.from({ length: limits.concurrency ?? 1 }, lane));
-  const elapsedMs = performance.now() - started;
+  return loopResult(latencies, performance.now() - started);
+}
+
+function loopResult(latencies: number[], elapsedMs: number): LoopResult {
   latencies.sort((a, b) => a - b);
   return {
     count: latencies.length,
@@ -51,6 +54,14 @@ export async function timedLoop(limits: LoopLimits, call: () => Promise<void>): 
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
   };
+}
+
+/** Loops of one subject measured in rounds (interleaved with other subjects), as one result. */
+export function combineLoops(results: LoopResult[]): LoopResult {
+  return loopResult(
+    results.flatMap((r) => r.latenciesMs),
+    results.reduce((sum, r) => sum + r.elapsedMs, 0),
+  );
 }
 
 const round = (value: number, digits = 3) => Number(value.toFixed(digits));

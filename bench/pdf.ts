@@ -8,15 +8,21 @@ import { createPdfRenderer, PDF_BROWSER_ARGS, PDF_RENDER_CONCURRENCY } from '../
 import { defaultChromiumPath } from '../lib/config';
 import { PROJECT_ROOT } from '../scripts/lib/tools';
 import { renderCertificateHtml } from '../templates/certificate/render';
-import { reportLoop, reportRatio, timedLoop } from './lib';
+import { combineLoops, reportLoop, reportRatio, timedLoop, type LoopResult } from './lib';
 import type { Bench } from './types';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? defaultChromiumPath();
 /** Documents in flight at once for every renderer: the pdf worker's maxConcurrentActivityTaskExecutions. */
 const CONCURRENCY = Number(process.env.BENCH_PDF_CONCURRENCY ?? PDF_RENDER_CONCURRENCY);
-const WARM_COUNT = Number(process.env.BENCH_PDF_WARM ?? 60);
-const LAUNCH_COUNT = Number(process.env.BENCH_PDF_LAUNCH ?? 12);
-const WEASY_COUNT = Number(process.env.BENCH_PDF_WEASYPRINT ?? 8);
+/**
+ * The three renderers take turns, round after round, so a change in the machine's load
+ * (a shared 2-core VM's is large) falls on all of them rather than on whichever ran then.
+ */
+const ROUNDS = Number(process.env.BENCH_PDF_ROUNDS ?? 4);
+/** Documents per round: the warm browser, a browser per document, each WeasyPrint process. */
+const WARM_COUNT = Number(process.env.BENCH_PDF_WARM ?? 40);
+const LAUNCH_COUNT = Number(process.env.BENCH_PDF_LAUNCH ?? 10);
+const WEASY_COUNT = Number(process.env.BENCH_PDF_WEASYPRINT ?? 6);
 
 // WeasyPrint as a library in long-lived Python processes (its best case), the same HTML each
 // time, one process per concurrent document: each warms up, says "ready", and starts its
@@ -34,8 +40,13 @@ for _ in range(n):
 print('done', flush=True)
 `;
 
-/** Certificates per second of `processes` WeasyPrint processes rendering `count` each, side by side. */
-async function weasyPrintRate(python: string, html: string, processes: number, count: number): Promise<number> {
+/** `processes` WeasyPrint processes rendering `count` each, side by side, timed from "go". */
+async function weasyPrintRun(
+  python: string,
+  html: string,
+  processes: number,
+  count: number,
+): Promise<{ documents: number; elapsedMs: number }> {
   const file = join(mkdtempSync(join(tmpdir(), 'cohort-weasy-')), 'certificate.html');
   writeFileSync(file, html);
   const children = Array.from({ length: processes }, () =>
@@ -60,7 +71,7 @@ async function weasyPrintRate(python: string, html: string, processes: number, c
     const done = lines.map((next) => next());
     for (const child of children) child.stdin.write('go\n');
     await Promise.all(done);
-    return (processes * count) / ((performance.now() - started) / 1000);
+    return { documents: processes * count, elapsedMs: performance.now() - started };
   } finally {
     for (const child of children) child.kill();
     rmSync(dirname(file), { recursive: true, force: true });
@@ -89,10 +100,12 @@ async function reportOverheads(ctx: Parameters<Bench>[0]): Promise<void> {
 /**
  * Certificates per second, the same certificate HTML through three renderers: the warm
  * browser the pdf worker keeps (a fresh context per document), a browser launched per
- * document, and WeasyPrint (from .tools/, when installed), with the ratios.
+ * document, and WeasyPrint (from .tools/, when installed), with the ratios. They take turns
+ * for BENCH_PDF_ROUNDS rounds; each rate is all its documents over all its time.
  */
 const bench: Bench = async (ctx) => {
   ctx.report('pdf_concurrency', CONCURRENCY, 'docs');
+  ctx.report('pdf_rounds', ROUNDS, 'rounds');
   const html = await renderCertificateHtml({
     holderName: 'Ada Lovelace',
     trackName: 'Data Professional',
@@ -100,41 +113,56 @@ const bench: Bench = async (ctx) => {
     code: '7KQ2-M9XD-4HBW-P3RT',
     verifyUrl: 'https://cohort.example/verify/7KQ2-M9XD-4HBW-P3RT',
   });
+  const python = resolve(PROJECT_ROOT, '.tools/bin/python');
+  let weasyPrintMissing = existsSync(python) ? undefined : 'no .tools/bin/python';
 
   const warm = createPdfRenderer({ executablePath: CHROMIUM });
-  await Promise.all(Array.from({ length: CONCURRENCY + 2 }, () => warm.render(html)));
-  const warmResult = await timedLoop({ maxCount: WARM_COUNT, maxMs: 60_000, concurrency: CONCURRENCY }, async () => {
-    await warm.render(html);
-  });
-  await warm.close();
-  reportLoop(ctx, 'pdf_warm_browser', warmResult);
-
-  const launchResult = await timedLoop(
-    { maxCount: LAUNCH_COUNT, maxMs: 60_000, concurrency: CONCURRENCY },
-    async () => {
-      const cold = createPdfRenderer({ executablePath: CHROMIUM });
+  const warmRounds: LoopResult[] = [];
+  const launchRounds: LoopResult[] = [];
+  const weasyRounds: { documents: number; elapsedMs: number }[] = [];
+  try {
+    await Promise.all(Array.from({ length: CONCURRENCY + 2 }, () => warm.render(html)));
+    for (let round = 0; round < ROUNDS; round += 1) {
+      warmRounds.push(
+        await timedLoop({ maxCount: WARM_COUNT, maxMs: 30_000, concurrency: CONCURRENCY }, async () => {
+          await warm.render(html);
+        }),
+      );
+      launchRounds.push(
+        await timedLoop({ maxCount: LAUNCH_COUNT, maxMs: 30_000, concurrency: CONCURRENCY }, async () => {
+          const cold = createPdfRenderer({ executablePath: CHROMIUM });
+          try {
+            await cold.render(html);
+          } finally {
+            await cold.close();
+          }
+        }),
+      );
+      if (weasyPrintMissing) continue;
       try {
-        await cold.render(html);
-      } finally {
-        await cold.close();
+        weasyRounds.push(await weasyPrintRun(python, html, CONCURRENCY, WEASY_COUNT));
+      } catch (error) {
+        weasyPrintMissing = (error as Error).message;
       }
-    },
-  );
+    }
+  } finally {
+    await warm.close();
+  }
+  const warmResult = combineLoops(warmRounds);
+  const launchResult = combineLoops(launchRounds);
+  reportLoop(ctx, 'pdf_warm_browser', warmResult);
   reportLoop(ctx, 'pdf_browser_per_document', launchResult);
   reportRatio(ctx, 'pdf_warm_browser_vs_browser_per_document', warmResult.perSecond, launchResult.perSecond);
   await reportOverheads(ctx);
 
-  const python = resolve(PROJECT_ROOT, '.tools/bin/python');
-  let perSecond = Number.NaN;
-  try {
-    if (!existsSync(python)) throw new Error('no .tools/bin/python');
-    perSecond = await weasyPrintRate(python, html, CONCURRENCY, WEASY_COUNT);
-  } catch (error) {
-    process.stderr.write(`WeasyPrint not measured: ${(error as Error).message}\n`);
+  if (weasyPrintMissing) {
+    process.stderr.write(`WeasyPrint not measured: ${weasyPrintMissing}\n`);
     return;
   }
-  ctx.report('pdf_weasyprint_rps', Number(perSecond.toFixed(1)), 'req/s');
-  reportRatio(ctx, 'pdf_warm_browser_vs_weasyprint', warmResult.perSecond, perSecond);
+  const sum = (key: 'documents' | 'elapsedMs') => weasyRounds.reduce((total, run) => total + run[key], 0);
+  const weasyPrintPerSecond = sum('documents') / (sum('elapsedMs') / 1000);
+  ctx.report('pdf_weasyprint_rps', Number(weasyPrintPerSecond.toFixed(1)), 'req/s');
+  reportRatio(ctx, 'pdf_warm_browser_vs_weasyprint', warmResult.perSecond, weasyPrintPerSecond);
 };
 
 export default bench;

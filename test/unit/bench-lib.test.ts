@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { percentile, reportRatio, timedLoop } from '../../bench/lib';
+import { combineLoops, percentile, reportRatio, timedLoop } from '../../bench/lib';
 
 describe('bench helpers', () => {
   it('takes nearest-rank percentiles', () => {
@@ -29,6 +29,23 @@ describe('bench helpers', () => {
     });
     expect(result.count).toBe(calls);
     expect(calls).toBeLessThan(Number.MAX_SAFE_INTEGER);
+  });
+
+  it('combines rounds into one rate: all their calls over all their time', () => {
+    const round = (latenciesMs: number[], elapsedMs: number) => ({
+      count: latenciesMs.length,
+      elapsedMs,
+      latenciesMs,
+      perSecond: latenciesMs.length / (elapsedMs / 1000),
+      p50: Number.NaN,
+      p99: Number.NaN,
+    });
+    const combined = combineLoops([round([30, 10], 1_000), round([20, 40, 50, 60], 2_000)]);
+    expect(combined.count).toBe(6);
+    expect(combined.elapsedMs).toBe(3_000);
+    expect(combined.perSecond).toBe(2);
+    expect(combined.latenciesMs).toEqual([10, 20, 30, 40, 50, 60]);
+    expect(combined.p50).toBe(30);
   });
 
   it('prints the ratio as a `name value unit` line', () => {
