@@ -101,9 +101,8 @@ class DevTools {
     return new DevTools(browser, await browser.newBrowserCDPSession(), timeoutMs);
   }
 
-  /** A command to the browser itself. */
+  /** A command to the browser itself, failing after the timeout. */
   browserCommand<R>(method: string, params: Record<string, unknown> = {}): Promise<R> {
-    const send = this.cdp.send as (m: string, p: object) => Promise<R>;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(
@@ -111,7 +110,11 @@ class DevTools {
         this.timeoutMs,
       );
     });
-    return Promise.race([send.call(this.cdp, method, params), timeout]).finally(() => clearTimeout(timer));
+    return Promise.race([this.send<R>(method, params), timeout]).finally(() => clearTimeout(timer));
+  }
+
+  private send<R>(method: string, params: object): Promise<R> {
+    return (this.cdp.send as (m: string, p: object) => Promise<R>).call(this.cdp, method, params);
   }
 
   /** A command to one attached page (its replies come back as browser events). */
@@ -124,7 +127,8 @@ class DevTools {
       }, this.timeoutMs);
       const command: PendingCommand = { page, resolve: resolve as PendingCommand['resolve'], reject, timer };
       this.pending.set(id, command);
-      this.browserCommand('Target.sendMessageToTarget', {
+      // The command's own timer above bounds it: the relay needs none of its own.
+      this.send('Target.sendMessageToTarget', {
         sessionId: page,
         message: JSON.stringify({ id, method, params }),
       }).catch((error: Error) => {
