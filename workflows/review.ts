@@ -50,16 +50,19 @@ export const reviewSettledUpdate = defineUpdate<ReviewWorkflowResult>('settled')
 export async function review(input: ReviewWorkflowInput): Promise<ReviewWorkflowResult> {
   let status = 'loading';
   let outcome: ReviewWorkflowResult | undefined;
+  /** What the `settled` Update answers, once the settlement and its hand-over are done. */
+  let answer: ReviewWorkflowResult | undefined;
   setHandler(reviewStatusQuery, () => status);
   setHandler(reviewSettledUpdate, async () => {
-    await condition(() => outcome !== undefined);
-    return outcome!;
+    await condition(() => answer !== undefined);
+    return answer!;
   });
 
   const setPhase = phaseSetter();
   // Reviews recorded before settle-first (test/histories/review-*.json) replay on the old order.
   if (!patched('settle-first')) {
     outcome = await emailThenSettle(input);
+    answer = outcome;
     status = 'done';
     await condition(allHandlersFinished);
     return outcome;
@@ -75,6 +78,9 @@ export async function review(input: ReviewWorkflowInput): Promise<ReviewWorkflow
     unlockedProjectId: settled.next?.projectId ?? null,
     certificationWorkflowId: settled.certificationWorkflowId,
   };
+  // Reviews recorded before this answered as soon as the settlement committed, so a caller
+  // could ask for the certification workflow it names before the review had started it.
+  if (!patched('settled-after-handover')) answer = outcome;
   // A completed DP project ends the workspace made for it (the workspace checks the project);
   // guarded: reviews recorded before this replay without the signal.
   if (settled.projectCompleted && settled.track === 'DP' && patched('signal-workspace')) {
@@ -89,6 +95,7 @@ export async function review(input: ReviewWorkflowInput): Promise<ReviewWorkflow
     status = 'starting certification';
     await startCertification(settled.userId, settled.track, settled.certificationWorkflowId);
   }
+  answer = outcome;
 
   status = 'emailing';
   setPhase('NOTIFYING');

@@ -27,7 +27,7 @@ afterAll(async () => {
 
 /**
  * With RECORD_HISTORIES=1, saves a finished workflow's history into test/histories/ for the
- * replay test (how certification-*.json and review-5.json were recorded).
+ * replay test (how certification-*.json and review-8.json were recorded).
  */
 async function recordHistory(workflowId: string, file: string): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;
@@ -141,7 +141,7 @@ describe('certificates', () => {
       .orderBy('reviewedAt', 'desc')
       .first();
     await stack.client.workflow.getHandle(`review:${lastReview.id}`).result();
-    await recordHistory(`review:${lastReview.id}`, 'review-7.json');
+    await recordHistory(`review:${lastReview.id}`, 'review-8.json');
     const described = await handle.describe();
     expect(described.typedSearchAttributes.getAll().map((p) => [p.key.name, p.value])).toEqual(
       expect.arrayContaining([

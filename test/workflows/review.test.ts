@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { CohortActivities } from '../../activities/index';
@@ -164,7 +164,11 @@ describe('review workflow', () => {
     expect(calls.map((c) => c.name)).toEqual(['settleReview']);
   });
 
-  it('answers the settled Update with the outcome while the emails are still being sent', async () => {
+  /** A review whose settlement is `settlement` and whose emails wait until `run` releases them. */
+  async function withEmailsHeld(
+    settlement: Partial<ReviewSettlement>,
+    run: (handle: WorkflowHandle, releaseEmails: () => void) => Promise<void>,
+  ): Promise<void> {
     let releaseEmails!: () => void;
     const emailsHeld = new Promise<void>((resolve) => {
       releaseEmails = resolve;
@@ -184,9 +188,10 @@ describe('review workflow', () => {
           track: 'DP',
           approved: true,
           projectCompleted: true,
-          next: unlocked('p2', 'P2'),
+          next: null,
           optional: [],
           certificationWorkflowId: null,
+          ...settlement,
         }),
         sendEmail: async () => {
           await emailsHeld;
@@ -200,11 +205,32 @@ describe('review workflow', () => {
         taskQueue,
         workflowId: `review:${submissionId}`,
       });
+      await run(handle, releaseEmails);
+    });
+  }
+
+  it('answers the settled Update with the outcome while the emails are still being sent', async () => {
+    await withEmailsHeld({ next: unlocked('p2', 'P2') }, async (handle, releaseEmails) => {
       const settled = await handle.executeUpdate(reviewSettledUpdate);
       expect(settled).toMatchObject({ projectCompleted: true, unlockedProjectId: 'p2' });
       expect((await handle.describe()).status.name).toBe('RUNNING'); // the emails are still on their way
       releaseEmails();
       expect(await handle.result()).toEqual(settled);
+    });
+  });
+
+  it('answers the settled Update only once the certification it names has started', async () => {
+    const userId = randomUUID();
+    const certificationWorkflowId = `certificate:${userId}:DP`;
+    await withEmailsHeld({ userId, certificationWorkflowId }, async (handle, releaseEmails) => {
+      const settled = await handle.executeUpdate(reviewSettledUpdate);
+      expect(settled.certificationWorkflowId).toBe(certificationWorkflowId);
+      // A caller told the id may look it up at once: the workflow is there.
+      const child = client.workflow.getHandle(certificationWorkflowId);
+      expect((await child.describe()).type).toBe('certification');
+      releaseEmails();
+      await handle.result();
+      await child.terminate('test done').catch(() => undefined);
     });
   });
 });
