@@ -50,10 +50,10 @@ export default tseslint.config(
               message: 'Side-effecting libraries belong in activities.',
             },
             {
-              // lib/temporal (workflow ids, task queues, search attributes) is the neutral module: values allowed.
-              regex: '^\\.\\.?/(?:.*/)?(?:activities(?:/.*)?|lib(?:/(?!temporal(?:/|$)).*)?)$',
+              // Values a workflow needs (ids, search attributes) live in workflows/shared/.
+              regex: '^\\.\\.?/(?:.*/)?(?:activities|lib)(?:/.*)?$',
               allowTypeImports: true,
-              message: 'Import activities and lib as types only (values only from lib/temporal).',
+              message: 'Import activities and lib as types only (shared values belong in workflows/shared/).',
             },
             {
               regex: '^\\.\\.?/(?:.*/)?(?:api|worker)(?:/.*)?$',

@@ -14,7 +14,7 @@ import {
 import type { CohortActivities } from '../activities/index';
 import type { ErasureKind, ErasureReport, UserWorkflowsStopped } from '../lib/privacy/deletion-requests';
 import type { ErasureLine } from '../lib/privacy/erase-personal-data';
-import { workflowIds } from '../lib/temporal/ids';
+import { workflowIds } from './shared/ids';
 import { database, dbActivities, emailActivities, localDbActivities } from './shared/activity-options';
 import { createNotifier } from './shared/notify';
 import { setPhase } from './shared/phase';

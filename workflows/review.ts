@@ -12,11 +12,11 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { TrackCode } from '../lib/domain/tracks';
-import { cohortSearchAttributes } from '../lib/temporal/search-attributes';
+import { cohortSearchAttributes } from './shared/search-attributes';
 import type { certification } from './certification';
 import type { ReviewSettlement } from '../activities/learning';
 import { dbActivities, emailActivities, localDbActivities } from './shared/activity-options';
-import { workflowIds } from '../lib/temporal/ids';
+import { workflowIds } from './shared/ids';
 import { createNotifier } from './shared/notify';
 import { phaseSetter } from './shared/phase';
 import { workspaceProjectCompleted } from './workspace';

@@ -36,6 +36,7 @@ describe('the workflow sandbox', () => {
     ['workflows/node-builtin.ts', 'Node built-ins are not allowed in workflow code.'],
     ['workflows/shared/activities-value.ts', 'Import activities and lib as types only'],
     ['workflows/lib-db-value.ts', 'Import activities and lib as types only'],
+    ['workflows/lib-temporal-value.ts', 'Import activities and lib as types only'],
     ['workflows/temporal-client.ts', 'Workflow code uses @temporalio/workflow'],
     ['workflows/shared/api-type.ts', 'Workflow code never imports the API or the worker.'],
   ])('refuses %s', async (path, message) => {
@@ -45,7 +46,7 @@ describe('the workflow sandbox', () => {
     expect(messages.map((m) => m.message)).toContainEqual(expect.stringContaining(message));
   });
 
-  it('allows @temporalio/workflow, type imports of activities and lib, and values from lib/temporal', async () => {
+  it('allows @temporalio/workflow, type imports of activities and lib, and values from workflows/shared', async () => {
     expect(summary(await lintFixture('workflows/shared/allowed.ts'))).toEqual([]);
   });
 });

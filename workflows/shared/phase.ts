@@ -1,5 +1,5 @@
 import { patched, upsertSearchAttributes } from '@temporalio/workflow';
-import { CohortPhase } from '../../lib/temporal/search-attributes';
+import { CohortPhase } from './search-attributes';
 
 /**
  * Upserts `CohortPhase`, so the Temporal UI and `temporal workflow list --query` can
