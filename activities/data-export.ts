@@ -8,6 +8,7 @@ import { buildExportArchive } from '../lib/privacy/build-export';
 import {
   exportBlobKey,
   findExport,
+  markExportArchiveDeleted,
   markExportExpired,
   markExportReady,
   openDataExport,
@@ -93,12 +94,18 @@ export function createDataExportActivities(deps: DataExportActivityDeps) {
       );
     },
 
-    /** At expiry (or cancellation, even mid-build) the archive goes; deleting a missing blob succeeds. */
+    /**
+     * At expiry (or cancellation, even mid-build) the archive goes: the record is marked
+     * EXPIRED first, so no READY record ever points at a deleted archive (a delete whose
+     * answer is lost in an S3 outage retries with the record already withdrawn), and
+     * `deletedAt` is set once the blob is gone. Deleting a missing blob succeeds.
+     */
     async deleteExportArchive(input: { exportId: string }): Promise<void> {
       const row = await findExport(deps.knex, input.exportId);
       if (!row) return;
-      await deps.blobs.delete(row.blobKey ?? exportBlobKey(row.userId, row.id));
       await markExportExpired(deps.knex, input.exportId);
+      await deps.blobs.delete(row.blobKey ?? exportBlobKey(row.userId, row.id));
+      await markExportArchiveDeleted(deps.knex, input.exportId);
     },
   };
 }

@@ -9,6 +9,8 @@ export interface DataExportRow {
   blobKey: string | null;
   createdAt: Date;
   expiresAt: Date | null;
+  /** Set once the archive is deleted (the record may be withdrawn, EXPIRED, a little earlier). */
+  deletedAt: Date | null;
 }
 
 /**
@@ -44,6 +46,12 @@ export async function markExportReady(
     .update({ ...values, counts: JSON.stringify(values.counts), status: 'READY', readyAt: new Date() });
 }
 
+/** The link is withdrawn before the archive goes, so a READY record always has its archive. */
 export async function markExportExpired(db: Db, id: string): Promise<void> {
-  await db('dataExports').where({ id }).update({ status: 'EXPIRED', deletedAt: new Date() });
+  await db('dataExports').where({ id }).whereNot({ status: 'EXPIRED' }).update({ status: 'EXPIRED' });
+}
+
+/** The archive is gone: from now on retention may delete the record (see `expired-exports`). */
+export async function markExportArchiveDeleted(db: Db, id: string): Promise<void> {
+  await db('dataExports').where({ id }).whereNull('deletedAt').update({ deletedAt: new Date() });
 }

@@ -1,11 +1,16 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import yauzl from 'yauzl';
+import { createDataExportActivities } from '../../activities/data-export';
+import { createBlobStore } from '../../lib/adapters/blob-store/index';
+import { createOutboxSender } from '../../lib/adapters/email/index';
 import { createKnex } from '../../lib/db/knex';
 import { buildExportArchive, type ExportManifest } from '../../lib/privacy/build-export';
+import { exportBlobKey, findExport, openDataExport } from '../../lib/privacy/data-exports';
 import { EXPORT_CATEGORIES } from '../../lib/privacy/registry';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { enrollStudent } from '../helpers/enrollment';
+import { testConfig } from '../helpers/stack';
 import { createTestUser } from '../helpers/users';
 
 let db: TestDatabase;
@@ -123,5 +128,46 @@ describe('the data export archive', () => {
       await lock.rollback();
       await knex.destroy();
     }
+  });
+});
+
+describe('deleting an export archive at expiry', () => {
+  it('withdraws the record before the blob goes: a delete that fails keeps the record EXPIRED and out of retention until the retry', async () => {
+    const userId = await studentWithData('Esme Expiring');
+    const config = testConfig(db);
+    const blobs = createBlobStore(config);
+    const exportId = randomUUID();
+    const key = exportBlobKey(userId, exportId);
+    await openDataExport(db.knex, { id: exportId, userId, workflowId: `data-export:${userId}:${exportId}` });
+    await blobs.put(key, Buffer.from('archive'), { contentType: 'application/zip' });
+    await db
+      .knex('dataExports')
+      .where({ id: exportId })
+      .update({ status: 'READY', blobKey: key, expiresAt: new Date() });
+
+    // The store answers the delete with an error (an S3 outage): the record is withdrawn already.
+    let deletes = 0;
+    const failing = {
+      ...blobs,
+      delete: async () => {
+        deletes += 1;
+        throw new Error('socket hang up');
+      },
+    };
+    const deps = { config, knex: db.knex, email: createOutboxSender(db.knex, { dir: config.DATA_DIR }) };
+    const broken = createDataExportActivities({ ...deps, blobs: failing });
+    await expect(broken.deleteExportArchive({ exportId })).rejects.toThrow('socket hang up');
+    expect(deletes).toBe(1);
+    expect(await findExport(db.knex, exportId)).toMatchObject({ status: 'EXPIRED', deletedAt: null });
+    expect(await blobs.exists(key)).toBe(true);
+
+    // The retry deletes the blob and only then marks the archive deleted; a second retry changes nothing.
+    const working = createDataExportActivities({ ...deps, blobs });
+    await working.deleteExportArchive({ exportId });
+    const deleted = await findExport(db.knex, exportId);
+    expect(deleted).toMatchObject({ status: 'EXPIRED', deletedAt: expect.any(Date) });
+    expect(await blobs.exists(key)).toBe(false);
+    await working.deleteExportArchive({ exportId });
+    expect((await findExport(db.knex, exportId))?.deletedAt).toEqual(deleted?.deletedAt);
   });
 });
