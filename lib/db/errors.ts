@@ -21,8 +21,9 @@ export const DB_RETRY_AFTER_SECONDS = 5;
  */
 const LOST_SOCKET = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
 // node-postgres's own words for a connection that died or never came (it gives them no code).
+// Knex puts the statement in front (`ROLLBACK - Connection terminated unexpectedly`).
 const LOST_MESSAGE =
-  /^(Connection terminated|Client has encountered a connection error|Client was closed|Unable to acquire a connection|timeout expired)/;
+  /(?:^|\s-\s)(?:Connection terminated|Client has encountered a connection error|Client was closed|Unable to acquire a connection|timeout expired)/;
 
 function isConnectionLoss(error: unknown, depth = 0): boolean {
   if (typeof error !== 'object' || error === null || depth > 3) return false;

@@ -86,6 +86,8 @@ describe('a dependency gone for a moment', () => {
   it("node-postgres's other words for a lost connection, and Postgres's shutdown codes, are 503 too", () => {
     const lost = [
       new Error('Connection terminated unexpectedly'),
+      // Knex's words when the connection dies inside a transaction: the statement, then pg's.
+      new Error('ROLLBACK - Connection terminated unexpectedly'),
       new Error('Client has encountered a connection error and is not queryable'),
       Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
       Object.assign(new Error('the database system is starting up'), { code: '57P03' }),
@@ -93,6 +95,12 @@ describe('a dependency gone for a moment', () => {
       new Error('wrapped', { cause: new Error('Connection terminated') }),
     ];
     for (const error of lost) expect(translateDbError(error), error.message).toMatchObject({ status: 503 });
+    // A message that merely mentions the words further on is not a lost connection.
+    expect(
+      translateDbError(new Error('insert into notes values ($1) - value "timeout expired" too long')),
+    ).not.toMatchObject({
+      status: 503,
+    });
     const unique = Object.assign(new Error('duplicate key'), { code: '23505' });
     expect(translateDbError(unique)).toMatchObject({ status: 409 });
   });
