@@ -6,8 +6,9 @@ import { createBlobStore } from '../../lib/adapters/blob-store/index';
 import { createOutboxSender } from '../../lib/adapters/email/index';
 import { createKnex } from '../../lib/db/knex';
 import { buildExportArchive, type ExportManifest } from '../../lib/privacy/build-export';
-import { exportBlobKey, findExport, openDataExport } from '../../lib/privacy/data-exports';
+import { exportBlobKey, findExport, markExportReady, openDataExport } from '../../lib/privacy/data-exports';
 import { EXPORT_CATEGORIES } from '../../lib/privacy/registry';
+import { workflowIds } from '../../lib/temporal/ids';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { enrollStudent } from '../helpers/enrollment';
 import { testConfig } from '../helpers/stack';
@@ -133,17 +134,24 @@ describe('the data export archive', () => {
 
 describe('deleting an export archive at expiry', () => {
   it('withdraws the record before the blob goes: a delete that fails keeps the record EXPIRED and out of retention until the retry', async () => {
-    const userId = await studentWithData('Esme Expiring');
+    const { user } = await createTestUser(db.knex);
     const config = testConfig(db);
     const blobs = createBlobStore(config);
     const exportId = randomUUID();
-    const key = exportBlobKey(userId, exportId);
-    await openDataExport(db.knex, { id: exportId, userId, workflowId: `data-export:${userId}:${exportId}` });
-    await blobs.put(key, Buffer.from('archive'), { contentType: 'application/zip' });
-    await db
-      .knex('dataExports')
-      .where({ id: exportId })
-      .update({ status: 'READY', blobKey: key, expiresAt: new Date() });
+    const key = exportBlobKey(user.id, exportId);
+    await openDataExport(db.knex, {
+      id: exportId,
+      userId: user.id,
+      workflowId: workflowIds.dataExport(user.id, exportId),
+    });
+    const stored = await blobs.put(key, Buffer.from('archive'), { contentType: 'application/zip' });
+    await markExportReady(db.knex, exportId, {
+      blobKey: key,
+      sha256: stored.sha256,
+      sizeBytes: stored.size,
+      counts: {},
+      expiresAt: new Date(),
+    });
 
     // The store answers the delete with an error (an S3 outage): the record is withdrawn already.
     let deletes = 0;

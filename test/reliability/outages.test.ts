@@ -185,10 +185,11 @@ async function ledgerWhen(
 /** Each export's archive was built, stored in S3 with its recorded hash, while its link lives. */
 async function expectExportsStored(): Promise<void> {
   for (const e of exports) {
+    const read = () => stack.knex('data_exports').where({ workflowId: e.workflowId }).first();
     const row = await waitFor(
       `export ${e.workflowId} ready`,
       async () => {
-        const r = await stack.knex('data_exports').where({ workflowId: e.workflowId }).first();
+        const r = await read();
         return r && r.status !== 'RUNNING' ? r : undefined;
       },
       180_000,
@@ -199,8 +200,7 @@ async function expectExportsStored(): Promise<void> {
     const head = await s3
       .send(new HeadObjectCommand({ Bucket: BUCKET, Key: row.blobKey }))
       .catch(async (error: unknown) => {
-        const now = await stack.knex('data_exports').where({ workflowId: e.workflowId }).first();
-        if (now.status === 'EXPIRED') return undefined;
+        if ((await read()).status === 'EXPIRED') return undefined;
         throw error;
       });
     if (head) expect(head.ContentLength).toBe(Number(row.sizeBytes));
