@@ -56,6 +56,15 @@ const scoped =
 
 const deleteRows: ErasureAction = { kind: 'delete' };
 
+/** The same columns replaced on account deletion and on anonymization, each with its reason. */
+const anonymizeOnErasure = (
+  set: Record<string, Replacement>,
+  reasons: { deletion: string; anonymization: string },
+): Pick<RegistryEntry, 'deletion' | 'anonymization'> => ({
+  deletion: { kind: 'anonymize', set, reason: reasons.deletion },
+  anonymization: { kind: 'anonymize', set, reason: reasons.anonymization },
+});
+
 /** Order matters: children before the rows they reference; `users` last. */
 export const PERSONAL_DATA_REGISTRY: RegistryEntry[] = [
   {
@@ -92,16 +101,13 @@ export const PERSONAL_DATA_REGISTRY: RegistryEntry[] = [
       category: 'consents',
       columns: ['kind', 'granted', 'policy_version', 'terms_version', 'accepted_at', 'ip_address'],
     },
-    deletion: {
-      kind: 'anonymize',
-      set: { ipAddress: null, userAgent: null },
-      reason: 'proof of consent (GDPR art. 7(1)) kept under the anonymized id, without network data',
-    },
-    anonymization: {
-      kind: 'anonymize',
-      set: { ipAddress: null, userAgent: null },
-      reason: 'proof of consent kept under the pseudonym',
-    },
+    ...anonymizeOnErasure(
+      { ipAddress: null, userAgent: null },
+      {
+        deletion: 'proof of consent (GDPR art. 7(1)) kept under the anonymized id, without network data',
+        anonymization: 'proof of consent kept under the pseudonym',
+      },
+    ),
     retention: 'as long as the processing it allowed, then retention',
   },
   {
@@ -109,16 +115,13 @@ export const PERSONAL_DATA_REGISTRY: RegistryEntry[] = [
     rowsOf: (db, userId) => db('audit_logs').where((q) => q.where('userId', userId).orWhere('actorId', userId)),
     personal: ['user_id', 'actor_id', 'ip_address', 'details'],
     export: { category: 'audit', columns: ['action', 'resource', 'outcome', 'timestamp', 'ip_address', 'details'] },
-    deletion: {
-      kind: 'anonymize',
-      set: { ipAddress: null, details: '{}' },
-      reason: 'security accountability: who did what stays, by id only, until RETENTION_AUDIT_LOGS',
-    },
-    anonymization: {
-      kind: 'anonymize',
-      set: { ipAddress: null, details: '{}' },
-      reason: 'security accountability, by id only',
-    },
+    ...anonymizeOnErasure(
+      { ipAddress: null, details: '{}' },
+      {
+        deletion: 'security accountability: who did what stays, by id only, until RETENTION_AUDIT_LOGS',
+        anonymization: 'security accountability, by id only',
+      },
+    ),
     retention: 'RETENTION_AUDIT_LOGS (90d)',
   },
   {
@@ -127,16 +130,13 @@ export const PERSONAL_DATA_REGISTRY: RegistryEntry[] = [
     personal: ['user_id', 'to_address', 'subject', 'html_body', 'text_body', 'error'],
     notPersonal: { idempotency_key: 'workflow id + step: ids only', provider_message_id: "the provider's id" },
     export: { category: 'emails', columns: ['template', 'subject', 'status', 'created_at', 'sent_at', 'text_body'] },
-    deletion: {
-      kind: 'anonymize',
-      set: { toAddress: '', subject: '', htmlBody: '', textBody: '', error: null },
-      reason: 'proof that notices were sent (template, status, time), without address or content',
-    },
-    anonymization: {
-      kind: 'anonymize',
-      set: { toAddress: '', subject: '', htmlBody: '', textBody: '', error: null },
-      reason: 'proof that notices were sent, without address or content',
-    },
+    ...anonymizeOnErasure(
+      { toAddress: '', subject: '', htmlBody: '', textBody: '', error: null },
+      {
+        deletion: 'proof that notices were sent (template, status, time), without address or content',
+        anonymization: 'proof that notices were sent, without address or content',
+      },
+    ),
     retention: 'RETENTION_EVENT_LOGS (90d)',
   },
   {
@@ -228,16 +228,13 @@ export const PERSONAL_DATA_REGISTRY: RegistryEntry[] = [
       db('enrollment_status_requests').whereIn('enrollmentId', db('enrollments').select('id').where('userId', userId)),
     personal: ['actor_id', 'ip_address', 'reason'],
     export: { category: 'enrollments', columns: ['action', 'outcome', 'from_status', 'decided_at', 'created_at'] },
-    deletion: {
-      kind: 'anonymize',
-      set: { reason: null, ipAddress: null },
-      reason: 'the enrollment history stays beside the payment it explains (7-year duty)',
-    },
-    anonymization: {
-      kind: 'anonymize',
-      set: { reason: null, ipAddress: null },
-      reason: 'kept for learning statistics',
-    },
+    ...anonymizeOnErasure(
+      { reason: null, ipAddress: null },
+      {
+        deletion: 'the enrollment history stays beside the payment it explains (7-year duty)',
+        anonymization: 'kept for learning statistics',
+      },
+    ),
     retention: 'RETENTION_PAYMENTS (7y), with its enrollment',
   },
   {
@@ -249,16 +246,13 @@ export const PERSONAL_DATA_REGISTRY: RegistryEntry[] = [
       category: 'enrollments',
       columns: ['track_code', 'status', 'enrolled_at', 'graduation_date', 'payment_verified', 'created_at'],
     },
-    deletion: {
-      kind: 'anonymize',
-      set: { notes: null, statusReason: null },
-      reason: 'payments refer to the enrollment they paid for (7-year bookkeeping duty)',
-    },
-    anonymization: {
-      kind: 'anonymize',
-      set: { notes: null, statusReason: null },
-      reason: 'kept for learning statistics',
-    },
+    ...anonymizeOnErasure(
+      { notes: null, statusReason: null },
+      {
+        deletion: 'payments refer to the enrollment they paid for (7-year bookkeeping duty)',
+        anonymization: 'kept for learning statistics',
+      },
+    ),
     retention: 'RETENTION_PAYMENTS (7y)',
   },
   {
@@ -290,8 +284,10 @@ export const PERSONAL_DATA_REGISTRY: RegistryEntry[] = [
     table: 'trainers',
     rowsOf: scoped('trainers'),
     personal: ['user_id'],
-    deletion: { kind: 'anonymize', set: { active: false }, reason: 'enrollments refer to their trainer' },
-    anonymization: { kind: 'anonymize', set: { active: false }, reason: 'enrollments refer to their trainer' },
+    ...anonymizeOnErasure(
+      { active: false },
+      { deletion: 'enrollments refer to their trainer', anonymization: 'enrollments refer to their trainer' },
+    ),
     retention: 'while the account exists',
   },
   {
@@ -329,26 +325,18 @@ export const PERSONAL_DATA_REGISTRY: RegistryEntry[] = [
       columns: ['verification_code', 'track_code', 'holder_name', 'issued_at', 'revoked_at'],
     },
     // The verify page then says "withdrawn at the holder's request" instead of "unknown"; the PDF blob is deleted.
-    deletion: {
-      kind: 'anonymize',
-      set: {
+    ...anonymizeOnErasure(
+      {
         holderName: 'Withdrawn',
         revokedAt: 'now',
         revocationReason: 'withdrawn at the holder\u2019s request',
         pdfBlobKey: null,
       },
-      reason: 'the verification code answers "withdrawn" instead of "unknown"',
-    },
-    anonymization: {
-      kind: 'anonymize',
-      set: {
-        holderName: 'Withdrawn',
-        revokedAt: 'now',
-        revocationReason: 'withdrawn at the holder\u2019s request',
-        pdfBlobKey: null,
+      {
+        deletion: 'the verification code answers "withdrawn" instead of "unknown"',
+        anonymization: 'the verification code answers "withdrawn"',
       },
-      reason: 'the verification code answers "withdrawn"',
-    },
+    ),
     retention: 'while the account exists',
   },
   {
@@ -396,9 +384,8 @@ export const PERSONAL_DATA_REGISTRY: RegistryEntry[] = [
         'created_at',
       ],
     },
-    deletion: {
-      kind: 'anonymize',
-      set: {
+    ...anonymizeOnErasure(
+      {
         email: { pseudonym: 'email' },
         fullName: { pseudonym: 'name' },
         passwordHash: null,
@@ -408,22 +395,11 @@ export const PERSONAL_DATA_REGISTRY: RegistryEntry[] = [
         anonymized: true,
         anonymizedAt: 'now',
       },
-      reason: 'the row stays as the anonymized id payments and the erasure report refer to',
-    },
-    anonymization: {
-      kind: 'anonymize',
-      set: {
-        email: { pseudonym: 'email' },
-        fullName: { pseudonym: 'name' },
-        passwordHash: null,
-        legalHoldReason: null,
-        emailVerifiedAt: null,
-        marketingConsent: false,
-        anonymized: true,
-        anonymizedAt: 'now',
+      {
+        deletion: 'the row stays as the anonymized id payments and the erasure report refer to',
+        anonymization: 'the pseudonym learning records are kept under',
       },
-      reason: 'the pseudonym learning records are kept under',
-    },
+    ),
     retention: 'anonymized on erasure; the id stays',
   },
 ];
