@@ -1,9 +1,8 @@
 import { createFreshDatabase } from '../scripts/lib/local-stack';
 import type { Knex } from '../lib/db/knex';
-import { parseDuration } from '../lib/duration';
 import { findPolicy } from '../lib/retention/policies';
 import type { DeletionPolicy, RetentionContext } from '../lib/retention/policy';
-import { cutoff } from '../lib/retention/policy';
+import { cutoff, DEFAULT_RETENTION_SETTINGS } from '../lib/retention/policy';
 import { runDeletion } from '../lib/retention/run-deletion';
 import type { Bench } from './types';
 
@@ -18,15 +17,7 @@ const FRESH = Number(process.env.BENCH_RETENTION_FRESH ?? 100_000);
 
 const ctx: RetentionContext = {
   asOf: new Date(),
-  settings: {
-    RETENTION_AUDIT_LOGS: parseDuration('90d'),
-    RETENTION_EVENT_LOGS: parseDuration('90d'),
-    RETENTION_AFTER_GRADUATION: parseDuration('30d'),
-    RETENTION_PAYMENTS: parseDuration('7y'),
-    RETENTION_EXPIRED_EXPORTS: parseDuration('30d'),
-    RETENTION_ORPHANED_WORKSPACES: parseDuration('30d'),
-    SESSION_IDLE_TIMEOUT: parseDuration('7d'),
-  },
+  settings: DEFAULT_RETENTION_SETTINGS,
 };
 
 async function fill(knex: Knex): Promise<void> {

@@ -1,17 +1,21 @@
-import type { Config } from '../config';
+import { configSchema, type Config } from '../config';
 import type { Db } from '../db/knex';
 
+const RETENTION_KEYS = {
+  RETENTION_AUDIT_LOGS: true,
+  RETENTION_EVENT_LOGS: true,
+  RETENTION_AFTER_GRADUATION: true,
+  RETENTION_PAYMENTS: true,
+  RETENTION_EXPIRED_EXPORTS: true,
+  RETENTION_ORPHANED_WORKSPACES: true,
+  SESSION_IDLE_TIMEOUT: true,
+} as const;
+
 /** The periods retention works with, read from config (RETENTION_*, SESSION_IDLE_TIMEOUT). */
-export type RetentionSettings = Pick<
-  Config,
-  | 'RETENTION_AUDIT_LOGS'
-  | 'RETENTION_EVENT_LOGS'
-  | 'RETENTION_AFTER_GRADUATION'
-  | 'RETENTION_PAYMENTS'
-  | 'RETENTION_EXPIRED_EXPORTS'
-  | 'RETENTION_ORPHANED_WORKSPACES'
-  | 'SESSION_IDLE_TIMEOUT'
->;
+export type RetentionSettings = Pick<Config, keyof typeof RETENTION_KEYS>;
+
+/** The periods as config defaults them when nothing is set (the benchmark's and tests' settings). */
+export const DEFAULT_RETENTION_SETTINGS: RetentionSettings = configSchema.pick(RETENTION_KEYS).parse({});
 
 /** One run's view of time: every policy of a run measures from the same instant. */
 export interface RetentionContext {

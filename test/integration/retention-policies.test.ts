@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseDuration } from '../../lib/duration';
 import { claimDeadlineAlerts, openPrivacyRequest } from '../../lib/compliance/privacy-requests';
 import { findPolicy, RETENTION_POLICIES } from '../../lib/retention/policies';
-import type { DeletionPolicy, RetentionContext, SubjectPolicy } from '../../lib/retention/policy';
+import {
+  DEFAULT_RETENTION_SETTINGS,
+  type DeletionPolicy,
+  type RetentionContext,
+  type SubjectPolicy,
+} from '../../lib/retention/policy';
 import { runDeletion } from '../../lib/retention/run-deletion';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { createTestUser } from '../helpers/users';
@@ -12,15 +16,7 @@ const DAY = 86_400_000;
 const asOf = new Date();
 const ctx: RetentionContext = {
   asOf,
-  settings: {
-    RETENTION_AUDIT_LOGS: parseDuration('90d'),
-    RETENTION_EVENT_LOGS: parseDuration('90d'),
-    RETENTION_AFTER_GRADUATION: parseDuration('30d'),
-    RETENTION_PAYMENTS: parseDuration('7y'),
-    RETENTION_EXPIRED_EXPORTS: parseDuration('30d'),
-    RETENTION_ORPHANED_WORKSPACES: parseDuration('30d'),
-    SESSION_IDLE_TIMEOUT: parseDuration('7d'),
-  },
+  settings: DEFAULT_RETENTION_SETTINGS,
 };
 const daysAgo = (n: number) => new Date(asOf.getTime() - n * DAY);
 const dateDaysAgo = (n: number) => daysAgo(n).toISOString().slice(0, 10);
