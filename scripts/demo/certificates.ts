@@ -1,26 +1,11 @@
-import type { DemoContext, DemoStage } from './types';
+import { expectStatus, reviewerToken, studentToken } from './runner';
+import type { DemoStage } from './types';
 
 /**
  * Certificates (API.md, "Certificates"). Runs after the learning stages and reads from
  * `ctx.state`: `studentToken` (or `token`), `trainerToken` or `adminToken`, and `track`.
  * Leaves `verificationCode` in the state.
  */
-const studentToken = (ctx: DemoContext): string => {
-  const token = ctx.state.studentToken ?? ctx.state.token;
-  if (!token) throw new Error('no student token in the demo state (studentToken or token)');
-  return token;
-};
-const reviewerToken = (ctx: DemoContext): string => {
-  const token = ctx.state.trainerToken ?? ctx.state.adminToken;
-  if (!token) throw new Error('no reviewer token in the demo state (trainerToken or adminToken)');
-  return token;
-};
-
-function expectStatus(res: { status: number; body: any }, expected: number[], what: string): void {
-  if (!expected.includes(res.status))
-    throw new Error(`${what} answered ${res.status}: ${JSON.stringify(res.body)?.slice(0, 300)}`);
-}
-
 export const stages: DemoStage[] = [
   {
     name: 'track completed',

@@ -1,3 +1,4 @@
+import { expectStatus, reviewerToken, studentToken } from './runner';
 import type { DemoContext, DemoStage } from './types';
 import { workspaceCredentialsStage, workspaceDeprovisionedStage } from './workspace';
 
@@ -8,22 +9,6 @@ import { workspaceCredentialsStage, workspaceDeprovisionedStage } from './worksp
  * - `trainerToken`, else `adminToken`: who reviews (an admin may review any submission).
  * Leaves `track`, `firstProjectId`, `secondProjectId` and `submissionIds` in the state.
  */
-const studentToken = (ctx: DemoContext): string => {
-  const token = ctx.state.studentToken ?? ctx.state.token;
-  if (!token) throw new Error('no student token in the demo state (studentToken or token)');
-  return token;
-};
-const reviewerToken = (ctx: DemoContext): string => {
-  const token = ctx.state.trainerToken ?? ctx.state.adminToken;
-  if (!token) throw new Error('no reviewer token in the demo state (trainerToken or adminToken)');
-  return token;
-};
-
-function expectStatus(res: { status: number; body: any }, expected: number[], what: string): void {
-  if (!expected.includes(res.status))
-    throw new Error(`${what} answered ${res.status}: ${JSON.stringify(res.body)?.slice(0, 300)}`);
-}
-
 const progress = async (ctx: DemoContext) => {
   const res = await ctx.request('GET', '/api/progress', { token: studentToken(ctx) });
   expectStatus(res, [200], 'GET /api/progress');

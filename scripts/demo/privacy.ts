@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { expectStatus } from './runner';
+import { expectStatus, studentToken } from './runner';
 import type { DemoContext, DemoStage } from './types';
 
 /**
@@ -32,7 +32,7 @@ export const stages: DemoStage[] = [
   {
     name: 'data exported',
     async run(ctx) {
-      const token = ctx.state.studentToken ?? ctx.state.token;
+      const token = studentToken(ctx);
       const first = await ctx.request('GET', '/api/accounts/export-data', { token });
       if (first.status !== 200 && first.status !== 202)
         throw new Error(`GET /api/accounts/export-data answered ${first.status}`);

@@ -81,12 +81,27 @@ export async function runStages(
   return { passed };
 }
 
-/** Throws a readable error unless the answer has the expected status. */
-export function expectStatus(res: { status: number; body: any }, expected: number, what: string): void {
-  if (res.status === expected) return;
+/** Throws a readable error unless the answer has the expected status (or one of them). */
+export function expectStatus(res: { status: number; body: any }, expected: number | number[], what: string): void {
+  const statuses = Array.isArray(expected) ? expected : [expected];
+  if (statuses.includes(res.status)) return;
   const detail =
     typeof res.body === 'object' && res.body
       ? `${res.body.code ?? ''} ${res.body.detail ?? ''}`.trim()
       : String(res.body).slice(0, 200);
-  throw new Error(`${what}: expected ${expected}, got ${res.status}${detail ? ` (${detail})` : ''}`);
+  throw new Error(`${what}: expected ${statuses.join(' or ')}, got ${res.status}${detail ? ` (${detail})` : ''}`);
+}
+
+/** The student the accounts stage signed in (`studentToken`, or its `token`). */
+export function studentToken(ctx: DemoContext): string {
+  const token = ctx.state.studentToken ?? ctx.state.token;
+  if (!token) throw new Error('no student token in the demo state (studentToken or token)');
+  return token;
+}
+
+/** Who reviews: the trainer, else the admin (an admin may review any submission). */
+export function reviewerToken(ctx: DemoContext): string {
+  const token = ctx.state.trainerToken ?? ctx.state.adminToken;
+  if (!token) throw new Error('no reviewer token in the demo state (trainerToken or adminToken)');
+  return token;
 }

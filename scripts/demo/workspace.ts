@@ -1,12 +1,11 @@
 import pg from 'pg';
-import type { DemoContext, DemoStage } from './types';
+import { studentToken as token } from './runner';
+import type { DemoStage } from './types';
 
 /**
  * The DP workspace stages, run inside the learning journey: after project 1 starts, the
  * student's credentials open their own schema; after project 1 completes, it is gone.
  */
-const token = (ctx: DemoContext): string => ctx.state.studentToken ?? ctx.state.token;
-
 export const workspaceCredentialsStage: DemoStage = {
   name: 'workspace credentials work',
   async run(ctx) {
