@@ -1,15 +1,9 @@
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import express, { type Express } from 'express';
-import { Client, Connection } from '@temporalio/client';
-import { createApp } from '../api/app';
-import { loadConfig } from '../lib/config';
+import express from 'express';
 import { createKnex, migrateLatest } from '../lib/db/knex';
 import { seedAll } from '../lib/db/seed/index';
-import { createLogger } from '../lib/logger';
 import { resolveDatabase } from '../scripts/lib/database';
-import { taskQueues } from '../lib/temporal/task-queues';
 import { reportLoop, reportRatio, timedLoop, type LoopLimits } from './lib';
+import { listen, listenApi } from './support/app';
 import type { Bench } from './types';
 
 /**
@@ -18,14 +12,6 @@ import type { Bench } from './types';
  */
 const LIMITS: LoopLimits = { maxCount: 20_000, maxMs: 5_000, concurrency: 8 };
 const WARM_UP: LoopLimits = { maxCount: 300, maxMs: 2_000, concurrency: 4 };
-
-function listen(app: Express): Promise<{ server: Server; url: string }> {
-  return new Promise((resolve) => {
-    const server = app.listen(0, '127.0.0.1', () =>
-      resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }),
-    );
-  });
-}
 
 async function measure(url: string) {
   const call = async () => {
@@ -42,17 +28,8 @@ const bench: Bench = async (ctx) => {
   const knex = createKnex(db.url);
   await migrateLatest(knex);
   await seedAll(knex);
-  const config = loadConfig({
-    ...process.env,
-    DATABASE_URL: db.url,
-    COHORT_ENCRYPTION_KEY: '0'.repeat(64),
-    LOG_LEVEL: 'silent',
-  });
-  // GET /api/tracks never calls Temporal: a lazy connection that is never dialled.
-  const temporal = new Client({ connection: Connection.lazy({ address: config.TEMPORAL_ADDRESS }) });
-  const real = await listen(
-    createApp({ config, knex, temporal, taskQueues: taskQueues(), logger: createLogger('silent') }),
-  );
+  // GET /api/tracks never calls Temporal.
+  const real = await listenApi(db.url, knex);
 
   const payload = await (await fetch(`${real.url}/api/tracks`)).json();
   const bare = express();

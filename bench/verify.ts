@@ -1,17 +1,11 @@
 import { randomInt } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import { Client, Connection } from '@temporalio/client';
-import { createApp } from '../api/app';
 import { generateVerificationCode } from '../lib/certificates/verification-code';
-import { loadConfig } from '../lib/config';
 import { certificatesRepo } from '../lib/db/repositories/certificates';
 import { VERIFICATION_CODE_ALPHABET, formatVerificationCode } from '../lib/domain/certificates';
-import { createLogger } from '../lib/logger';
-import { taskQueues } from '../lib/temporal/task-queues';
 import { createTestUser } from '../scripts/lib/fixtures';
 import { createFreshDatabase } from '../scripts/lib/local-stack';
 import { combineLoops, reportLoop, reportRatio, timedLoop, type LoopLimits, type LoopResult } from './lib';
+import { listenApi } from './support/app';
 import type { Bench } from './types';
 
 /**
@@ -39,14 +33,6 @@ function nearMiss(code: string): string {
 
 const MALFORMED = ['not-a-code', 'ZZZZ', '0000-0000-0000', `${'A'.repeat(40)}`, "' OR 1=1 --", 'UUUU-UUUU-UUUU-UUUU'];
 
-function listen(app: ReturnType<typeof createApp>): Promise<{ server: Server; url: string }> {
-  return new Promise((resolve) => {
-    const server = app.listen(0, '127.0.0.1', () =>
-      resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }),
-    );
-  });
-}
-
 const bench: Bench = async (ctx) => {
   const db = await createFreshDatabase();
   const codes: string[] = [];
@@ -61,17 +47,8 @@ const bench: Bench = async (ctx) => {
     codes.push(certificate.verificationCode);
   }
   const known = new Set(codes);
-  const config = loadConfig({
-    ...process.env,
-    DATABASE_URL: db.url,
-    COHORT_ENCRYPTION_KEY: '0'.repeat(64),
-    LOG_LEVEL: 'silent',
-  });
-  // Verification never calls Temporal: a lazy connection that is never dialled.
-  const temporal = new Client({ connection: Connection.lazy({ address: config.TEMPORAL_ADDRESS }) });
-  const app = await listen(
-    createApp({ config, knex: db.knex, temporal, taskQueues: taskQueues(), logger: createLogger('silent') }),
-  );
+  // Verification never calls Temporal.
+  const app = await listenApi(db.url, db.knex);
 
   // Codes are drawn ahead, so every kind's call costs the client the same (one pick).
   const POOL = 5_000;
