@@ -185,6 +185,8 @@ describe('review: access', () => {
   const review = (token: string, id: string, body: unknown = { decision: 'APPROVED', feedback: 'ok' }) =>
     stack.http.as(token).post(`/api/submissions/${id}/review`, body);
 
+  const reviewDone = (submissionId: string) => stack.client.workflow.getHandle(`review:${submissionId}`).result();
+
   it('lets only the assigned trainer or an admin review, once', async () => {
     const before = await counts();
     expectProblem(await review(otherTrainer.token, adaSubmission), 403, 'forbidden');
@@ -208,6 +210,8 @@ describe('review: access', () => {
     expect(ok.status).toBe(200);
     expectProblem(await review(trainer.token, adaSubmission), 409, 'conflict');
     expectProblem(await review(admin.token, adaSubmission), 409, 'conflict');
+    // The review answers once it has settled and emails after (settle first, notify after).
+    await reviewDone(adaSubmission);
     expect((await counts()).emails).toBe(before.emails + 1);
   });
 
@@ -223,6 +227,7 @@ describe('review: access', () => {
       review(admin.token, id, { decision: 'APPROVED', feedback: 'b' }),
     ]);
     expect(reviewed.map((r) => r.status).sort()).toEqual([200, 409]);
+    await reviewDone(id);
     const emails = await stack.knex('email_messages').where({ idempotencyKey: `review:${id}:feedback` });
     expect(emails).toHaveLength(1);
   });
