@@ -4,6 +4,7 @@ import { startFakeGitHub, type FakeGitHub } from '../fakes/github';
 import { enrollStudent, trackOutline } from '../helpers/enrollment';
 import { startStack, type TestStack } from '../helpers/stack';
 import { createTestUser, type TestUser } from '../helpers/users';
+import { workflowIds } from '../../workflows/shared/ids';
 
 let stack: TestStack;
 let github: FakeGitHub;
@@ -185,7 +186,8 @@ describe('review: access', () => {
   const review = (token: string, id: string, body: unknown = { decision: 'APPROVED', feedback: 'ok' }) =>
     stack.http.as(token).post(`/api/submissions/${id}/review`, body);
 
-  const reviewDone = (submissionId: string) => stack.client.workflow.getHandle(`review:${submissionId}`).result();
+  const reviewDone = (submissionId: string) =>
+    stack.client.workflow.getHandle(workflowIds.review(submissionId)).result();
 
   it('lets only the assigned trainer or an admin review, once', async () => {
     const before = await counts();

@@ -6,6 +6,7 @@ import { createActivities } from '../../activities/index';
 import type { SendEmailInput } from '../../activities/email';
 import { createLogger } from '../../lib/logger';
 import { buildActivityDeps } from '../../worker/deps';
+import { workflowIds } from '../../workflows/shared/ids';
 import { startFakePostmark, type FakePostmark } from '../fakes/postmark';
 import { emailCounts, enrollStudent, trackOutline } from '../helpers/enrollment';
 import { startStack, type TestStack } from '../helpers/stack';
@@ -170,6 +171,12 @@ describe('the review API waits briefly for its workflow (convention 11)', () => 
     expect((await review(trainer.token, { decision: 'CHANGES_REQUESTED', feedback: 'Good.' })).status).toBe(409);
     expect((await review(trainer.token, { decision: 'APPROVED', feedback: 'Better.' })).status).toBe(409);
     expect((await review(admin.token)).status).toBe(409);
+    // Both workflows email after they answer: count once they have finished.
+    await Promise.all(
+      [workflowIds.submission, workflowIds.review].map((id) =>
+        stack.client.workflow.getHandle(id(submissionId)).result(),
+      ),
+    );
     expect(await emailCounts(stack.knex, student.user.id)).toEqual({
       'submission-received': 1,
       'feedback-available': 1,
