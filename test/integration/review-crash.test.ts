@@ -172,11 +172,8 @@ describe('the review API waits briefly for its workflow (convention 11)', () => 
     expect((await review(trainer.token, { decision: 'APPROVED', feedback: 'Better.' })).status).toBe(409);
     expect((await review(admin.token)).status).toBe(409);
     // Both workflows email after they answer: count once they have finished.
-    await Promise.all(
-      [workflowIds.submission, workflowIds.review].map((id) =>
-        stack.client.workflow.getHandle(id(submissionId)).result(),
-      ),
-    );
+    await stack.client.workflow.getHandle(workflowIds.submission(submissionId)).result();
+    await stack.client.workflow.getHandle(workflowIds.review(submissionId)).result();
     expect(await emailCounts(stack.knex, student.user.id)).toEqual({
       'submission-received': 1,
       'feedback-available': 1,
