@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emailCounts, enrollStudent, trackOutline } from '../helpers/enrollment';
+import { emailCounts, enrollStudent, reviewWorkflowsFinished, trackOutline } from '../helpers/enrollment';
 import { startStack, type TestStack } from '../helpers/stack';
 import { createTestUser } from '../helpers/users';
 import { createDemoContext } from '../../scripts/demo/runner';
-import { workflowIds } from '../../workflows/shared/ids';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -12,14 +11,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.close();
 });
-
-/** The submission and review workflows email after they answer: count emails once they have finished. */
-async function reviewsFinished(userId: string): Promise<void> {
-  for (const { id } of await stack.knex('submissions').where({ userId }).select('id')) {
-    await stack.client.workflow.getHandle(workflowIds.submission(id)).result();
-    await stack.client.workflow.getHandle(workflowIds.review(id)).result();
-  }
-}
 
 const progressOf = async (token: string) => (await stack.http.as(token).get('/api/progress')).body;
 const statusOf = async (token: string, projectId: string) =>
@@ -129,7 +120,7 @@ describe('a student works through a whole track', () => {
     // The last approval handed the track to certification, which issues the certificate and emails it.
     const certification = await stack.client.workflow.getHandle(`certificate:${student.user.id}:FSD`).result();
     expect(certification).toMatchObject({ status: 'ISSUED' });
-    await reviewsFinished(student.user.id);
+    await reviewWorkflowsFinished(stack, student.user.id);
     expect(await emailCounts(stack.knex, student.user.id)).toEqual({
       'submission-received': deliverablesReviewed,
       'feedback-available': deliverablesReviewed,
@@ -184,7 +175,7 @@ describe('demo stages (scripts/demo/learning.ts)', () => {
       secondProjectId: expect.any(String),
       submissionIds: [expect.any(String), expect.any(String)],
     });
-    await reviewsFinished(student.user.id);
+    await reviewWorkflowsFinished(stack, student.user.id);
     expect(await emailCounts(stack.knex, student.user.id)).toEqual({
       'submission-received': 2,
       'feedback-available': 2,

@@ -6,9 +6,8 @@ import { createActivities } from '../../activities/index';
 import type { SendEmailInput } from '../../activities/email';
 import { createLogger } from '../../lib/logger';
 import { buildActivityDeps } from '../../worker/deps';
-import { workflowIds } from '../../workflows/shared/ids';
 import { startFakePostmark, type FakePostmark } from '../fakes/postmark';
-import { emailCounts, enrollStudent, trackOutline } from '../helpers/enrollment';
+import { emailCounts, enrollStudent, reviewWorkflowsFinished, trackOutline } from '../helpers/enrollment';
 import { startStack, type TestStack } from '../helpers/stack';
 import { createTestUser } from '../helpers/users';
 
@@ -171,9 +170,7 @@ describe('the review API waits briefly for its workflow (convention 11)', () => 
     expect((await review(trainer.token, { decision: 'CHANGES_REQUESTED', feedback: 'Good.' })).status).toBe(409);
     expect((await review(trainer.token, { decision: 'APPROVED', feedback: 'Better.' })).status).toBe(409);
     expect((await review(admin.token)).status).toBe(409);
-    // Both workflows email after they answer: count once they have finished.
-    await stack.client.workflow.getHandle(workflowIds.submission(submissionId)).result();
-    await stack.client.workflow.getHandle(workflowIds.review(submissionId)).result();
+    await reviewWorkflowsFinished(stack, student.user.id);
     expect(await emailCounts(stack.knex, student.user.id)).toEqual({
       'submission-received': 1,
       'feedback-available': 1,
