@@ -3,8 +3,15 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { chromium } from 'playwright-core';
-import { createPdfRenderer, PDF_BROWSER_ARGS, PDF_RENDER_CONCURRENCY } from '../lib/adapters/pdf';
+import { chromium, type Browser, type CDPSession } from 'playwright-core';
+import {
+  countPdfPages,
+  createPdfRenderer,
+  PDF_BROWSER_ARGS,
+  PDF_FONTS_READY,
+  PDF_PRINT_PARAMS,
+  PDF_RENDER_CONCURRENCY,
+} from '../lib/adapters/pdf';
 import { defaultChromiumPath } from '../lib/config';
 import { PROJECT_ROOT } from '../scripts/lib/tools';
 import { renderCertificateHtml } from '../templates/certificate/render';
@@ -98,6 +105,38 @@ async function reportOverheads(ctx: Parameters<Bench>[0]): Promise<void> {
 }
 
 /**
+ * Not a renderer Cohort uses: the reference for the issue's 10×. One context and page per
+ * concurrent document, opened once and reused for every certificate (the worker opens a fresh
+ * context per document, as the issue asks, so no state can pass from one to the next). Each
+ * page runs no script and is driven over its DevTools session with the worker's own steps:
+ * set the HTML, wait for the fonts, print.
+ */
+async function reusedPages(browser: Browser, count: number): Promise<(html: string) => Promise<Buffer>> {
+  const idle = await Promise.all(
+    Array.from({ length: count }, async () => {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      const cdp: CDPSession = await context.newCDPSession(page);
+      await cdp.send('Emulation.setScriptExecutionDisabled', { value: true });
+      const { frameTree } = await cdp.send('Page.getFrameTree');
+      return { cdp, frameId: frameTree.frame.id };
+    }),
+  );
+  return async (html) => {
+    const page = idle.pop();
+    if (!page) throw new Error('more documents at once than reused pages');
+    try {
+      await page.cdp.send('Page.setDocumentContent', { frameId: page.frameId, html });
+      await page.cdp.send('Runtime.evaluate', { expression: PDF_FONTS_READY, awaitPromise: true });
+      const { data } = await page.cdp.send('Page.printToPDF', PDF_PRINT_PARAMS);
+      return Buffer.from(data, 'base64');
+    } finally {
+      idle.push(page);
+    }
+  };
+}
+
+/**
  * Certificates per second, the same certificate HTML through three renderers: the warm
  * browser the pdf worker keeps (a fresh context per document), a browser launched per
  * document, and WeasyPrint (from .tools/, when installed), with the ratios. They take turns
@@ -117,11 +156,17 @@ const bench: Bench = async (ctx) => {
   let weasyPrintMissing = existsSync(python) ? undefined : 'no .tools/bin/python';
 
   const warm = createPdfRenderer({ executablePath: CHROMIUM });
+  const reference = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: PDF_BROWSER_ARGS });
+  const reused = await reusedPages(reference, CONCURRENCY);
   const warmRounds: LoopResult[] = [];
   const launchRounds: LoopResult[] = [];
+  const reusedRounds: LoopResult[] = [];
   const weasyRounds: { documents: number; elapsedMs: number }[] = [];
   try {
     await Promise.all(Array.from({ length: CONCURRENCY + 2 }, () => warm.render(html)));
+    for (const pdf of await Promise.all(Array.from({ length: CONCURRENCY }, () => reused(html)))) {
+      if (countPdfPages(pdf) !== 1) throw new Error('the reused page printed no one-page certificate');
+    }
     for (let round = 0; round < ROUNDS; round += 1) {
       warmRounds.push(
         await timedLoop({ maxCount: WARM_COUNT, maxMs: 30_000, concurrency: CONCURRENCY }, async () => {
@@ -138,6 +183,11 @@ const bench: Bench = async (ctx) => {
           }
         }),
       );
+      reusedRounds.push(
+        await timedLoop({ maxCount: WARM_COUNT, maxMs: 30_000, concurrency: CONCURRENCY }, async () => {
+          await reused(html);
+        }),
+      );
       if (weasyPrintMissing) continue;
       try {
         weasyRounds.push(await weasyPrintRun(python, html, CONCURRENCY, WEASY_COUNT));
@@ -147,12 +197,21 @@ const bench: Bench = async (ctx) => {
     }
   } finally {
     await warm.close();
+    await reference.close();
   }
   const warmResult = combineLoops(warmRounds);
   const launchResult = combineLoops(launchRounds);
   reportLoop(ctx, 'pdf_warm_browser', warmResult);
   reportLoop(ctx, 'pdf_browser_per_document', launchResult);
   reportRatio(ctx, 'pdf_warm_browser_vs_browser_per_document', warmResult.perSecond, launchResult.perSecond);
+  const reusedResult = combineLoops(reusedRounds);
+  reportLoop(ctx, 'pdf_reused_context_reference', reusedResult);
+  reportRatio(
+    ctx,
+    'pdf_reused_context_reference_vs_browser_per_document',
+    reusedResult.perSecond,
+    launchResult.perSecond,
+  );
   await reportOverheads(ctx);
 
   if (weasyPrintMissing) {

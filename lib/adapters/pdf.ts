@@ -22,8 +22,27 @@ export const PDF_RENDER_CONCURRENCY = 2;
  */
 export const PDF_BROWSER_ARGS = ['--disable-gpu', '--no-first-run', '--enable-begin-frame-control'];
 
-/** A4 landscape as Page.printToPDF takes it, in inches (the certificate's own @page size wins). */
-const A4_LANDSCAPE = { paperWidth: 8.27, paperHeight: 11.69, landscape: true };
+/**
+ * Page.printToPDF's parameters for a certificate: A4 landscape in inches (the certificate's
+ * own @page size wins), backgrounds printed, no margins. Chromium's own default tags the PDF
+ * (an accessibility tree per print): playwright's is off, and so is this.
+ */
+export const PDF_PRINT_PARAMS = {
+  paperWidth: 8.27,
+  paperHeight: 11.69,
+  landscape: true,
+  printBackground: true,
+  preferCSSPageSize: true,
+  marginTop: 0,
+  marginBottom: 0,
+  marginLeft: 0,
+  marginRight: 0,
+  generateTaggedPDF: false,
+  generateDocumentOutline: false,
+};
+
+/** What the page evaluates before printing: its web fonts (data: URLs) have loaded. */
+export const PDF_FONTS_READY = 'document.fonts.ready.then(() => true)';
 
 /** The renderer refused a document that does not fit on one A4 page. */
 export class PdfLayoutError extends Error {
@@ -245,23 +264,12 @@ export function createPdfRenderer(options: PdfRendererOptions) {
       return onFreshPage(async (tools, { session: page, frame }) => {
         await tools.pageCommand(page, 'Page.setDocumentContent', { frameId: frame, html });
         const fonts = await tools.pageCommand<{ exceptionDetails?: unknown }>(page, 'Runtime.evaluate', {
-          expression: 'document.fonts.ready.then(() => true)',
+          expression: PDF_FONTS_READY,
           awaitPromise: true,
           returnByValue: true,
         });
         if (fonts.exceptionDetails) throw new PdfRenderInterrupted('the fonts failed to load');
-        const { data } = await tools.pageCommand<{ data: string }>(page, 'Page.printToPDF', {
-          ...A4_LANDSCAPE,
-          printBackground: true,
-          preferCSSPageSize: true,
-          marginTop: 0,
-          marginBottom: 0,
-          marginLeft: 0,
-          marginRight: 0,
-          // Chromium's own default tags the PDF (an accessibility tree per print): playwright's is off.
-          generateTaggedPDF: false,
-          generateDocumentOutline: false,
-        });
+        const { data } = await tools.pageCommand<{ data: string }>(page, 'Page.printToPDF', PDF_PRINT_PARAMS);
         const pdf = Buffer.from(data, 'base64');
         const pages = countPdfPages(pdf);
         if (pages !== 1) throw new PdfLayoutError(pages);
