@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { chromium, type Browser, type CDPSession } from 'playwright-core';
+import { chromium, type Browser } from 'playwright-core';
 import {
   countPdfPages,
   createPdfRenderer,
@@ -116,7 +116,7 @@ async function reusedPages(browser: Browser, count: number): Promise<(html: stri
     Array.from({ length: count }, async () => {
       const context = await browser.newContext();
       const page = await context.newPage();
-      const cdp: CDPSession = await context.newCDPSession(page);
+      const cdp = await context.newCDPSession(page);
       await cdp.send('Emulation.setScriptExecutionDisabled', { value: true });
       const { frameTree } = await cdp.send('Page.getFrameTree');
       return { cdp, frameId: frameTree.frame.id };
@@ -127,7 +127,7 @@ async function reusedPages(browser: Browser, count: number): Promise<(html: stri
     if (!page) throw new Error('more documents at once than reused pages');
     try {
       await page.cdp.send('Page.setDocumentContent', { frameId: page.frameId, html });
-      await page.cdp.send('Runtime.evaluate', { expression: PDF_FONTS_READY, awaitPromise: true });
+      await page.cdp.send('Runtime.evaluate', PDF_FONTS_READY);
       const { data } = await page.cdp.send('Page.printToPDF', PDF_PRINT_PARAMS);
       return Buffer.from(data, 'base64');
     } finally {

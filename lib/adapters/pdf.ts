@@ -41,8 +41,12 @@ export const PDF_PRINT_PARAMS = {
   generateDocumentOutline: false,
 };
 
-/** What the page evaluates before printing: its web fonts (data: URLs) have loaded. */
-export const PDF_FONTS_READY = 'document.fonts.ready.then(() => true)';
+/** Runtime.evaluate's parameters for the wait before printing: the web fonts (data: URLs) have loaded. */
+export const PDF_FONTS_READY = {
+  expression: 'document.fonts.ready.then(() => true)',
+  awaitPromise: true,
+  returnByValue: true,
+};
 
 /** The renderer refused a document that does not fit on one A4 page. */
 export class PdfLayoutError extends Error {
@@ -263,11 +267,11 @@ export function createPdfRenderer(options: PdfRendererOptions) {
     render(html: string): Promise<Buffer> {
       return onFreshPage(async (tools, { session: page, frame }) => {
         await tools.pageCommand(page, 'Page.setDocumentContent', { frameId: frame, html });
-        const fonts = await tools.pageCommand<{ exceptionDetails?: unknown }>(page, 'Runtime.evaluate', {
-          expression: PDF_FONTS_READY,
-          awaitPromise: true,
-          returnByValue: true,
-        });
+        const fonts = await tools.pageCommand<{ exceptionDetails?: unknown }>(
+          page,
+          'Runtime.evaluate',
+          PDF_FONTS_READY,
+        );
         if (fonts.exceptionDetails) throw new PdfRenderInterrupted('the fonts failed to load');
         const { data } = await tools.pageCommand<{ data: string }>(page, 'Page.printToPDF', PDF_PRINT_PARAMS);
         const pdf = Buffer.from(data, 'base64');
